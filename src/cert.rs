@@ -1,0 +1,148 @@
+//! Certificate summaries for reports, from DER, with x509-parser.
+//!
+//! Works on chains from either probe path (a clear-text ≤ 1.2 Certificate message or a
+//! rustls handshake), so the two can be compared by fingerprint.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use x509_parser::extensions::GeneralName;
+use x509_parser::objects::{oid_registry, oid2sn};
+use x509_parser::public_key::PublicKey;
+use x509_parser::x509::X509Name;
+
+/// What reports show about one certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CertSummary {
+    pub subject: String,
+    pub issuer: String,
+    /// The issuer's common name, which expected-issuer patterns match against.
+    pub issuer_cn: Option<String>,
+    pub sans: Vec<String>,
+    /// RFC 3339, UTC.
+    pub not_before: String,
+    pub not_after: String,
+    pub not_before_unix: i64,
+    pub not_after_unix: i64,
+    /// "RSA 2048", "EC 256", "ED25519 256"…
+    pub key: String,
+    pub signature_algorithm: String,
+    /// Lowercase hex SHA-256 of the DER encoding.
+    pub sha256: String,
+    pub self_issued: bool,
+}
+
+/// Summarises one DER certificate; the error says why it could not be parsed.
+pub fn summarize(der: &[u8]) -> Result<CertSummary, String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der)
+        .map_err(|e| format!("unparsable certificate: {e}"))?;
+    let registry = oid_registry();
+    let sans = match cert.subject_alternative_name() {
+        Ok(Some(ext)) => ext.value.general_names.iter().filter_map(general_name).collect(),
+        _ => Vec::new(),
+    };
+    let spki = cert.public_key();
+    let algo = oid2sn(&spki.algorithm.algorithm, registry).unwrap_or("unknown");
+    let key = match spki.parsed() {
+        Ok(PublicKey::RSA(k)) => format!("RSA {}", k.key_size()),
+        Ok(PublicKey::EC(k)) => format!("EC {}", k.key_size()),
+        Ok(k) => format!("{} {}", algo.to_ascii_uppercase(), k.key_size()),
+        Err(_) => algo.to_string(),
+    };
+    let validity = cert.validity();
+    Ok(CertSummary {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        issuer_cn: common_name(cert.issuer()),
+        sans,
+        not_before: rfc3339(validity.not_before.timestamp()),
+        not_after: rfc3339(validity.not_after.timestamp()),
+        not_before_unix: validity.not_before.timestamp(),
+        not_after_unix: validity.not_after.timestamp(),
+        key,
+        signature_algorithm: oid2sn(&cert.signature_algorithm.algorithm, registry)
+            .map_or_else(|_| cert.signature_algorithm.algorithm.to_id_string(), str::to_string),
+        sha256: sha256_hex(der),
+        self_issued: cert.subject() == cert.issuer(),
+    })
+}
+
+pub fn sha256_hex(der: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, der);
+    digest.as_ref().iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn common_name(name: &X509Name<'_>) -> Option<String> {
+    name.iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_string)
+}
+
+fn general_name(n: &GeneralName<'_>) -> Option<String> {
+    match n {
+        GeneralName::DNSName(d) => Some(format!("DNS:{d}")),
+        GeneralName::IPAddress(b) => match b.len() {
+            4 => <[u8; 4]>::try_from(*b).ok().map(|a| format!("IP:{}", std::net::Ipv4Addr::from(a))),
+            16 => <[u8; 16]>::try_from(*b).ok().map(|a| format!("IP:{}", std::net::Ipv6Addr::from(a))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Unix seconds to `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, Howard Hinnant's
+/// days-to-civil algorithm), to avoid a date crate for one format.
+pub fn rfc3339(ts: i64) -> String {
+    let days = ts.div_euclid(86_400);
+    let secs = ts.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_known_points() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_807_001), "2026-11-27T19:16:41Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(summarize(b"not a certificate").is_err());
+        assert!(summarize(&[]).is_err());
+    }
+
+    #[test]
+    fn summarises_an_rcgen_certificate() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["login.example".into()]).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, "login.example");
+        let cert = params.self_signed(&key).unwrap();
+        let s = summarize(cert.der()).unwrap();
+        assert_eq!(s.subject, "CN=login.example");
+        assert_eq!(s.sans, ["DNS:login.example"]);
+        assert_eq!(s.key, "EC 256");
+        assert_eq!(s.sha256.len(), 64);
+        assert!(s.self_issued);
+        assert!(s.signature_algorithm.contains("ecdsa"), "{}", s.signature_algorithm);
+    }
+}

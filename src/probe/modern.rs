@@ -1,0 +1,203 @@
+//! The modern handshake: a complete TLS 1.2/1.3 handshake with rustls.
+//!
+//! It proves end to end that a current client gets through (the raw probe only sees
+//! the ServerHello), and it is the only way to see a TLS 1.3 chain, which travels
+//! encrypted. The verifier accepts every chain so the handshake completes even when the
+//! chain is untrusted; the chain is then verified against the public roots and the
+//! result recorded next to it, never used to abort.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio_rustls::TlsConnector;
+
+use super::net::connect;
+use super::outcome::{ConnectFailure, Timing};
+use super::raw::ProbeTarget;
+use crate::version::{TlsVersion, VersionRange};
+use crate::wire::enums::{CipherSuite, ProtocolVersion};
+
+/// Result of one modern handshake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModernHandshake {
+    pub outcome: ModernOutcome,
+    pub timing: Timing,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModernOutcome {
+    Completed {
+        version: ProtocolVersion,
+        cipher: CipherSuite,
+        /// DER certificates as presented, leaf first.
+        chain: Vec<Vec<u8>>,
+        /// The chain verified against the public roots for the target name, or why not.
+        verification: Result<(), String>,
+    },
+    /// The handshake failed: a TLS alert or a protocol error, as rustls words it.
+    Failed(String),
+    Timeout,
+    Unreachable(ConnectFailure),
+}
+
+impl fmt::Display for ModernOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Completed { version, cipher, .. } => write!(f, "{version} {cipher}"),
+            Self::Failed(e) => write!(f, "failed: {e}"),
+            Self::Timeout => f.write_str("timeout"),
+            Self::Unreachable(c) => write!(f, "unreachable: {c}"),
+        }
+    }
+}
+
+/// A reusable rustls client for one version range and one root store. Built once per
+/// scan: configs, root stores and provider tables are shared by every handshake.
+#[derive(Clone)]
+pub struct ModernClient {
+    connector: TlsConnector,
+    verifier: Arc<WebPkiServerVerifier>,
+}
+
+impl ModernClient {
+    /// `None` when the range holds neither TLS 1.2 nor 1.3.
+    pub fn new(range: VersionRange, roots: Arc<RootCertStore>) -> Result<Option<Self>, String> {
+        let mut versions = Vec::new();
+        if range.contains(TlsVersion::Tls12) {
+            versions.push(&rustls::version::TLS12);
+        }
+        if range.contains(TlsVersion::Tls13) {
+            versions.push(&rustls::version::TLS13);
+        }
+        if versions.is_empty() {
+            return Ok(None);
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+            .build()
+            .map_err(|e| format!("root store unusable: {e}"))?;
+        let recorder = Arc::new(AcceptAnyChain { algorithms: provider.signature_verification_algorithms });
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&versions)
+            .map_err(|e| format!("rustls config: {e}"))?
+            .dangerous()
+            .with_custom_certificate_verifier(recorder)
+            .with_no_client_auth();
+        // Every handshake must be a full one: resumption would skip the chain.
+        config.resumption = Resumption::disabled();
+        Ok(Some(Self { connector: TlsConnector::from(Arc::new(config)), verifier }))
+    }
+
+    /// The public roots compiled into the binary (webpki-roots).
+    pub fn public_roots() -> Arc<RootCertStore> {
+        Arc::new(RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
+    }
+
+    pub async fn handshake(&self, target: ProbeTarget<'_>, timeout: Duration) -> ModernHandshake {
+        let start = Instant::now();
+        let mut timing = Timing::default();
+        let outcome = self.run(target, timeout, start, &mut timing).await;
+        timing.total = start.elapsed();
+        ModernHandshake { outcome, timing }
+    }
+
+    async fn run(
+        &self,
+        target: ProbeTarget<'_>,
+        timeout: Duration,
+        start: Instant,
+        timing: &mut Timing,
+    ) -> ModernOutcome {
+        let server_name = match target.server_name {
+            Some(n) => match ServerName::try_from(n.to_owned()) {
+                Ok(s) => s,
+                Err(e) => return ModernOutcome::Failed(format!("invalid server name: {e}")),
+            },
+            None => ServerName::IpAddress(target.addr.ip().into()),
+        };
+        let (tcp, connect_time) = match connect(target.addr, timeout).await {
+            Ok(s) => s,
+            Err(e) => return ModernOutcome::Unreachable(e),
+        };
+        timing.connect = Some(connect_time);
+        let handshake = self.connector.connect(server_name.clone(), tcp);
+        let tls = match tokio::time::timeout(timeout, handshake).await {
+            Err(_) => return ModernOutcome::Timeout,
+            Ok(Err(e)) => return ModernOutcome::Failed(e.to_string()),
+            Ok(Ok(s)) => s,
+        };
+        timing.first_byte = Some(start.elapsed());
+        let (_, conn) = tls.get_ref();
+        let chain: Vec<CertificateDer<'static>> =
+            conn.peer_certificates().map(|c| c.to_vec()).unwrap_or_default();
+        let verification = self.verify(&chain, &server_name);
+        ModernOutcome::Completed {
+            version: conn.protocol_version().map_or(ProtocolVersion(0), |v| ProtocolVersion(u16::from(v))),
+            cipher: conn
+                .negotiated_cipher_suite()
+                .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite()))),
+            chain: chain.iter().map(|c| c.as_ref().to_vec()).collect(),
+            verification,
+        }
+    }
+
+    fn verify(&self, chain: &[CertificateDer<'static>], name: &ServerName<'_>) -> Result<(), String> {
+        let Some((leaf, intermediates)) = chain.split_first() else {
+            return Err("no certificate presented".into());
+        };
+        self.verifier
+            .verify_server_cert(leaf, intermediates, name, &[], UnixTime::now())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Accepts any chain (verification happens after the handshake, see module doc) but
+/// still checks handshake signatures, so a completed handshake proves the server holds
+/// the key of the leaf it showed.
+#[derive(Debug)]
+struct AcceptAnyChain {
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for AcceptAnyChain {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+

@@ -1,0 +1,187 @@
+//! What one probe found, as data. These types are the contract between the probe
+//! engine and everything downstream (classification into cells, reports, policy).
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::wire::enums::{AlertDescription, CipherSuite, ProtocolVersion};
+use crate::wire::hello::HelloVariant;
+use crate::wire::reply::Malformed;
+
+/// The verdict on one TLS version at one address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The server negotiated the offered version.
+    Accepted(Accepted),
+    /// The server answered, and the answer was no.
+    Rejected(Rejection),
+    /// Connected, but the server never finished answering before the deadline. Kept
+    /// apart from rejections: a dropping firewall and a slow server look the same.
+    Timeout { bytes_received: usize },
+    /// No TCP connection.
+    Unreachable(ConnectFailure),
+    /// The exchange failed in a way that says nothing about the version.
+    Error(ProbeError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    pub version: ProtocolVersion,
+    pub cipher: CipherSuite,
+    /// TLS 1.3 answered with a HelloRetryRequest (it wants another key share): the
+    /// version is supported.
+    pub retry_request: bool,
+    /// DER certificates, leaf first, when the version sends them in clear text.
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// How a server refused a version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// An alert before any ServerHello.
+    Alert(AlertDescription),
+    /// The server picked another version than the only one offered. A higher one is
+    /// non-compliant, and is still a rejection of the offered version.
+    OtherVersion(ProtocolVersion),
+    /// Orderly close (FIN) before any answer.
+    Closed,
+    /// Connection reset (RST) before any answer.
+    Reset,
+}
+
+/// Why no TCP connection was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectFailure {
+    Refused,
+    Timeout,
+    NoRoute,
+    Other(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProbeError {
+    /// The reply is not TLS; the excerpt shows what it is.
+    NotTls { excerpt: String },
+    /// The reply looked like TLS but could not be decoded.
+    Malformed(Malformed),
+    /// The server kept sending past the reply size limit without a verdict.
+    TooLarge { limit: usize },
+    /// A socket error other than reset, while sending or reading.
+    Io(String),
+}
+
+/// Coarse state of a version cell in reports: the CSV vocabulary of DESIGN.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CellState {
+    Accepted,
+    Rejected,
+    Timeout,
+    Unreachable,
+    Error,
+    Skipped,
+}
+
+impl CellState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Timeout => "timeout",
+            Self::Unreachable => "unreachable",
+            Self::Error => "error",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
+impl Outcome {
+    pub fn state(&self) -> CellState {
+        match self {
+            Self::Accepted(_) => CellState::Accepted,
+            Self::Rejected(_) => CellState::Rejected,
+            Self::Timeout { .. } => CellState::Timeout,
+            Self::Unreachable(_) => CellState::Unreachable,
+            Self::Error(_) => CellState::Error,
+        }
+    }
+
+    /// Answers that may come from a fragile stack rather than a real refusal: worth a
+    /// second try with the compact hello before they are believed.
+    pub fn is_doubtful(&self) -> bool {
+        matches!(
+            self,
+            Self::Rejected(Rejection::Closed | Rejection::Reset) | Self::Timeout { .. }
+        )
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Alert(a) => write!(f, "alert {a} ({})", a.0),
+            Self::OtherVersion(v) => write!(f, "server chose {v}"),
+            Self::Closed => f.write_str("closed"),
+            Self::Reset => f.write_str("reset"),
+        }
+    }
+}
+
+impl fmt::Display for ConnectFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Refused => f.write_str("connection refused"),
+            Self::Timeout => f.write_str("connect timeout"),
+            Self::NoRoute => f.write_str("no route to host"),
+            Self::Other(e) => write!(f, "connect failed: {e}"),
+        }
+    }
+}
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotTls { excerpt } => write!(f, "not TLS: \"{excerpt}\""),
+            Self::Malformed(m) => write!(f, "malformed reply: {m}"),
+            Self::TooLarge { limit } => write!(f, "reply exceeds {limit} bytes without a verdict"),
+            Self::Io(e) => write!(f, "i/o error: {e}"),
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    /// One short phrase per outcome, as table cells and CSV details show it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Accepted(a) if a.retry_request => write!(f, "accepted (HelloRetryRequest)"),
+            Self::Accepted(_) => f.write_str("accepted"),
+            Self::Rejected(r) => write!(f, "rejected: {r}"),
+            Self::Timeout { bytes_received: 0 } => f.write_str("timeout: no answer"),
+            Self::Timeout { bytes_received } => {
+                write!(f, "timeout: answer stalled after {bytes_received} bytes")
+            }
+            Self::Unreachable(c) => write!(f, "unreachable: {c}"),
+            Self::Error(e) => write!(f, "error: {e}"),
+        }
+    }
+}
+
+/// Where the time of one probe went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timing {
+    pub connect: Option<Duration>,
+    pub first_byte: Option<Duration>,
+    pub total: Duration,
+}
+
+/// A raw version probe's result: the believed outcome, and how it was obtained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionProbe {
+    pub outcome: Outcome,
+    /// The hello variant whose answer is `outcome`.
+    pub variant: HelloVariant,
+    /// 1, or 2 when the first answer was doubtful and the compact hello was tried.
+    pub attempts: u8,
+    /// The first attempt's outcome when a retry replaced it.
+    pub first_outcome: Option<Outcome>,
+    pub timing: Timing,
+}

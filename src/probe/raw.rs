@@ -1,0 +1,170 @@
+//! The raw version probe: one hand-built ClientHello per version, over a plain TCP
+//! socket, read until the verdict is known. This is how TLS 1.0/1.1 support is decided
+//! (rustls cannot speak them), and it decides 1.2/1.3 the same way so that every
+//! version is judged by one rule.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ring::rand::{SecureRandom, SystemRandom};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::net::{connect, is_reset};
+use super::outcome::{Accepted, Outcome, ProbeError, Rejection, Timing, VersionProbe};
+use crate::version::TlsVersion;
+use crate::wire::enums::ProtocolVersion;
+use crate::wire::hello::{HelloSpec, HelloVariant, client_hello_record};
+use crate::wire::reply::{Progress, Reply, parse_reply};
+
+/// The most a server may send before we have a verdict. A first flight with a long
+/// chain is ~10 KiB; anything past this is cut off rather than buffered.
+pub const MAX_REPLY: usize = 128 * 1024;
+
+/// Where and what to probe.
+#[derive(Clone, Copy, Debug)]
+pub struct ProbeTarget<'a> {
+    pub addr: SocketAddr,
+    /// SNI name; `None` for IP literal targets.
+    pub server_name: Option<&'a str>,
+}
+
+/// Probes one version, retrying a doubtful answer (close, reset, timeout) once with the
+/// compact hello before believing it.
+pub async fn probe_version(
+    target: ProbeTarget<'_>,
+    version: TlsVersion,
+    timeout: Duration,
+) -> VersionProbe {
+    let start = Instant::now();
+    let (first, mut timing) = attempt(target, version, HelloVariant::Full, timeout).await;
+    if !first.is_doubtful() {
+        timing.total = start.elapsed();
+        return VersionProbe {
+            outcome: first,
+            variant: HelloVariant::Full,
+            attempts: 1,
+            first_outcome: None,
+            timing,
+        };
+    }
+    let (second, mut timing) = attempt(target, version, HelloVariant::Compact, timeout).await;
+    timing.total = start.elapsed();
+    VersionProbe {
+        outcome: second,
+        variant: HelloVariant::Compact,
+        attempts: 2,
+        first_outcome: Some(first),
+        timing,
+    }
+}
+
+/// One connection, one hello, one verdict.
+pub async fn attempt(
+    target: ProbeTarget<'_>,
+    version: TlsVersion,
+    variant: HelloVariant,
+    timeout: Duration,
+) -> (Outcome, Timing) {
+    let start = Instant::now();
+    let mut timing = Timing::default();
+    let (mut stream, connect_time) = match connect(target.addr, timeout).await {
+        Ok(s) => s,
+        Err(e) => {
+            timing.total = start.elapsed();
+            return (Outcome::Unreachable(e), timing);
+        }
+    };
+    timing.connect = Some(connect_time);
+    let hello = client_hello_record(&HelloSpec {
+        version,
+        variant,
+        server_name: target.server_name,
+        random: random_bytes(),
+        entropy: random_bytes(),
+    });
+    let deadline = tokio::time::Instant::now() + timeout;
+    let outcome = match stream.write_all(&hello).await {
+        Err(e) if is_reset(&e) => Outcome::Rejected(Rejection::Reset),
+        Err(e) => Outcome::Error(ProbeError::Io(e.to_string())),
+        Ok(()) => read_verdict(&mut stream, version.wire(), deadline, start, &mut timing).await,
+    };
+    timing.total = start.elapsed();
+    (outcome, timing)
+}
+
+async fn read_verdict(
+    stream: &mut TcpStream,
+    offered: ProtocolVersion,
+    deadline: tokio::time::Instant,
+    start: Instant,
+    timing: &mut Timing,
+) -> Outcome {
+    let mut buf: Vec<u8> = Vec::with_capacity(8 * 1024);
+    loop {
+        let read = tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await;
+        let eof = match read {
+            Err(_) => return at_deadline(&buf, offered),
+            Ok(Ok(0)) => true,
+            Ok(Ok(_)) => false,
+            Ok(Err(e)) if is_reset(&e) && buf.is_empty() => {
+                return Outcome::Rejected(Rejection::Reset);
+            }
+            Ok(Err(e)) if is_reset(&e) => true,
+            Ok(Err(e)) => return Outcome::Error(ProbeError::Io(e.to_string())),
+        };
+        if timing.first_byte.is_none() && !buf.is_empty() {
+            timing.first_byte = Some(start.elapsed());
+        }
+        if eof && buf.is_empty() {
+            return Outcome::Rejected(Rejection::Closed);
+        }
+        match parse_reply(&buf, offered, eof) {
+            Progress::Done(reply) => return judge(reply, offered),
+            Progress::Malformed(m) => return Outcome::Error(ProbeError::Malformed(m)),
+            Progress::NeedMore if buf.len() >= MAX_REPLY => {
+                return Outcome::Error(ProbeError::TooLarge { limit: MAX_REPLY });
+            }
+            Progress::NeedMore => {
+                // Never let one read grow the buffer past the limit.
+                let room = MAX_REPLY - buf.len();
+                buf.reserve(room.min(16 * 1024));
+            }
+        }
+    }
+}
+
+/// The deadline passed. An accepting ServerHello already received still counts (the
+/// server stalled while sending its chain); anything else is a timeout.
+fn at_deadline(buf: &[u8], offered: ProtocolVersion) -> Outcome {
+    match parse_reply(buf, offered, true) {
+        Progress::Done(reply @ Reply::Hello(_)) => judge(reply, offered),
+        _ => Outcome::Timeout { bytes_received: buf.len() },
+    }
+}
+
+/// Turns the server's answer into a verdict on the offered version.
+pub fn judge(reply: Reply, offered: ProtocolVersion) -> Outcome {
+    match reply {
+        Reply::Hello(h) if h.version == offered => Outcome::Accepted(Accepted {
+            version: h.version,
+            cipher: h.cipher,
+            retry_request: h.retry_request,
+            chain: h.certificates,
+        }),
+        Reply::Hello(h) => Outcome::Rejected(Rejection::OtherVersion(h.version)),
+        Reply::Alert { description, .. } => Outcome::Rejected(Rejection::Alert(description)),
+        Reply::NotTls { excerpt } => Outcome::Error(ProbeError::NotTls { excerpt }),
+    }
+}
+
+fn random_bytes() -> [u8; 32] {
+    let mut out = [0u8; 32];
+    // The OS RNG failing is not something a probe can fix; a fixed pattern still
+    // yields a well-formed hello (the values only need to be unpredictable to a
+    // server that cares, which no verdict depends on).
+    if SystemRandom::new().fill(&mut out).is_err() {
+        out = [0x5a; 32];
+    }
+    out
+}

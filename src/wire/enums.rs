@@ -1,0 +1,201 @@
+//! Protocol code points as open newtypes.
+//!
+//! A scanner reads whatever a server sends, so unknown values must survive parsing and
+//! print as hex rather than fail (the shape of rustls' `enum_builder!`). Known values
+//! carry their IANA names for reports.
+
+use std::fmt;
+
+macro_rules! open_enum {
+    ($(#[$meta:meta])* $name:ident($inner:ty), $hexfmt:literal { $($(#[$vmeta:meta])* $konst:ident = $val:literal => $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub $inner);
+
+        impl $name {
+            $($(#[$vmeta])* pub const $konst: Self = Self($val);)*
+
+            /// The IANA name, when this value is one we know.
+            pub fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    $($val => Some($text),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self.name() {
+                    Some(n) => f.write_str(n),
+                    None => write!(f, $hexfmt, self.0),
+                }
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(self, f)
+            }
+        }
+    };
+}
+
+open_enum! {
+    /// `ProtocolVersion` as it appears on the wire (record layer, hello versions,
+    /// supported_versions).
+    ProtocolVersion(u16), "0x{:04x}" {
+        SSL3 = 0x0300 => "SSL 3.0",
+        TLS10 = 0x0301 => "TLS 1.0",
+        TLS11 = 0x0302 => "TLS 1.1",
+        TLS12 = 0x0303 => "TLS 1.2",
+        TLS13 = 0x0304 => "TLS 1.3",
+    }
+}
+
+open_enum! {
+    /// TLS record content types.
+    ContentType(u8), "0x{:02x}" {
+        CHANGE_CIPHER_SPEC = 20 => "change_cipher_spec",
+        ALERT = 21 => "alert",
+        HANDSHAKE = 22 => "handshake",
+        APPLICATION_DATA = 23 => "application_data",
+        HEARTBEAT = 24 => "heartbeat",
+    }
+}
+
+open_enum! {
+    /// Handshake message types this crate reads or writes.
+    HandshakeType(u8), "0x{:02x}" {
+        CLIENT_HELLO = 1 => "client_hello",
+        SERVER_HELLO = 2 => "server_hello",
+        CERTIFICATE = 11 => "certificate",
+        SERVER_KEY_EXCHANGE = 12 => "server_key_exchange",
+        CERTIFICATE_REQUEST = 13 => "certificate_request",
+        SERVER_HELLO_DONE = 14 => "server_hello_done",
+        CERTIFICATE_STATUS = 22 => "certificate_status",
+    }
+}
+
+open_enum! {
+    /// Hello extensions.
+    ExtensionType(u16), "0x{:04x}" {
+        SERVER_NAME = 0x0000 => "server_name",
+        SUPPORTED_GROUPS = 0x000a => "supported_groups",
+        EC_POINT_FORMATS = 0x000b => "ec_point_formats",
+        SIGNATURE_ALGORITHMS = 0x000d => "signature_algorithms",
+        PADDING = 0x0015 => "padding",
+        EXTENDED_MASTER_SECRET = 0x0017 => "extended_master_secret",
+        SESSION_TICKET = 0x0023 => "session_ticket",
+        SUPPORTED_VERSIONS = 0x002b => "supported_versions",
+        PSK_KEY_EXCHANGE_MODES = 0x002d => "psk_key_exchange_modes",
+        KEY_SHARE = 0x0033 => "key_share",
+        RENEGOTIATION_INFO = 0xff01 => "renegotiation_info",
+    }
+}
+
+open_enum! {
+    /// Alert descriptions (RFC 8446 §6 and the older ones still seen from legacy stacks).
+    AlertDescription(u8), "alert 0x{:02x}" {
+        CLOSE_NOTIFY = 0 => "close_notify",
+        UNEXPECTED_MESSAGE = 10 => "unexpected_message",
+        BAD_RECORD_MAC = 20 => "bad_record_mac",
+        RECORD_OVERFLOW = 22 => "record_overflow",
+        HANDSHAKE_FAILURE = 40 => "handshake_failure",
+        BAD_CERTIFICATE = 42 => "bad_certificate",
+        UNSUPPORTED_CERTIFICATE = 43 => "unsupported_certificate",
+        CERTIFICATE_REVOKED = 44 => "certificate_revoked",
+        CERTIFICATE_EXPIRED = 45 => "certificate_expired",
+        CERTIFICATE_UNKNOWN = 46 => "certificate_unknown",
+        ILLEGAL_PARAMETER = 47 => "illegal_parameter",
+        UNKNOWN_CA = 48 => "unknown_ca",
+        ACCESS_DENIED = 49 => "access_denied",
+        DECODE_ERROR = 50 => "decode_error",
+        DECRYPT_ERROR = 51 => "decrypt_error",
+        PROTOCOL_VERSION = 70 => "protocol_version",
+        INSUFFICIENT_SECURITY = 71 => "insufficient_security",
+        INTERNAL_ERROR = 80 => "internal_error",
+        INAPPROPRIATE_FALLBACK = 86 => "inappropriate_fallback",
+        USER_CANCELED = 90 => "user_canceled",
+        NO_RENEGOTIATION = 100 => "no_renegotiation",
+        MISSING_EXTENSION = 109 => "missing_extension",
+        UNSUPPORTED_EXTENSION = 110 => "unsupported_extension",
+        UNRECOGNIZED_NAME = 112 => "unrecognized_name",
+        BAD_CERTIFICATE_STATUS_RESPONSE = 113 => "bad_certificate_status_response",
+        UNKNOWN_PSK_IDENTITY = 115 => "unknown_psk_identity",
+        CERTIFICATE_REQUIRED = 116 => "certificate_required",
+        NO_APPLICATION_PROTOCOL = 120 => "no_application_protocol",
+    }
+}
+
+open_enum! {
+    /// Cipher suites: every suite our hellos offer, plus the TLS 1.3 ones, so reports
+    /// name what the server chose.
+    CipherSuite(u16), "0x{:04x}" {
+        TLS_RSA_WITH_3DES_EDE_CBC_SHA = 0x000a => "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA = 0x0016 => "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        TLS_RSA_WITH_AES_128_CBC_SHA = 0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
+        TLS_DHE_RSA_WITH_AES_128_CBC_SHA = 0x0033 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+        TLS_RSA_WITH_AES_256_CBC_SHA = 0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
+        TLS_DHE_RSA_WITH_AES_256_CBC_SHA = 0x0039 => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+        TLS_RSA_WITH_AES_128_CBC_SHA256 = 0x003c => "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        TLS_RSA_WITH_AES_256_CBC_SHA256 = 0x003d => "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        TLS_RSA_WITH_CAMELLIA_128_CBC_SHA = 0x0041 => "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA",
+        TLS_DHE_RSA_WITH_AES_128_CBC_SHA256 = 0x0067 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+        TLS_DHE_RSA_WITH_AES_256_CBC_SHA256 = 0x006b => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+        TLS_RSA_WITH_CAMELLIA_256_CBC_SHA = 0x0084 => "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA",
+        TLS_RSA_WITH_AES_128_GCM_SHA256 = 0x009c => "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        TLS_RSA_WITH_AES_256_GCM_SHA384 = 0x009d => "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 = 0x009e => "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+        TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 = 0x009f => "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff => "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
+        TLS13_AES_128_GCM_SHA256 = 0x1301 => "TLS13_AES_128_GCM_SHA256",
+        TLS13_AES_256_GCM_SHA384 = 0x1302 => "TLS13_AES_256_GCM_SHA384",
+        TLS13_CHACHA20_POLY1305_SHA256 = 0x1303 => "TLS13_CHACHA20_POLY1305_SHA256",
+        TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA = 0xc008 => "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA",
+        TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA = 0xc009 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA = 0xc00a => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA = 0xc012 => "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA = 0xc013 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA = 0xc014 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 = 0xc023 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 = 0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 = 0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 = 0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xc02b => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xc02c => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xc02f => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xc030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca8 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca9 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xccaa => "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    }
+}
+
+open_enum! {
+    /// Named groups (supported_groups and key_share).
+    NamedGroup(u16), "0x{:04x}" {
+        SECP256R1 = 0x0017 => "secp256r1",
+        SECP384R1 = 0x0018 => "secp384r1",
+        SECP521R1 = 0x0019 => "secp521r1",
+        X25519 = 0x001d => "x25519",
+        FFDHE2048 = 0x0100 => "ffdhe2048",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_and_unknown_values_print() {
+        assert_eq!(AlertDescription(70).to_string(), "protocol_version");
+        assert_eq!(AlertDescription(199).to_string(), "alert 0xc7");
+        assert_eq!(ProtocolVersion(0x0303).to_string(), "TLS 1.2");
+        assert_eq!(ProtocolVersion(0x7f1c).to_string(), "0x7f1c");
+        assert_eq!(
+            CipherSuite::TLS13_AES_128_GCM_SHA256.to_string(),
+            "TLS13_AES_128_GCM_SHA256"
+        );
+    }
+}

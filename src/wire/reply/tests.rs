@@ -1,0 +1,188 @@
+use super::*;
+use crate::wire::codec::{put_prefixed, put_u16};
+use proptest::prelude::*;
+
+const V12: ProtocolVersion = ProtocolVersion::TLS12;
+const V10: ProtocolVersion = ProtocolVersion::TLS10;
+
+fn record(typ: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![typ];
+    put_u16(&mut out, 0x0303);
+    put_prefixed(&mut out, 2, |o| o.extend_from_slice(body));
+    out
+}
+
+fn handshake(typ: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![typ];
+    put_prefixed(&mut out, 3, |o| o.extend_from_slice(body));
+    out
+}
+
+fn server_hello(version: u16, suite: u16, random: [u8; 32], selected: Option<u16>) -> Vec<u8> {
+    let mut b = Vec::new();
+    put_u16(&mut b, version);
+    b.extend_from_slice(&random);
+    b.push(0);
+    put_u16(&mut b, suite);
+    b.push(0);
+    if let Some(v) = selected {
+        put_prefixed(&mut b, 2, |o| {
+            put_u16(o, 0x002b);
+            put_prefixed(o, 2, |o| put_u16(o, v));
+        });
+    }
+    handshake(2, &b)
+}
+
+fn certificate(certs: &[&[u8]]) -> Vec<u8> {
+    let mut b = Vec::new();
+    put_prefixed(&mut b, 3, |o| {
+        for c in certs {
+            put_prefixed(o, 3, |o| o.extend_from_slice(c));
+        }
+    });
+    handshake(11, &b)
+}
+
+fn hello_of(p: Progress) -> ServerHello {
+    match p {
+        Progress::Done(Reply::Hello(h)) => h,
+        other => panic!("expected hello, got {other:?}"),
+    }
+}
+
+#[test]
+fn alert_before_hello_is_the_answer() {
+    let bytes = record(21, &[2, 70]);
+    assert_eq!(
+        parse_reply(&bytes, V10, false),
+        Progress::Done(Reply::Alert { level: 2, description: AlertDescription::PROTOCOL_VERSION })
+    );
+    assert_eq!(parse_reply(&record(21, &[2]), V10, false), Progress::Malformed(Malformed::BadAlert));
+}
+
+#[test]
+fn warning_alert_is_not_final_while_the_server_goes_on() {
+    let mut wire = record(21, &[1, 112]);
+    assert_eq!(parse_reply(&wire, V12, false), Progress::NeedMore);
+    assert_eq!(
+        parse_reply(&wire, V12, true),
+        Progress::Done(Reply::Alert { level: 1, description: AlertDescription::UNRECOGNIZED_NAME })
+    );
+    wire.extend(record(22, &server_hello(0x0303, 0xc02f, [1; 32], None)));
+    wire.extend(record(22, &certificate(&[b"c"])));
+    assert_eq!(hello_of(parse_reply(&wire, V12, false)).version, V12);
+}
+
+#[test]
+fn tls12_hello_waits_for_certificate_across_records_and_segments() {
+    let mut flight = server_hello(0x0303, 0xc02f, [1; 32], None);
+    flight.extend(certificate(&[b"leaf-der", b"ca-der"]));
+    flight.extend(handshake(14, &[]));
+    // Split the handshake stream into two records, and feed it byte by byte.
+    let (a, b) = flight.split_at(50);
+    let mut wire = record(22, a);
+    wire.extend(record(22, b));
+    for cut in 1..wire.len() {
+        assert_eq!(parse_reply(&wire[..cut], V12, false), Progress::NeedMore, "cut at {cut}");
+    }
+    let hello = hello_of(parse_reply(&wire, V12, false));
+    assert_eq!(hello.version, V12);
+    assert_eq!(hello.cipher, CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+    assert_eq!(hello.certificates, vec![b"leaf-der".to_vec(), b"ca-der".to_vec()]);
+}
+
+#[test]
+fn lower_version_hello_is_final_without_certificate() {
+    let wire = record(22, &server_hello(0x0301, 0x002f, [0; 32], None));
+    let hello = hello_of(parse_reply(&wire, V12, false));
+    assert_eq!(hello.version, V10);
+    assert!(hello.certificates.is_empty());
+}
+
+#[test]
+fn tls13_uses_supported_versions_and_detects_hrr() {
+    let wire = record(22, &server_hello(0x0303, 0x1301, [3; 32], Some(0x0304)));
+    let hello = hello_of(parse_reply(&wire, ProtocolVersion::TLS13, false));
+    assert_eq!(hello.version, ProtocolVersion::TLS13);
+    assert!(!hello.retry_request);
+    let wire = record(22, &server_hello(0x0303, 0x1301, HRR_RANDOM, Some(0x0304)));
+    assert!(hello_of(parse_reply(&wire, ProtocolVersion::TLS13, false)).retry_request);
+}
+
+#[test]
+fn downgrade_sentinel_is_seen() {
+    let mut random = [0u8; 32];
+    random[24..].copy_from_slice(b"DOWNGRD\x01");
+    let wire = record(22, &server_hello(0x0303, 0xc02f, random, None));
+    let mut wire2 = wire.clone();
+    wire2.extend(record(22, &certificate(&[b"x"])));
+    assert!(hello_of(parse_reply(&wire2, V12, false)).downgrade_sentinel);
+}
+
+#[test]
+fn eof_after_hello_keeps_the_acceptance() {
+    let wire = record(22, &server_hello(0x0301, 0x002f, [0; 32], None));
+    assert_eq!(parse_reply(&wire, V10, false), Progress::NeedMore);
+    let hello = hello_of(parse_reply(&wire, V10, true));
+    assert_eq!(hello.version, V10);
+    assert_eq!(parse_reply(&wire[..7], V10, true), Progress::Malformed(Malformed::Truncated));
+}
+
+#[test]
+fn http_reply_is_not_tls() {
+    let http = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    assert_eq!(
+        parse_reply(http, V12, false),
+        Progress::Done(Reply::NotTls { excerpt: "HTTP/1.1 400 Bad Request Content-Length: 0".into() })
+    );
+}
+
+#[test]
+fn oversized_record_is_rejected_not_awaited() {
+    let wire = [22u8, 3, 3, 0xff, 0xff];
+    assert_eq!(parse_reply(&wire, V12, false), Progress::Malformed(Malformed::RecordTooLong(65535)));
+}
+
+#[test]
+fn unexpected_first_message_is_malformed() {
+    let wire = record(22, &certificate(&[b"x"]));
+    assert_eq!(
+        parse_reply(&wire, V12, false),
+        Progress::Malformed(Malformed::UnexpectedMessage(HandshakeType::CERTIFICATE))
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048), eof: bool) {
+        for v in [V10, V12, ProtocolVersion::TLS13] {
+            let _ = parse_reply(&bytes, v, eof);
+        }
+    }
+
+    #[test]
+    fn tls_shaped_bytes_never_panic(
+        typ in 20u8..=24,
+        body in proptest::collection::vec(any::<u8>(), 0..600),
+        tail in proptest::collection::vec(any::<u8>(), 0..64),
+        eof: bool,
+    ) {
+        let mut wire = record(typ, &body);
+        wire.extend(tail);
+        for v in [V10, V12, ProtocolVersion::TLS13] {
+            let _ = parse_reply(&wire, v, eof);
+        }
+    }
+
+    #[test]
+    fn truncated_valid_flights_never_panic(cut in 0usize..200, eof: bool) {
+        let mut flight = server_hello(0x0303, 0xc02f, [1; 32], Some(0x0303));
+        flight.extend(certificate(&[&[0x30; 40], &[0x31; 40]]));
+        let wire = record(22, &flight);
+        let cut = cut.min(wire.len());
+        let _ = parse_reply(&wire[..cut], V12, eof);
+    }
+}
