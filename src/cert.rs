@@ -38,7 +38,12 @@ pub fn summarize(der: &[u8]) -> Result<CertSummary, String> {
         .map_err(|e| format!("unparsable certificate: {e}"))?;
     let registry = oid_registry();
     let sans = match cert.subject_alternative_name() {
-        Ok(Some(ext)) => ext.value.general_names.iter().filter_map(general_name).collect(),
+        Ok(Some(ext)) => ext
+            .value
+            .general_names
+            .iter()
+            .filter_map(general_name)
+            .collect(),
         _ => Vec::new(),
     };
     let spki = cert.public_key();
@@ -60,8 +65,10 @@ pub fn summarize(der: &[u8]) -> Result<CertSummary, String> {
         not_before_unix: validity.not_before.timestamp(),
         not_after_unix: validity.not_after.timestamp(),
         key,
-        signature_algorithm: oid2sn(&cert.signature_algorithm.algorithm, registry)
-            .map_or_else(|_| cert.signature_algorithm.algorithm.to_id_string(), str::to_string),
+        signature_algorithm: oid2sn(&cert.signature_algorithm.algorithm, registry).map_or_else(
+            |_| cert.signature_algorithm.algorithm.to_id_string(),
+            str::to_string,
+        ),
         sha256: sha256_hex(der),
         self_issued: cert.subject() == cert.issuer(),
     })
@@ -69,22 +76,32 @@ pub fn summarize(der: &[u8]) -> Result<CertSummary, String> {
 
 pub fn sha256_hex(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
-    digest.as_ref().iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    digest
+        .as_ref()
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 fn common_name(name: &X509Name<'_>) -> Option<String> {
-    name.iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_string)
+    name.iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_string)
 }
 
 fn general_name(n: &GeneralName<'_>) -> Option<String> {
     match n {
         GeneralName::DNSName(d) => Some(format!("DNS:{d}")),
         GeneralName::IPAddress(b) => match b.len() {
-            4 => <[u8; 4]>::try_from(*b).ok().map(|a| format!("IP:{}", std::net::Ipv4Addr::from(a))),
-            16 => <[u8; 16]>::try_from(*b).ok().map(|a| format!("IP:{}", std::net::Ipv6Addr::from(a))),
+            4 => <[u8; 4]>::try_from(*b)
+                .ok()
+                .map(|a| format!("IP:{}", std::net::Ipv4Addr::from(a))),
+            16 => <[u8; 16]>::try_from(*b)
+                .ok()
+                .map(|a| format!("IP:{}", std::net::Ipv6Addr::from(a))),
             _ => None,
         },
         _ => None,
@@ -135,7 +152,9 @@ mod tests {
     fn summarises_an_rcgen_certificate() {
         let key = rcgen::KeyPair::generate().unwrap();
         let mut params = rcgen::CertificateParams::new(vec!["login.example".into()]).unwrap();
-        params.distinguished_name.push(rcgen::DnType::CommonName, "login.example");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "login.example");
         let cert = params.self_signed(&key).unwrap();
         let s = summarize(cert.der()).unwrap();
         assert_eq!(s.subject, "CN=login.example");
@@ -143,6 +162,10 @@ mod tests {
         assert_eq!(s.key, "EC 256");
         assert_eq!(s.sha256.len(), 64);
         assert!(s.self_issued);
-        assert!(s.signature_algorithm.contains("ecdsa"), "{}", s.signature_algorithm);
+        assert!(
+            s.signature_algorithm.contains("ecdsa"),
+            "{}",
+            s.signature_algorithm
+        );
     }
 }

@@ -1,11 +1,19 @@
 //! tlscompat: endpoint TLS compatibility scanner.
 //!
-//! The pipeline (see DESIGN.md in the project's shared docs and the README):
-//! targets → resolve → plan → probe → classify → aggregate → report → exit policy.
-//! Each stage is a module with plain data in and out; [`wire`] is the pure codec the
-//! raw probe is built on.
+//! The pipeline: targets → [`resolve`] → [`scan`] (probe every version of every address
+//! with [`probe`]) → [`record`] (classify and aggregate, with [`findings`]) →
+//! [`report`] → exit code ([`app`]). Each stage is a module with plain data in and
+//! out; [`wire`] is the pure codec the raw probe is built on.
 
+pub mod app;
 pub mod cert;
+pub mod cli;
+pub mod findings;
 pub mod probe;
+pub mod record;
+pub mod report;
+pub mod resolve;
+pub mod scan;
+pub mod target;
 pub mod version;
 pub mod wire;

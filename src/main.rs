@@ -1,3 +1,9 @@
-fn main() {
-    println!("Hello, world!");
+//! The `tlscompat` binary: parse arguments, hand over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    tlscompat::app::run(tlscompat::cli::Cli::parse())
 }

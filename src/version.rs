@@ -68,7 +68,10 @@ impl FromStr for TlsVersion {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim().to_ascii_lowercase();
-        let t = t.strip_prefix("tls").unwrap_or(&t).trim_start_matches([' ', 'v']);
+        let t = t
+            .strip_prefix("tls")
+            .unwrap_or(&t)
+            .trim_start_matches([' ', 'v']);
         match t {
             "1.0" | "1" | "10" | "1_0" => Ok(Self::Tls10),
             "1.1" | "11" | "1_1" => Ok(Self::Tls11),
@@ -101,7 +104,10 @@ impl VersionRange {
     }
 
     pub fn all() -> Self {
-        Self { min: TlsVersion::Tls10, max: TlsVersion::Tls13 }
+        Self {
+            min: TlsVersion::Tls10,
+            max: TlsVersion::Tls13,
+        }
     }
 
     pub fn contains(self, v: TlsVersion) -> bool {
@@ -109,7 +115,9 @@ impl VersionRange {
     }
 
     pub fn iter(self) -> impl Iterator<Item = TlsVersion> {
-        TlsVersion::ALL.into_iter().filter(move |v| self.contains(*v))
+        TlsVersion::ALL
+            .into_iter()
+            .filter(move |v| self.contains(*v))
     }
 
     pub fn min(self) -> TlsVersion {
@@ -138,6 +146,9 @@ mod tests {
     fn range_rejects_inverted() {
         assert!(VersionRange::new(TlsVersion::Tls13, TlsVersion::Tls12).is_err());
         let r = VersionRange::new(TlsVersion::Tls11, TlsVersion::Tls12).unwrap();
-        assert_eq!(r.iter().collect::<Vec<_>>(), [TlsVersion::Tls11, TlsVersion::Tls12]);
+        assert_eq!(
+            r.iter().collect::<Vec<_>>(),
+            [TlsVersion::Tls11, TlsVersion::Tls12]
+        );
     }
 }

@@ -49,7 +49,9 @@ pub enum ModernOutcome {
 impl fmt::Display for ModernOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Completed { version, cipher, .. } => write!(f, "{version} {cipher}"),
+            Self::Completed {
+                version, cipher, ..
+            } => write!(f, "{version} {cipher}"),
             Self::Failed(e) => write!(f, "failed: {e}"),
             Self::Timeout => f.write_str("timeout"),
             Self::Unreachable(c) => write!(f, "unreachable: {c}"),
@@ -82,7 +84,9 @@ impl ModernClient {
         let verifier = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
             .build()
             .map_err(|e| format!("root store unusable: {e}"))?;
-        let recorder = Arc::new(AcceptAnyChain { algorithms: provider.signature_verification_algorithms });
+        let recorder = Arc::new(AcceptAnyChain {
+            algorithms: provider.signature_verification_algorithms,
+        });
         let mut config = ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(&versions)
             .map_err(|e| format!("rustls config: {e}"))?
@@ -91,12 +95,17 @@ impl ModernClient {
             .with_no_client_auth();
         // Every handshake must be a full one: resumption would skip the chain.
         config.resumption = Resumption::disabled();
-        Ok(Some(Self { connector: TlsConnector::from(Arc::new(config)), verifier }))
+        Ok(Some(Self {
+            connector: TlsConnector::from(Arc::new(config)),
+            verifier,
+        }))
     }
 
     /// The public roots compiled into the binary (webpki-roots).
     pub fn public_roots() -> Arc<RootCertStore> {
-        Arc::new(RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() })
+        Arc::new(RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        })
     }
 
     pub async fn handshake(&self, target: ProbeTarget<'_>, timeout: Duration) -> ModernHandshake {
@@ -134,11 +143,15 @@ impl ModernClient {
         };
         timing.first_byte = Some(start.elapsed());
         let (_, conn) = tls.get_ref();
-        let chain: Vec<CertificateDer<'static>> =
-            conn.peer_certificates().map(|c| c.to_vec()).unwrap_or_default();
+        let chain: Vec<CertificateDer<'static>> = conn
+            .peer_certificates()
+            .map(|c| c.to_vec())
+            .unwrap_or_default();
         let verification = self.verify(&chain, &server_name);
         ModernOutcome::Completed {
-            version: conn.protocol_version().map_or(ProtocolVersion(0), |v| ProtocolVersion(u16::from(v))),
+            version: conn
+                .protocol_version()
+                .map_or(ProtocolVersion(0), |v| ProtocolVersion(u16::from(v))),
             cipher: conn
                 .negotiated_cipher_suite()
                 .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite()))),
@@ -147,7 +160,11 @@ impl ModernClient {
         }
     }
 
-    fn verify(&self, chain: &[CertificateDer<'static>], name: &ServerName<'_>) -> Result<(), String> {
+    fn verify(
+        &self,
+        chain: &[CertificateDer<'static>],
+        name: &ServerName<'_>,
+    ) -> Result<(), String> {
         let Some((leaf, intermediates)) = chain.split_first() else {
             return Err("no certificate presented".into());
         };
@@ -200,4 +217,3 @@ impl ServerCertVerifier for AcceptAnyChain {
         self.algorithms.supported_schemes()
     }
 }
-

@@ -139,7 +139,9 @@ async fn read_verdict(
 fn at_deadline(buf: &[u8], offered: ProtocolVersion) -> Outcome {
     match parse_reply(buf, offered, true) {
         Progress::Done(reply @ Reply::Hello(_)) => judge(reply, offered),
-        _ => Outcome::Timeout { bytes_received: buf.len() },
+        _ => Outcome::Timeout {
+            bytes_received: buf.len(),
+        },
     }
 }
 

@@ -183,7 +183,9 @@ fn client_hello_body(spec: &HelloSpec<'_>) -> Vec<u8> {
     let hs_len = 4 + b.len() + 2 + ext.len();
     if (PAD_LOW..PAD_TARGET).contains(&hs_len) {
         let pad = (PAD_TARGET - hs_len).saturating_sub(4);
-        put_ext(&mut ext, ExtensionType::PADDING, |o| o.resize(o.len() + pad, 0));
+        put_ext(&mut ext, ExtensionType::PADDING, |o| {
+            o.resize(o.len() + pad, 0)
+        });
     }
     put_prefixed(&mut b, 2, |o| o.extend_from_slice(&ext));
     b
@@ -204,14 +206,20 @@ fn extensions(spec: &HelloSpec<'_>) -> Vec<u8> {
     put_ext(&mut e, ExtensionType::SUPPORTED_GROUPS, |o| {
         put_prefixed(o, 2, |o| groups.iter().for_each(|g| put_u16(o, g.0)))
     });
-    put_ext(&mut e, ExtensionType::EC_POINT_FORMATS, |o| o.extend_from_slice(&[1, 0]));
+    put_ext(&mut e, ExtensionType::EC_POINT_FORMATS, |o| {
+        o.extend_from_slice(&[1, 0])
+    });
     if full {
         put_ext(&mut e, ExtensionType::RENEGOTIATION_INFO, |o| o.push(0));
         put_ext(&mut e, ExtensionType::SESSION_TICKET, |_| {});
         put_ext(&mut e, ExtensionType::EXTENDED_MASTER_SECRET, |_| {});
     }
     if spec.version >= TlsVersion::Tls12 {
-        let schemes = if full { SIGNATURE_SCHEMES } else { COMPACT_SIGNATURE_SCHEMES };
+        let schemes = if full {
+            SIGNATURE_SCHEMES
+        } else {
+            COMPACT_SIGNATURE_SCHEMES
+        };
         put_ext(&mut e, ExtensionType::SIGNATURE_ALGORITHMS, |o| {
             put_prefixed(o, 2, |o| schemes.iter().for_each(|s| put_u16(o, *s)))
         });
@@ -220,7 +228,9 @@ fn extensions(spec: &HelloSpec<'_>) -> Vec<u8> {
         put_ext(&mut e, ExtensionType::SUPPORTED_VERSIONS, |o| {
             put_prefixed(o, 1, |o| put_u16(o, TlsVersion::Tls13.wire().0))
         });
-        put_ext(&mut e, ExtensionType::PSK_KEY_EXCHANGE_MODES, |o| o.extend_from_slice(&[1, 1]));
+        put_ext(&mut e, ExtensionType::PSK_KEY_EXCHANGE_MODES, |o| {
+            o.extend_from_slice(&[1, 1])
+        });
         put_ext(&mut e, ExtensionType::KEY_SHARE, |o| {
             put_prefixed(o, 2, |o| {
                 put_u16(o, NamedGroup::X25519.0);
@@ -242,11 +252,19 @@ mod tests {
     use crate::wire::codec::Reader;
 
     fn spec(version: TlsVersion, variant: HelloVariant, name: Option<&str>) -> HelloSpec<'_> {
-        HelloSpec { version, variant, server_name: name, random: [7; 32], entropy: [9; 32] }
+        HelloSpec {
+            version,
+            variant,
+            server_name: name,
+            random: [7; 32],
+            entropy: [9; 32],
+        }
     }
 
+    type Extensions = Vec<(u16, Vec<u8>)>;
+
     /// Parses our own hello back: (client_version, suites, extension types with bodies).
-    fn parse(record: &[u8]) -> (u16, Vec<u16>, Vec<(u16, Vec<u8>)>) {
+    fn parse(record: &[u8]) -> (u16, Vec<u16>, Extensions) {
         let mut r = Reader::new(record);
         assert_eq!(r.u8(), Some(22));
         assert_eq!(r.u16(), Some(0x0301));
@@ -301,8 +319,11 @@ mod tests {
         )));
         let sni = &exts.iter().find(|(t, _)| *t == 0).unwrap().1;
         assert!(sni.ends_with(b"login.example"));
-        let (_, _, exts) =
-            parse(&client_hello_record(&spec(TlsVersion::Tls12, HelloVariant::Full, None)));
+        let (_, _, exts) = parse(&client_hello_record(&spec(
+            TlsVersion::Tls12,
+            HelloVariant::Full,
+            None,
+        )));
         assert!(exts.iter().all(|(t, _)| *t != 0));
     }
 

@@ -17,9 +17,8 @@ const MAX_RECORD: usize = 16384 + 2048;
 
 /// The special ServerHello.random that marks a HelloRetryRequest (RFC 8446 §4.1.3).
 const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
-    0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
-    0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 /// The TLS 1.3 downgrade sentinel prefix in the last 8 bytes of ServerHello.random
@@ -32,7 +31,10 @@ pub enum Reply {
     /// A ServerHello (or HelloRetryRequest), with the chain when it was in clear text.
     Hello(ServerHello),
     /// A fatal or warning alert before any ServerHello.
-    Alert { level: u8, description: AlertDescription },
+    Alert {
+        level: u8,
+        description: AlertDescription,
+    },
     /// The first bytes are not a TLS record at all (an HTTP error page, a banner).
     NotTls { excerpt: String },
 }
@@ -56,7 +58,10 @@ pub struct ServerHello {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Malformed {
     /// A record header after the first one is not TLS.
-    BadRecordHeader { content_type: u8, version: u16 },
+    BadRecordHeader {
+        content_type: u8,
+        version: u16,
+    },
     /// A record longer than the protocol allows.
     RecordTooLong(usize),
     /// An alert record that is not two bytes long.
@@ -74,8 +79,14 @@ pub enum Malformed {
 impl fmt::Display for Malformed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BadRecordHeader { content_type, version } => {
-                write!(f, "bad record header (type {content_type}, version 0x{version:04x})")
+            Self::BadRecordHeader {
+                content_type,
+                version,
+            } => {
+                write!(
+                    f,
+                    "bad record header (type {content_type}, version 0x{version:04x})"
+                )
             }
             Self::RecordTooLong(n) => write!(f, "record of {n} bytes exceeds the limit"),
             Self::BadAlert => f.write_str("malformed alert"),
@@ -105,7 +116,9 @@ pub fn parse_reply(buf: &[u8], offered: ProtocolVersion, eof: bool) -> Progress 
         return Progress::NeedMore;
     }
     if !looks_like_record(buf) {
-        return Progress::Done(Reply::NotTls { excerpt: excerpt(buf) });
+        return Progress::Done(Reply::NotTls {
+            excerpt: excerpt(buf),
+        });
     }
     let mut flight = Flight::default();
     let mut r = Reader::new(buf);
@@ -124,7 +137,10 @@ pub fn parse_reply(buf: &[u8], offered: ProtocolVersion, eof: bool) -> Progress 
     if eof {
         return match (flight.hello, flight.warning) {
             (Some(hello), _) => Progress::Done(Reply::Hello(hello)),
-            (None, Some(description)) => Progress::Done(Reply::Alert { level: 1, description }),
+            (None, Some(description)) => Progress::Done(Reply::Alert {
+                level: 1,
+                description,
+            }),
             (None, None) => Progress::Malformed(Malformed::Truncated),
         };
     }
@@ -147,7 +163,10 @@ fn next_record<'a>(r: &mut Reader<'a>) -> Option<Result<(ContentType, &'a [u8]),
     let version = peek.u16()?;
     let len = usize::from(peek.u16()?);
     if !(20..=24).contains(&typ) || version >> 8 != 3 {
-        return Some(Err(Malformed::BadRecordHeader { content_type: typ, version }));
+        return Some(Err(Malformed::BadRecordHeader {
+            content_type: typ,
+            version,
+        }));
     }
     if len > MAX_RECORD {
         return Some(Err(Malformed::RecordTooLong(len)));
@@ -171,7 +190,12 @@ struct Flight {
 
 impl Flight {
     /// Takes one record; returns the final answer once it is known.
-    fn absorb(&mut self, typ: ContentType, body: &[u8], offered: ProtocolVersion) -> Option<Progress> {
+    fn absorb(
+        &mut self,
+        typ: ContentType,
+        body: &[u8],
+        offered: ProtocolVersion,
+    ) -> Option<Progress> {
         match typ {
             ContentType::ALERT => self.alert(body),
             ContentType::HANDSHAKE => {

@@ -56,9 +56,15 @@ fn alert_before_hello_is_the_answer() {
     let bytes = record(21, &[2, 70]);
     assert_eq!(
         parse_reply(&bytes, V10, false),
-        Progress::Done(Reply::Alert { level: 2, description: AlertDescription::PROTOCOL_VERSION })
+        Progress::Done(Reply::Alert {
+            level: 2,
+            description: AlertDescription::PROTOCOL_VERSION
+        })
     );
-    assert_eq!(parse_reply(&record(21, &[2]), V10, false), Progress::Malformed(Malformed::BadAlert));
+    assert_eq!(
+        parse_reply(&record(21, &[2]), V10, false),
+        Progress::Malformed(Malformed::BadAlert)
+    );
 }
 
 #[test]
@@ -67,7 +73,10 @@ fn warning_alert_is_not_final_while_the_server_goes_on() {
     assert_eq!(parse_reply(&wire, V12, false), Progress::NeedMore);
     assert_eq!(
         parse_reply(&wire, V12, true),
-        Progress::Done(Reply::Alert { level: 1, description: AlertDescription::UNRECOGNIZED_NAME })
+        Progress::Done(Reply::Alert {
+            level: 1,
+            description: AlertDescription::UNRECOGNIZED_NAME
+        })
     );
     wire.extend(record(22, &server_hello(0x0303, 0xc02f, [1; 32], None)));
     wire.extend(record(22, &certificate(&[b"c"])));
@@ -84,12 +93,22 @@ fn tls12_hello_waits_for_certificate_across_records_and_segments() {
     let mut wire = record(22, a);
     wire.extend(record(22, b));
     for cut in 1..wire.len() {
-        assert_eq!(parse_reply(&wire[..cut], V12, false), Progress::NeedMore, "cut at {cut}");
+        assert_eq!(
+            parse_reply(&wire[..cut], V12, false),
+            Progress::NeedMore,
+            "cut at {cut}"
+        );
     }
     let hello = hello_of(parse_reply(&wire, V12, false));
     assert_eq!(hello.version, V12);
-    assert_eq!(hello.cipher, CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
-    assert_eq!(hello.certificates, vec![b"leaf-der".to_vec(), b"ca-der".to_vec()]);
+    assert_eq!(
+        hello.cipher,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    );
+    assert_eq!(
+        hello.certificates,
+        vec![b"leaf-der".to_vec(), b"ca-der".to_vec()]
+    );
 }
 
 #[test]
@@ -126,7 +145,10 @@ fn eof_after_hello_keeps_the_acceptance() {
     assert_eq!(parse_reply(&wire, V10, false), Progress::NeedMore);
     let hello = hello_of(parse_reply(&wire, V10, true));
     assert_eq!(hello.version, V10);
-    assert_eq!(parse_reply(&wire[..7], V10, true), Progress::Malformed(Malformed::Truncated));
+    assert_eq!(
+        parse_reply(&wire[..7], V10, true),
+        Progress::Malformed(Malformed::Truncated)
+    );
 }
 
 #[test]
@@ -134,14 +156,19 @@ fn http_reply_is_not_tls() {
     let http = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
     assert_eq!(
         parse_reply(http, V12, false),
-        Progress::Done(Reply::NotTls { excerpt: "HTTP/1.1 400 Bad Request Content-Length: 0".into() })
+        Progress::Done(Reply::NotTls {
+            excerpt: "HTTP/1.1 400 Bad Request Content-Length: 0".into()
+        })
     );
 }
 
 #[test]
 fn oversized_record_is_rejected_not_awaited() {
     let wire = [22u8, 3, 3, 0xff, 0xff];
-    assert_eq!(parse_reply(&wire, V12, false), Progress::Malformed(Malformed::RecordTooLong(65535)));
+    assert_eq!(
+        parse_reply(&wire, V12, false),
+        Progress::Malformed(Malformed::RecordTooLong(65535))
+    );
 }
 
 #[test]

@@ -1,0 +1,127 @@
+//! Findings: the named problems a record can carry, which `--fail-on` selects.
+//!
+//! Each finding is computed from a record's probe data by its own small rule here, so
+//! adding a finding kind does not touch the probes or the reports.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// The finding kinds of DESIGN.md, by their CLI/JSON names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// The name did not resolve.
+    Dns,
+    /// No TCP connection to the address.
+    Unreachable,
+    /// Neither TLS 1.2 nor TLS 1.3 accepted.
+    NoModernTls,
+    /// TLS 1.0 or 1.1 accepted.
+    LegacyAccepted,
+    /// The certificate is expired, not yet valid, or does not name the host.
+    CertInvalid,
+}
+
+impl FindingKind {
+    pub const ALL: [FindingKind; 5] = [
+        Self::Dns,
+        Self::Unreachable,
+        Self::NoModernTls,
+        Self::LegacyAccepted,
+        Self::CertInvalid,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Dns => "dns",
+            Self::Unreachable => "unreachable",
+            Self::NoModernTls => "no-modern-tls",
+            Self::LegacyAccepted => "legacy-accepted",
+            Self::CertInvalid => "cert-invalid",
+        }
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for FindingKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == s.trim())
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown finding '{s}' (expected one of: {}, or none)",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// One finding with the evidence for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub detail: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.detail.is_empty() {
+            write!(f, "{}", self.kind)
+        } else {
+            write!(f, "{} ({})", self.kind, self.detail)
+        }
+    }
+}
+
+/// Does `pattern` (a certificate name, possibly `*.` wildcard in the left-most label)
+/// cover `host`? Both lowercase ASCII.
+pub fn name_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host
+            .split_once('.')
+            .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
+        None => pattern == host,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for k in FindingKind::ALL {
+            assert_eq!(k.name().parse::<FindingKind>(), Ok(k));
+        }
+        assert!("intercept".parse::<FindingKind>().is_err());
+    }
+
+    #[test]
+    fn wildcards_cover_one_label() {
+        assert!(name_matches(
+            "*.officeapps.live.com",
+            "ols.officeapps.live.com"
+        ));
+        assert!(!name_matches(
+            "*.officeapps.live.com",
+            "a.b.officeapps.live.com"
+        ));
+        assert!(!name_matches(
+            "*.officeapps.live.com",
+            "officeapps.live.com"
+        ));
+        assert!(name_matches("Login.Example", "login.example"));
+    }
+}

@@ -1,0 +1,100 @@
+//! The CSV report: one row per (host, port, address), the columns of DESIGN.md.
+//!
+//! Version cells hold only the state word (`accepted`, `rejected`, `timeout`,
+//! `unreachable`, `error`, `skipped`) so spreadsheets can filter on them; the reason
+//! for every cell that is not a plain acceptance goes to `error` as
+//! `tls1_0: alert protocol_version (70); …`, and findings with their evidence to
+//! `findings`.
+
+use std::io::Write;
+
+use crate::record::Record;
+use crate::version::TlsVersion;
+
+pub const HEADER: [&str; 19] = [
+    "host",
+    "port",
+    "address",
+    "tls1_0",
+    "tls1_1",
+    "tls1_2",
+    "tls1_3",
+    "legacy_rejected",
+    "best_version",
+    "cipher",
+    "cert_subject",
+    "cert_issuer",
+    "cert_not_after",
+    "cert_sha256",
+    "trusted_public",
+    "trusted_local",
+    "intercepted",
+    "findings",
+    "error",
+];
+
+pub struct CsvSink<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> CsvSink<W> {
+    pub fn new(out: W) -> std::io::Result<Self> {
+        let mut out = csv::Writer::from_writer(out);
+        out.write_record(HEADER)?;
+        Ok(Self { out })
+    }
+
+    pub fn write(&mut self, r: &Record) -> std::io::Result<()> {
+        self.out.write_record(row(r))?;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+fn opt_bool(b: Option<bool>) -> String {
+    b.map(|b| b.to_string()).unwrap_or_default()
+}
+
+pub fn row(r: &Record) -> Vec<String> {
+    let leaf = r.chain.first();
+    let mut details: Vec<String> = TlsVersion::ALL
+        .iter()
+        .filter(|v| !r.cell(**v).detail.is_empty())
+        .map(|v| format!("{}: {}", v.key(), r.cell(*v).detail))
+        .collect();
+    if let Some(e) = &r.error {
+        details.insert(0, e.clone());
+    }
+    let mut row = vec![r.host.clone(), r.port.to_string(), r.address.clone()];
+    row.extend(
+        TlsVersion::ALL
+            .iter()
+            .map(|v| r.cell(*v).state.as_str().to_string()),
+    );
+    row.extend([
+        opt_bool(r.legacy_rejected()),
+        r.best_version
+            .map(|v| v.number().to_string())
+            .unwrap_or_default(),
+        r.cipher.map(|c| c.to_string()).unwrap_or_default(),
+        leaf.map(|c| c.subject.clone()).unwrap_or_default(),
+        leaf.map(|c| c.issuer.clone()).unwrap_or_default(),
+        leaf.map(|c| c.not_after.clone()).unwrap_or_default(),
+        leaf.map(|c| c.sha256.clone()).unwrap_or_default(),
+        opt_bool(r.trusted_public),
+        // Local trust and interception are decided by the trust stage, which this
+        // build does not have yet: empty means "not evaluated", never "false".
+        String::new(),
+        String::new(),
+        r.findings
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+        details.join("; "),
+    ]);
+    row
+}

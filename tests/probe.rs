@@ -1,0 +1,291 @@
+//! The probe engine against real peers on loopback: rustls servers with chosen
+//! versions, real OpenSSL legacy servers, and one server per failure class.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use support::*;
+use tlscompat::probe::modern::{ModernClient, ModernOutcome};
+use tlscompat::probe::outcome::{ConnectFailure, Outcome, ProbeError, Rejection, VersionProbe};
+use tlscompat::probe::raw::{ProbeTarget, probe_version};
+use tlscompat::version::{TlsVersion, VersionRange};
+use tlscompat::wire::enums::{AlertDescription, ProtocolVersion};
+use tlscompat::wire::hello::HelloVariant;
+
+const T: Duration = Duration::from_secs(3);
+use TlsVersion::*;
+
+async fn probe(addr: SocketAddr, name: Option<&str>, v: TlsVersion) -> VersionProbe {
+    probe_version(
+        ProbeTarget {
+            addr,
+            server_name: name,
+        },
+        v,
+        T,
+    )
+    .await
+}
+
+async fn states(addr: SocketAddr) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    for v in TlsVersion::ALL {
+        out.push(probe(addr, Some("lab.test"), v).await.outcome);
+    }
+    out
+}
+
+fn accepted(o: &Outcome, v: ProtocolVersion) -> bool {
+    matches!(o, Outcome::Accepted(a) if a.version == v)
+}
+
+fn alert(a: AlertDescription) -> Outcome {
+    Outcome::Rejected(Rejection::Alert(a))
+}
+
+// rustls refuses a TLS 1.0/1.1 hello with handshake_failure: it requires the
+// signature_algorithms extension before it looks at the version, and a 1.0/1.1 hello
+// must not carry that extension (RFC 5246 §7.4.1.4.1). The verdict is the same
+// (rejected); the alert named is the one the server really sent.
+#[tokio::test]
+async fn rustls_tls13_only() {
+    let s = states(rustls_server(&[&rustls::version::TLS13])).await;
+    assert_eq!(s[0], alert(AlertDescription::HANDSHAKE_FAILURE));
+    assert_eq!(s[1], alert(AlertDescription::HANDSHAKE_FAILURE));
+    assert_eq!(s[2], alert(AlertDescription::PROTOCOL_VERSION));
+    assert!(accepted(&s[3], ProtocolVersion::TLS13), "{:?}", s[3]);
+}
+
+#[tokio::test]
+async fn rustls_tls12_only() {
+    let s = states(rustls_server(&[&rustls::version::TLS12])).await;
+    assert_eq!(s[0], alert(AlertDescription::HANDSHAKE_FAILURE));
+    assert_eq!(s[1], alert(AlertDescription::HANDSHAKE_FAILURE));
+    assert!(accepted(&s[2], ProtocolVersion::TLS12), "{:?}", s[2]);
+    assert_eq!(s[3], alert(AlertDescription::PROTOCOL_VERSION));
+}
+
+#[tokio::test]
+async fn rustls_tls12_and_13() {
+    let s = states(rustls_server(&[
+        &rustls::version::TLS12,
+        &rustls::version::TLS13,
+    ]))
+    .await;
+    assert_eq!(s[0], alert(AlertDescription::HANDSHAKE_FAILURE));
+    assert_eq!(s[1], alert(AlertDescription::HANDSHAKE_FAILURE));
+    assert!(accepted(&s[2], ProtocolVersion::TLS12), "{:?}", s[2]);
+    assert!(accepted(&s[3], ProtocolVersion::TLS13), "{:?}", s[3]);
+}
+
+#[tokio::test]
+async fn openssl_tls10_only() {
+    let server = openssl_server("TLSv1", "TLSv1");
+    let s = states(server.addr).await;
+    assert!(accepted(&s[0], ProtocolVersion::TLS10), "{:?}", s[0]);
+    // OpenSSL answers a newer hello with its own (older) version: a rejection.
+    assert_eq!(
+        s[1],
+        Outcome::Rejected(Rejection::OtherVersion(ProtocolVersion::TLS10))
+    );
+    assert_eq!(
+        s[2],
+        Outcome::Rejected(Rejection::OtherVersion(ProtocolVersion::TLS10))
+    );
+    assert!(matches!(s[3], Outcome::Rejected(_)), "{:?}", s[3]);
+}
+
+#[tokio::test]
+async fn openssl_tls10_and_11() {
+    let server = openssl_server("TLSv1", "TLSv1.1");
+    let s = states(server.addr).await;
+    assert!(accepted(&s[0], ProtocolVersion::TLS10), "{:?}", s[0]);
+    assert!(accepted(&s[1], ProtocolVersion::TLS11), "{:?}", s[1]);
+    assert_eq!(
+        s[2],
+        Outcome::Rejected(Rejection::OtherVersion(ProtocolVersion::TLS11))
+    );
+    assert!(matches!(s[3], Outcome::Rejected(_)), "{:?}", s[3]);
+    // The legacy chain is captured from the clear-text Certificate message.
+    let Outcome::Accepted(a) = &s[0] else {
+        unreachable!()
+    };
+    assert_eq!(a.chain.first(), Some(&pki().leaf_der));
+}
+
+#[tokio::test]
+async fn alert_servers_name_the_alert() {
+    let pv = alert_server(70);
+    let hf = alert_server(40);
+    let p = probe(pv, Some("lab.test"), Tls10).await;
+    assert_eq!(p.outcome, alert(AlertDescription::PROTOCOL_VERSION));
+    assert_eq!((p.attempts, p.variant), (1, HelloVariant::Full));
+    assert_eq!(
+        p.outcome.to_string(),
+        "rejected: alert protocol_version (70)"
+    );
+    let p = probe(hf, Some("lab.test"), Tls11).await;
+    assert_eq!(p.outcome, alert(AlertDescription::HANDSHAKE_FAILURE));
+}
+
+#[tokio::test]
+async fn closed_port_is_unreachable() {
+    let p = probe(closed_port(), None, Tls12).await;
+    assert_eq!(p.outcome, Outcome::Unreachable(ConnectFailure::Refused));
+}
+
+#[tokio::test]
+async fn blackhole_times_out_within_the_deadline_after_one_retry() {
+    let t = Duration::from_millis(300);
+    let start = std::time::Instant::now();
+    let p = probe_version(
+        ProbeTarget {
+            addr: blackhole(),
+            server_name: None,
+        },
+        Tls10,
+        t,
+    )
+    .await;
+    let took = start.elapsed();
+    assert_eq!(p.outcome, Outcome::Timeout { bytes_received: 0 });
+    assert_eq!(p.attempts, 2, "a timeout is retried once");
+    assert_eq!(
+        p.first_outcome,
+        Some(Outcome::Timeout { bytes_received: 0 })
+    );
+    assert!(
+        took >= 2 * t && took < 2 * t + Duration::from_secs(2),
+        "took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn resetter_is_rejected_reset() {
+    let p = probe(resetter(), Some("lab.test"), Tls10).await;
+    assert_eq!(p.outcome, Outcome::Rejected(Rejection::Reset));
+    assert_eq!((p.attempts, p.variant), (2, HelloVariant::Compact));
+}
+
+#[tokio::test]
+async fn closer_is_rejected_closed() {
+    let p = probe(closer(), Some("lab.test"), Tls11).await;
+    assert_eq!(p.outcome, Outcome::Rejected(Rejection::Closed));
+    assert_eq!(p.attempts, 2);
+}
+
+#[tokio::test]
+async fn http_on_the_tls_port_is_not_tls() {
+    let p = probe(http_responder(), Some("lab.test"), Tls12).await;
+    let Outcome::Error(ProbeError::NotTls { excerpt }) = &p.outcome else {
+        panic!("{:?}", p.outcome)
+    };
+    assert!(
+        excerpt.starts_with("HTTP/1.1 400 Bad Request Content-Type: text/html"),
+        "{excerpt}"
+    );
+    assert!(
+        p.outcome
+            .to_string()
+            .starts_with("error: not TLS: \"HTTP/1.1 400")
+    );
+}
+
+#[tokio::test]
+async fn fragile_stack_is_reached_by_the_compact_retry() {
+    let addr = fragile_server();
+    for v in [Tls10, Tls11, Tls12] {
+        let p = probe(
+            addr,
+            Some("a-rather-long-name-to-push-the-hello.lab.test"),
+            v,
+        )
+        .await;
+        assert!(accepted(&p.outcome, v.wire()), "{v}: {:?}", p.outcome);
+        assert_eq!((p.attempts, p.variant), (2, HelloVariant::Compact));
+        assert_eq!(p.first_outcome, Some(Outcome::Rejected(Rejection::Closed)));
+    }
+}
+
+#[tokio::test]
+async fn higher_version_answer_is_a_rejection() {
+    // A non-compliant server that answers every hello with TLS 1.2.
+    let leaf = pki().leaf_der.clone();
+    let addr = tcp_server(move |mut tcp| {
+        let leaf = leaf.clone();
+        async move {
+            use tokio::io::AsyncWriteExt;
+            read_hello(&mut tcp).await;
+            let _ = tcp.write_all(&canned_flight([3, 3], 0xc02f, &leaf)).await;
+            let _ = tcp.shutdown().await;
+        }
+    });
+    let p = probe(addr, None, Tls10).await;
+    assert_eq!(
+        p.outcome,
+        Outcome::Rejected(Rejection::OtherVersion(ProtocolVersion::TLS12))
+    );
+    assert_eq!(p.outcome.to_string(), "rejected: server chose TLS 1.2");
+}
+
+#[tokio::test]
+async fn modern_handshake_and_raw_probe_see_the_same_certificate() {
+    let addr = rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    let raw = probe(addr, Some("lab.test"), Tls12).await;
+    let Outcome::Accepted(a) = raw.outcome else {
+        panic!("{:?}", raw.outcome)
+    };
+    let client = ModernClient::new(VersionRange::all(), ModernClient::public_roots())
+        .unwrap()
+        .unwrap();
+    let m = client
+        .handshake(
+            ProbeTarget {
+                addr,
+                server_name: Some("lab.test"),
+            },
+            T,
+        )
+        .await;
+    let ModernOutcome::Completed {
+        version,
+        chain,
+        verification,
+        ..
+    } = m.outcome
+    else {
+        panic!("{:?}", m.outcome)
+    };
+    assert_eq!(version, ProtocolVersion::TLS13);
+    let fp = |der: &[u8]| tlscompat::cert::sha256_hex(der);
+    assert_eq!(fp(&chain[0]), fp(&a.chain[0]));
+    assert_eq!(fp(&chain[0]), fp(&pki().leaf_der));
+    assert_eq!(chain.len(), 2);
+    // The lab CA is not a public root: recorded, not fatal.
+    assert!(verification.is_err());
+    assert!(m.timing.connect.is_some());
+}
+
+#[tokio::test]
+async fn modern_handshake_reports_a_refusal() {
+    let server = openssl_server("TLSv1", "TLSv1");
+    let client = ModernClient::new(VersionRange::all(), ModernClient::public_roots())
+        .unwrap()
+        .unwrap();
+    let m = client
+        .handshake(
+            ProbeTarget {
+                addr: server.addr,
+                server_name: Some("lab.test"),
+            },
+            T,
+        )
+        .await;
+    assert!(
+        matches!(m.outcome, ModernOutcome::Failed(_)),
+        "{:?}",
+        m.outcome
+    );
+}

@@ -1,0 +1,367 @@
+//! The in-process lab: real servers on 127.0.0.1 with ephemeral ports, started by the
+//! tests. Every outcome class the probe can report has a server here that produces it.
+//!
+//! Servers run on one shared background tokio runtime so that both library tests
+//! (which bring their own runtime) and CLI tests (which run the binary) can use them.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The lab's runtime, alive for the whole test binary.
+pub fn lab() -> &'static tokio::runtime::Runtime {
+    static LAB: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    LAB.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("lab runtime")
+    })
+}
+
+/// Binds an ephemeral loopback port. The std listener becomes a tokio one inside the
+/// lab runtime (see [`serve`]), so this works from any thread or runtime.
+fn bind() -> (std::net::TcpListener, SocketAddr) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.set_nonblocking(true).expect("nonblocking");
+    let a = l.local_addr().expect("addr");
+    (l, a)
+}
+
+fn tokio_listener(l: std::net::TcpListener) -> TcpListener {
+    TcpListener::from_std(l).expect("tokio listener")
+}
+
+/// A CA and a leaf certificate for the lab's names, made with rcgen.
+pub struct Pki {
+    pub ca_der: Vec<u8>,
+    pub ca_pem: String,
+    pub leaf_der: Vec<u8>,
+    pub leaf_pem: String,
+    pub key_der: Vec<u8>,
+    pub key_pem: String,
+}
+
+pub const LAB_NAMES: &[&str] = &[
+    "localhost",
+    "lab.test",
+    "legacy.lab.test",
+    "modern.lab.test",
+];
+
+impl Pki {
+    pub fn new() -> Self {
+        let ca_key = rcgen::KeyPair::generate().expect("ca key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "tlscompat Lab CA");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).expect("ca cert");
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let key = rcgen::KeyPair::generate().expect("leaf key");
+        let mut sans: Vec<String> = LAB_NAMES.iter().map(|s| s.to_string()).collect();
+        sans.push("127.0.0.1".into());
+        let mut params = rcgen::CertificateParams::new(sans).expect("leaf params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "lab.test");
+        let leaf = params.signed_by(&key, &issuer).expect("leaf cert");
+        Self {
+            ca_der: ca.der().to_vec(),
+            ca_pem: ca.pem(),
+            leaf_der: leaf.der().to_vec(),
+            leaf_pem: leaf.pem(),
+            key_der: key.serialize_der(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+
+    /// Writes cert (leaf + CA) and key PEM files into `dir`.
+    pub fn write_pem(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        let cert = dir.join("cert.pem");
+        let key = dir.join("key.pem");
+        std::fs::write(&cert, format!("{}{}", self.leaf_pem, self.ca_pem)).expect("write cert");
+        std::fs::write(&key, &self.key_pem).expect("write key");
+        (cert, key)
+    }
+}
+
+pub fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(Pki::new)
+}
+
+/// A rustls server offering exactly `versions`, presenting the lab chain.
+pub fn rustls_server(versions: &[&'static rustls::SupportedProtocolVersion]) -> SocketAddr {
+    let pki = pki();
+    let chain = vec![
+        CertificateDer::from(pki.leaf_der.clone()),
+        CertificateDer::from(pki.ca_der.clone()),
+    ];
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.key_der.clone()));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(versions)
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (listener, addr) = bind();
+    lab().spawn(async move {
+        let listener = tokio_listener(listener);
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    let _ = tls.write_all(b"hello from the lab\n").await;
+                    let _ = tls.shutdown().await;
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Runs `handler` on every accepted connection.
+pub fn tcp_server<F, Fut>(handler: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (listener, addr) = bind();
+    let handler = Arc::new(handler);
+    lab().spawn(async move {
+        let listener = tokio_listener(listener);
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(handler(tcp));
+        }
+    });
+    addr
+}
+
+/// Reads one whole TLS record (the ClientHello) so that closing afterwards sends FIN,
+/// not RST (Linux resets when unread data is discarded). Returns the record.
+pub async fn read_hello(tcp: &mut TcpStream) -> Vec<u8> {
+    let mut header = [0u8; 5];
+    if tcp.read_exact(&mut header).await.is_err() {
+        return Vec::new();
+    }
+    let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+    let mut body = vec![0u8; len];
+    let _ = tcp.read_exact(&mut body).await;
+    let mut out = header.to_vec();
+    out.extend(body);
+    out
+}
+
+/// Answers any hello with a fatal alert.
+pub fn alert_server(description: u8) -> SocketAddr {
+    tcp_server(move |mut tcp| async move {
+        read_hello(&mut tcp).await;
+        let _ = tcp.write_all(&[21, 3, 1, 0, 2, 2, description]).await;
+        let _ = tcp.shutdown().await;
+        let _ = tcp.read(&mut [0u8; 64]).await;
+    })
+}
+
+/// Accepts and never answers.
+pub fn blackhole() -> SocketAddr {
+    tcp_server(|tcp| async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(tcp);
+    })
+}
+
+/// Reads the hello, then resets the connection (SO_LINGER 0).
+pub fn resetter() -> SocketAddr {
+    tcp_server(|mut tcp| async move {
+        read_hello(&mut tcp).await;
+        let _ = tcp.set_zero_linger();
+        drop(tcp);
+    })
+}
+
+/// Reads the hello, then closes cleanly without a word.
+pub fn closer() -> SocketAddr {
+    tcp_server(|mut tcp| async move {
+        read_hello(&mut tcp).await;
+        let _ = tcp.shutdown().await;
+        let _ = tcp.read(&mut [0u8; 64]).await;
+    })
+}
+
+/// An HTTP server on the TLS port (a proxy error page, a captive portal).
+pub fn http_responder() -> SocketAddr {
+    tcp_server(|mut tcp| async move {
+        let _ = tcp.read(&mut [0u8; 4096]).await;
+        let _ = tcp
+            .write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n",
+            )
+            .await;
+        let _ = tcp.shutdown().await;
+    })
+}
+
+/// A port nothing listens on.
+pub fn closed_port() -> SocketAddr {
+    let (listener, addr) = bind();
+    drop(listener);
+    addr
+}
+
+/// A stack that silently closes on hellos offering more than 12 cipher suites (the
+/// long-list intolerance peers document), and otherwise accepts the offered version
+/// with a canned ServerHello + Certificate: only the compact retry gets through.
+pub fn fragile_server() -> SocketAddr {
+    let leaf = pki().leaf_der.clone();
+    tcp_server(move |mut tcp| {
+        let leaf = leaf.clone();
+        async move {
+            let hello = read_hello(&mut tcp).await;
+            if suite_count(&hello).is_none_or(|n| n > 12) {
+                let _ = tcp.shutdown().await;
+                let _ = tcp.read(&mut [0u8; 64]).await;
+                return;
+            }
+            let version = [hello[9], hello[10]];
+            let _ = tcp.write_all(&canned_flight(version, 0x002f, &leaf)).await;
+            let _ = tcp.shutdown().await;
+            let _ = tcp.read(&mut [0u8; 64]).await;
+        }
+    })
+}
+
+/// Number of cipher suites in a ClientHello record.
+fn suite_count(hello: &[u8]) -> Option<usize> {
+    let sid_len = usize::from(*hello.get(43)?);
+    let at = 44 + sid_len;
+    let len = u16::from_be_bytes([*hello.get(at)?, *hello.get(at + 1)?]);
+    Some(usize::from(len) / 2)
+}
+
+/// ServerHello (version, suite) + Certificate (one cert) + ServerHelloDone, one record.
+pub fn canned_flight(version: [u8; 2], suite: u16, cert: &[u8]) -> Vec<u8> {
+    let mut sh = vec![version[0], version[1]];
+    sh.extend([0x42; 32]);
+    sh.push(0);
+    sh.extend(suite.to_be_bytes());
+    sh.push(0);
+    let mut hs = handshake(2, &sh);
+    let mut certs = u24(cert.len());
+    certs.extend_from_slice(cert);
+    let mut cert_msg = u24(certs.len());
+    cert_msg.extend(certs);
+    hs.extend(handshake(11, &cert_msg));
+    hs.extend(handshake(14, &[]));
+    let mut rec = vec![22, 3, 1];
+    rec.extend((hs.len() as u16).to_be_bytes());
+    rec.extend(hs);
+    rec
+}
+
+fn u24(n: usize) -> Vec<u8> {
+    (n as u32).to_be_bytes()[1..].to_vec()
+}
+
+fn handshake(typ: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![typ];
+    out.extend(u24(body.len()));
+    out.extend_from_slice(body);
+    out
+}
+
+/// A real `openssl s_server` with legacy protocols enabled; killed on drop.
+pub struct OpenSslServer {
+    pub addr: SocketAddr,
+    child: Child,
+    _dir: TempDir,
+}
+
+impl Drop for OpenSslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `openssl s_server` accepting TLS `min`..=`max` (OpenSSL names: TLSv1,
+/// TLSv1.1, TLSv1.2, TLSv1.3) at security level 0, which OpenSSL 3 needs for 1.0/1.1.
+pub fn openssl_server(min: &str, max: &str) -> OpenSslServer {
+    let dir = TempDir::new("openssl");
+    let (cert, key) = pki().write_pem(&dir.0);
+    let mut child = Command::new("openssl")
+        .args(["s_server", "-accept", "127.0.0.1:0", "-www", "-cert"])
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .args([
+            "-min_protocol",
+            min,
+            "-max_protocol",
+            max,
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server must be installed (apt-get install openssl)");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("s_server exited before ACCEPT")
+            .expect("read s_server");
+        if let Some(a) = line.strip_prefix("ACCEPT ") {
+            break a.trim().parse().expect("ACCEPT address");
+        }
+    };
+    // Keep draining stdout so s_server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    OpenSslServer {
+        addr,
+        child,
+        _dir: dir,
+    }
+}
+
+/// A directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("tlscompat-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&p).expect("temp dir");
+        Self(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
