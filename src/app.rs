@@ -1,37 +1,52 @@
-//! Glue: runs the pipeline for a parsed command line and decides the exit code.
+//! Glue: turns a parsed command line into a pipeline run and decides the exit code.
+//!
+//! Exit codes are a contract for CI: [`EXIT_OK`], [`EXIT_FINDINGS`], [`EXIT_USAGE`].
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use crate::cli::{Cli, Command, Format, ScanArgs, UsageError};
-use crate::record::{Record, aggregate};
+use serde_json::json;
+
+use crate::cli::{Cli, Command, EndpointsArgs, Format, ScanArgs, UsageError};
+use crate::endpoints::EndpointList;
+use crate::pipeline::Pipeline;
+use crate::progress::{self, Progress};
 use crate::report::csv::CsvSink;
-use crate::report::table::write_table;
-use crate::resolve::resolve_system;
-use crate::scan::Prober;
+use crate::report::json::JsonSink;
+use crate::report::junit::JunitSink;
+use crate::report::table::TableSink;
+use crate::report::{ScanContext, Sink};
+use crate::resolve::NameResolver;
+use crate::scan::{Observer, Prober, Silent};
+use crate::target::{Host, Target};
 
-/// Scan done, nothing in the fail-on set.
+/// Scan done, nothing in the `--fail-on` set.
 pub const EXIT_OK: u8 = 0;
-/// Scan done, at least one finding in the fail-on set.
+/// Scan done, at least one finding in the `--fail-on` set.
 pub const EXIT_FINDINGS: u8 = 1;
 /// Invalid invocation or input; nothing scanned.
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {
-        Command::Scan(args) => match scan(&args) {
-            Ok(code) => ExitCode::from(code),
-            Err(Failure::Usage(UsageError(msg))) => {
-                eprintln!("tlscompat: {msg}");
-                ExitCode::from(EXIT_USAGE)
-            }
-            Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
-            Err(Failure::Io(e)) => {
-                eprintln!("tlscompat: {e}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
+    let result = match cli.command {
+        Command::Scan(args) => scan(&args),
+        Command::Endpoints(args) => endpoints(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure::Usage(UsageError(msg))) => {
+            eprintln!("tlscompat: {msg}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        // A closed pipe (`tlscompat scan | head`) is not an error worth a message.
+        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(Failure::Io(e)) => {
+            eprintln!("tlscompat: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
     }
 }
 
@@ -52,81 +67,137 @@ impl From<io::Error> for Failure {
     }
 }
 
-fn scan(args: &ScanArgs) -> Result<u8, Failure> {
-    let settings = args.settings()?;
-    let targets = args.parsed_targets()?;
-    if targets.is_empty() {
-        return Err(UsageError("no targets given".into()).into());
-    }
-    // Open output files before scanning: a bad path is a usage error, found early.
-    let csv_file = match &args.csv {
-        Some(p) => {
-            Some(File::create(p).map_err(|e| UsageError(format!("--csv {}: {e}", p.display())))?)
-        }
-        None => None,
+fn load_endpoints(path: Option<&Path>) -> Result<EndpointList, UsageError> {
+    let list = match path {
+        Some(p) => EndpointList::load(p),
+        None => EndpointList::embedded(),
     };
-    let range = settings.range;
-    let prober = Prober::new(settings).map_err(UsageError)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let records = runtime.block_on(scan_targets(prober, targets));
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    match args.format {
-        Format::Table => write_table(&mut out, &records, range)?,
-        Format::Csv => write_csv(&mut out, &records)?,
+    list.map_err(|e| UsageError(e.to_string()))
+}
+
+fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
+    let list = load_endpoints(args.endpoints.as_deref())?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    writeln!(
+        out,
+        "# {} ({} endpoints)",
+        list.origin,
+        list.endpoints.len()
+    )?;
+    writeln!(
+        out,
+        "{:<40} {:>5}  {:<9} {:<19} {:<8} PURPOSE",
+        "HOST", "PORT", "CATEGORY", "INSPECTION", "LEGACY"
+    )?;
+    for e in &list.endpoints {
+        let category = json!(e.category);
+        let inspection = json!(e.inspection);
+        let legacy = json!(e.legacy_tls);
+        writeln!(
+            out,
+            "{:<40} {:>5}  {:<9} {:<19} {:<8} {}",
+            e.host,
+            e.port,
+            category.as_str().unwrap_or("?"),
+            inspection.as_str().unwrap_or("?"),
+            legacy.as_str().unwrap_or("?"),
+            e.purpose
+        )?;
     }
     out.flush()?;
-    if let Some(f) = csv_file {
-        write_csv(BufWriter::new(f), &records)?;
-    }
     Ok(EXIT_OK)
 }
 
-fn write_csv(out: impl Write, records: &[Record]) -> io::Result<()> {
-    let mut sink = CsvSink::new(out)?;
-    for r in records {
-        sink.write(r)?;
+/// The targets to scan: the command line's, or every endpoint of the list.
+fn targets(args: &ScanArgs) -> Result<Vec<Target>, UsageError> {
+    let from_cli = args.parsed_targets()?;
+    let list = load_endpoints(args.endpoints.as_deref())?;
+    if !from_cli.is_empty() {
+        return Ok(from_cli);
     }
-    sink.finish()
+    list.endpoints
+        .iter()
+        .map(|e| {
+            let host =
+                Host::parse(&e.host).map_err(|m| UsageError(format!("{}: {m}", list.origin)))?;
+            Ok(Target { host, port: e.port })
+        })
+        .collect()
 }
 
-async fn scan_targets(prober: Prober, targets: Vec<crate::target::Target>) -> Vec<Record> {
-    let probed: Vec<_> = prober.settings().range.iter().collect();
-    let mut tasks = Vec::new();
-    for target in targets {
-        let prober = prober.clone();
-        let probed = probed.clone();
-        tasks.push(tokio::spawn(async move {
-            let resolved = resolve_system(target).await;
-            let t = resolved.target;
-            match resolved.addrs {
-                Err(e) => vec![Record::dns_failure(&t.host, t.port, e)],
-                Ok(addrs) => {
-                    let mut set = tokio::task::JoinSet::new();
-                    for (i, ip) in addrs.into_iter().enumerate() {
-                        let (prober, host) = (prober.clone(), t.host.clone());
-                        let addr = std::net::SocketAddr::new(ip, t.port);
-                        set.spawn(async move {
-                            (i, prober.scan_address(host, addr.port(), addr).await)
-                        });
-                    }
-                    let mut done: Vec<_> = set.join_all().await;
-                    done.sort_by_key(|(i, _)| *i);
-                    done.into_iter()
-                        .map(|(_, s)| aggregate(s, &probed))
-                        .collect()
-                }
-            }
-        }));
+fn create(path: &Path, flag: &str) -> Result<BufWriter<File>, UsageError> {
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(|e| UsageError(format!("{flag} {}: {e}", path.display())))
+}
+
+fn scan(args: &ScanArgs) -> Result<u8, Failure> {
+    let settings = args.probe_settings()?;
+    let fail_on = args.fail_on()?;
+    let targets = targets(args)?;
+    let ctx = ScanContext {
+        versions: settings.range.iter().collect(),
+        fail_on: fail_on.clone(),
+        options: json!({
+            "tls_min": settings.range.min().number(),
+            "tls_max": settings.range.max().number(),
+            "timeout_ms": settings.timeout.as_millis() as u64,
+            "retries": settings.retries,
+            "concurrency": settings.concurrency,
+            "per_address": settings.per_address,
+            "resolvers": args.resolvers.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            "ipv4_only": args.ipv4,
+            "ipv6_only": args.ipv6,
+            "fail_on": fail_on.iter().map(|k| k.name()).collect::<Vec<_>>(),
+            "endpoints": args.endpoints.as_ref().map(|p| p.display().to_string()),
+            "target_count": targets.len(),
+        }),
+    };
+    // Open every output before scanning: a bad path is a usage error, found early.
+    let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+    let stdout = BufWriter::new(io::stdout());
+    match args.format {
+        Format::Table => sinks.push(Box::new(TableSink::new(stdout, ctx.clone()))),
+        Format::Csv => sinks.push(Box::new(CsvSink::new(stdout)?)),
+        Format::Json => sinks.push(Box::new(JsonSink::new(stdout, &ctx)?)),
     }
-    let mut out = Vec::new();
-    for t in tasks {
-        match t.await {
-            Ok(records) => out.extend(records),
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        }
+    if let Some(p) = &args.csv {
+        sinks.push(Box::new(CsvSink::new(create(p, "--csv")?)?));
     }
-    out
+    if let Some(p) = &args.json {
+        sinks.push(Box::new(JsonSink::new(create(p, "--json")?, &ctx)?));
+    }
+    if let Some(p) = &args.junit {
+        sinks.push(Box::new(JunitSink::new(create(p, "--junit")?, ctx.clone())));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let bar = progress::wanted(args.quiet, args.no_progress).then(|| Arc::new(Progress::new()));
+    let observer: Arc<dyn Observer> = match &bar {
+        Some(b) => b.clone(),
+        None => Arc::new(Silent),
+    };
+    let summary = runtime.block_on(async {
+        let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
+        let prober = Prober::new(settings, observer.clone()).map_err(UsageError)?;
+        let pipeline = Pipeline {
+            resolver,
+            prober,
+            observer,
+            ctx,
+        };
+        Ok::<_, Failure>(pipeline.run(targets, &mut sinks).await?)
+    })?;
+    if let Some(b) = bar {
+        b.finish();
+    }
+    if !args.quiet && args.format != Format::Table {
+        eprintln!("{}", summary.line());
+    }
+    Ok(if summary.failing_records > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }

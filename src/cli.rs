@@ -1,14 +1,16 @@
 //! The command line: every flag defined and documented here, in one place.
 //!
-//! Parsing only checks syntax; [`ScanArgs::settings`] turns flags into the plain
-//! settings the pipeline takes, and reports semantic errors (bad range, bad target)
-//! as [`UsageError`]s, which exit with code 2 before anything is scanned.
+//! Parsing only checks syntax; [`ScanArgs::settings`] and friends turn flags into the
+//! plain settings the pipeline takes, and report semantic errors as [`UsageError`]s,
+//! which exit with code 2 before anything is scanned.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::findings::FindingKind;
+use crate::resolve::{Family, ResolveSettings, parse_nameserver};
 use crate::scan::ProbeSettings;
 use crate::target::Target;
 use crate::version::{TlsVersion, VersionRange};
@@ -17,7 +19,8 @@ use crate::version::{TlsVersion, VersionRange};
 #[command(
     name = "tlscompat",
     version,
-    about = "Endpoint TLS compatibility scanner: which TLS versions each address of each host accepts, and how it refuses the others."
+    about = "Endpoint TLS compatibility scanner: which TLS versions each address of each host \
+             accepts, how it refuses the others, and what certificate it shows."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -26,53 +29,116 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Probe TLS 1.0-1.3 on every address of every target.
+    /// Probe TLS 1.0-1.3 on every address of every target (default: the embedded
+    /// Microsoft 365 activation endpoint list).
     Scan(ScanArgs),
+    /// Print the effective endpoint list.
+    Endpoints(EndpointsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EndpointsArgs {
+    /// Endpoint list to use instead of the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Targets: HOST, HOST:PORT, IP, [IPv6]:PORT (port defaults to 443).
+    /// Targets: HOST, HOST:PORT, IP, [IPv6]:PORT (port 443 by default). Without
+    /// targets, every host of the endpoint list is scanned.
     #[arg(value_name = "HOST[:PORT]")]
     pub targets: Vec<String>,
+    /// Endpoint list to use instead of the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: Option<PathBuf>,
     /// Oldest TLS version to probe: 1.0, 1.1, 1.2 or 1.3.
     #[arg(long, value_name = "V", default_value = "1.0", value_parser = parse_version)]
     pub tls_min: TlsVersion,
     /// Newest TLS version to probe: 1.0, 1.1, 1.2 or 1.3.
     #[arg(long, value_name = "V", default_value = "1.3", value_parser = parse_version)]
     pub tls_max: TlsVersion,
+    /// Nameserver to use instead of the system's, IP[:PORT] (repeatable).
+    #[arg(long = "resolver", value_name = "IP[:PORT]", value_parser = parse_nameserver)]
+    pub resolvers: Vec<std::net::SocketAddr>,
+    /// Scan IPv4 addresses only.
+    #[arg(long, conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Scan IPv6 addresses only.
+    #[arg(long)]
+    pub ipv6: bool,
     /// Connect timeout and handshake timeout, each (e.g. 5s, 800ms).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Extra attempts after a timeout (closes and resets are always confirmed once).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=5))]
+    pub retries: u32,
     /// Connections in flight across the whole scan.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub concurrency: u32,
+    /// Connections in flight to any one address.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub per_address: u32,
     /// Format written to stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Also write the CSV report to FILE.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Findings that make the exit code 1: comma-separated names, or `none`.
+    #[arg(long, value_name = "LIST", default_value = DEFAULT_FAIL_ON)]
+    pub fail_on: String,
+    /// No progress bar and no summary line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
 }
+
+/// "Activation from here would fail": the findings that fail a scan by default.
+pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
     Csv,
+    Json,
 }
 
-/// A semantic error in the invocation; exit code 2.
+/// A semantic error in the invocation or its input; exit code 2.
 #[derive(Debug)]
 pub struct UsageError(pub String);
 
 impl ScanArgs {
-    pub fn settings(&self) -> Result<ProbeSettings, UsageError> {
+    pub fn probe_settings(&self) -> Result<ProbeSettings, UsageError> {
         let range = VersionRange::new(self.tls_min, self.tls_max).map_err(UsageError)?;
         Ok(ProbeSettings {
             range,
             timeout: self.timeout,
             concurrency: self.concurrency as usize,
+            per_address: self.per_address as usize,
+            retries: self.retries,
         })
+    }
+
+    pub fn resolve_settings(&self) -> ResolveSettings {
+        let family = match (self.ipv4, self.ipv6) {
+            (true, false) => Family::V4,
+            (false, true) => Family::V6,
+            _ => Family::Both,
+        };
+        ResolveSettings {
+            nameservers: self.resolvers.clone(),
+            family,
+            timeout: self.timeout,
+        }
     }
 
     pub fn parsed_targets(&self) -> Result<Vec<Target>, UsageError> {
@@ -81,6 +147,24 @@ impl ScanArgs {
             .map(|t| t.parse::<Target>().map_err(UsageError))
             .collect()
     }
+
+    pub fn fail_on(&self) -> Result<Vec<FindingKind>, UsageError> {
+        parse_fail_on(&self.fail_on).map_err(|e| UsageError(format!("--fail-on: {e}")))
+    }
+}
+
+pub fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>, String> {
+    if s.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let kind: FindingKind = part.parse()?;
+        if !out.contains(&kind) {
+            out.push(kind);
+        }
+    }
+    Ok(out)
 }
 
 fn parse_version(s: &str) -> Result<TlsVersion, String> {
@@ -124,5 +208,20 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("5h").is_err());
         assert!(parse_duration("abc").is_err());
+    }
+
+    #[test]
+    fn fail_on_lists() {
+        assert_eq!(parse_fail_on("none"), Ok(vec![]));
+        assert_eq!(
+            parse_fail_on("dns,legacy-accepted,dns"),
+            Ok(vec![FindingKind::Dns, FindingKind::LegacyAccepted])
+        );
+        assert!(
+            parse_fail_on("dns,bogus")
+                .unwrap_err()
+                .contains("unknown finding 'bogus'")
+        );
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(4));
     }
 }

@@ -8,8 +8,11 @@
 pub mod app;
 pub mod cert;
 pub mod cli;
+pub mod endpoints;
 pub mod findings;
+pub mod pipeline;
 pub mod probe;
+pub mod progress;
 pub mod record;
 pub mod report;
 pub mod resolve;

@@ -38,6 +38,8 @@ pub struct Record {
     pub port: u16,
     /// The IP address probed (empty when the name did not resolve).
     pub address: String,
+    /// The CNAME chain the name resolved through, in order (empty when none).
+    pub cnames: Vec<String>,
     /// Indexed by `TlsVersion as usize`: 1.0, 1.1, 1.2, 1.3.
     pub cells: [Cell; 4],
     pub best_version: Option<TlsVersion>,
@@ -54,6 +56,8 @@ pub struct Record {
     pub findings: Vec<Finding>,
     /// Why the record has no (or incomplete) probe results.
     pub error: Option<String>,
+    /// Probes run for this record (connections attempted, retries not counted).
+    pub probe_count: u64,
 }
 
 impl Record {
@@ -93,6 +97,7 @@ impl Record {
             host: host.to_string(),
             port,
             address,
+            cnames: Vec::new(),
             cells: [
                 Cell::skipped(),
                 Cell::skipped(),
@@ -108,6 +113,7 @@ impl Record {
             trust_detail: None,
             findings: Vec::new(),
             error: None,
+            probe_count: 0,
         }
     }
 }
@@ -128,8 +134,10 @@ pub fn aggregate(scan: AddressScan, probed: &[TlsVersion]) -> Record {
             detail: failure.to_string(),
         });
         r.error = Some(format!("unreachable: {failure}"));
+        r.probe_count = 1;
         return r;
     }
+    r.probe_count = scan.probes.len() as u64 + u64::from(scan.modern.is_some());
     for (v, probe) in scan.probes {
         let detail = match &probe.outcome {
             Outcome::Accepted(a) if a.retry_request => "HelloRetryRequest".to_string(),

@@ -1,34 +1,206 @@
-//! Name resolution: every address of every name.
+//! Name resolution with hickory-resolver: every A and AAAA address of every name, the
+//! CNAME chain it went through, and a per-name error that names the DNS failure
+//! (NXDOMAIN, SERVFAIL, no answer in time) without stopping the scan.
 
-use std::net::IpAddr;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::RData;
+use hickory_resolver::{Resolver, TokioResolver};
 
 use crate::target::{Host, Target};
+
+/// Which address families to scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Both,
+    V4,
+    V6,
+}
+
+/// Resolver configuration: plain data from the command line.
+#[derive(Clone, Debug)]
+pub struct ResolveSettings {
+    /// Nameservers to ask instead of the system's; empty = system configuration.
+    pub nameservers: Vec<SocketAddr>,
+    pub family: Family,
+    /// Per-query timeout.
+    pub timeout: Duration,
+}
+
+/// Why a name has no addresses to scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DnsFailure {
+    NxDomain,
+    /// The name exists but has no A/AAAA record (of the requested families).
+    NoAddresses,
+    ServFail,
+    /// Another error response code (REFUSED, …).
+    Response(String),
+    Timeout,
+    Other(String),
+}
+
+impl fmt::Display for DnsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NxDomain => f.write_str("NXDOMAIN (no such name)"),
+            Self::NoAddresses => f.write_str("no A/AAAA records"),
+            Self::ServFail => f.write_str("SERVFAIL"),
+            Self::Response(code) => write!(f, "DNS error {code}"),
+            Self::Timeout => f.write_str("resolver timeout"),
+            Self::Other(e) => f.write_str(e),
+        }
+    }
+}
 
 /// What resolving one target gave.
 #[derive(Clone, Debug)]
 pub struct Resolved {
-    pub target: Target,
     /// Every address, deduplicated, IPv4 first; or why there are none.
-    pub addrs: Result<Vec<IpAddr>, String>,
+    pub addrs: Result<Vec<IpAddr>, DnsFailure>,
+    /// CNAMEs followed, in order, as `alias -> target`.
+    pub cnames: Vec<String>,
 }
 
-/// Resolves with the system resolver. IP literals resolve to themselves.
-pub async fn resolve_system(target: Target) -> Resolved {
-    let addrs = match &target.host {
-        Host::Ip(ip) => Ok(vec![*ip]),
-        Host::Name(name) => match tokio::net::lookup_host((name.as_str(), target.port)).await {
-            Ok(iter) => {
-                let mut v: Vec<IpAddr> = iter.map(|sa| sa.ip()).collect();
-                v.sort_by_key(|ip| (ip.is_ipv6(), *ip));
-                v.dedup();
-                if v.is_empty() {
-                    Err("no addresses".into())
-                } else {
-                    Ok(v)
-                }
+/// A shared resolver; clones share caches and connections.
+#[derive(Clone)]
+pub struct NameResolver {
+    inner: Arc<TokioResolver>,
+    family: Family,
+}
+
+impl NameResolver {
+    pub fn new(settings: &ResolveSettings) -> Result<Self, String> {
+        let mut builder = if settings.nameservers.is_empty() {
+            Resolver::builder_tokio().map_err(|e| format!("system DNS configuration: {e}"))?
+        } else {
+            let servers = settings
+                .nameservers
+                .iter()
+                .map(|a| nameserver(*a))
+                .collect();
+            Resolver::builder_with_config(
+                ResolverConfig::from_name_servers(servers),
+                TokioRuntimeProvider::default(),
+            )
+        };
+        let opts: &mut ResolverOpts = builder.options_mut();
+        opts.timeout = settings.timeout;
+        opts.attempts = 2;
+        opts.ip_strategy = match settings.family {
+            Family::Both => LookupIpStrategy::Ipv4AndIpv6,
+            Family::V4 => LookupIpStrategy::Ipv4Only,
+            Family::V6 => LookupIpStrategy::Ipv6Only,
+        };
+        let resolver = builder.build().map_err(|e| format!("DNS resolver: {e}"))?;
+        Ok(Self {
+            inner: Arc::new(resolver),
+            family: settings.family,
+        })
+    }
+
+    /// Resolves a target. IP literals resolve to themselves (if their family is wanted).
+    pub async fn resolve(&self, target: &Target) -> Resolved {
+        let name = match &target.host {
+            Host::Ip(ip) => {
+                return Resolved {
+                    addrs: self.literal(*ip),
+                    cnames: Vec::new(),
+                };
             }
-            Err(e) => Err(e.to_string()),
-        },
-    };
-    Resolved { target, addrs }
+            Host::Name(n) => n,
+        };
+        // Absolute name: the targets are FQDNs; search domains must not rewrite them.
+        match self.inner.lookup_ip(format!("{name}.")).await {
+            Err(e) => Resolved {
+                addrs: Err(classify(&e)),
+                cnames: Vec::new(),
+            },
+            Ok(lookup) => {
+                let mut cnames = Vec::new();
+                for r in lookup.as_lookup().answers() {
+                    if let RData::CNAME(c) = &r.data {
+                        let link =
+                            format!("{} -> {}", trim(&r.name.to_ascii()), trim(&c.0.to_ascii()));
+                        if !cnames.contains(&link) {
+                            cnames.push(link);
+                        }
+                    }
+                }
+                let mut addrs: Vec<IpAddr> = lookup.iter().collect();
+                addrs.sort_by_key(|ip| (ip.is_ipv6(), *ip));
+                addrs.dedup();
+                let addrs = if addrs.is_empty() {
+                    Err(DnsFailure::NoAddresses)
+                } else {
+                    Ok(addrs)
+                };
+                Resolved { addrs, cnames }
+            }
+        }
+    }
+
+    fn literal(&self, ip: IpAddr) -> Result<Vec<IpAddr>, DnsFailure> {
+        match (self.family, ip) {
+            (Family::V4, IpAddr::V6(_)) | (Family::V6, IpAddr::V4(_)) => Err(DnsFailure::Other(
+                format!("{ip} excluded by the address family filter"),
+            )),
+            _ => Ok(vec![ip]),
+        }
+    }
+}
+
+fn trim(name: &str) -> &str {
+    name.strip_suffix('.').unwrap_or(name)
+}
+
+/// UDP first, TCP on the same port for truncated answers.
+fn nameserver(addr: SocketAddr) -> NameServerConfig {
+    let mut udp = ConnectionConfig::udp();
+    udp.port = addr.port();
+    let mut tcp = ConnectionConfig::tcp();
+    tcp.port = addr.port();
+    NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
+}
+
+fn classify(e: &NetError) -> DnsFailure {
+    match e {
+        NetError::Dns(HickoryDnsError::NoRecordsFound(nr))
+            if nr.response_code == ResponseCode::NXDomain =>
+        {
+            DnsFailure::NxDomain
+        }
+        NetError::Dns(HickoryDnsError::NoRecordsFound(_)) => DnsFailure::NoAddresses,
+        NetError::Dns(HickoryDnsError::ResponseCode(ResponseCode::ServFail)) => {
+            DnsFailure::ServFail
+        }
+        NetError::Dns(HickoryDnsError::ResponseCode(code)) => {
+            DnsFailure::Response(code.to_string())
+        }
+        NetError::Timeout => DnsFailure::Timeout,
+        other => DnsFailure::Other(other.to_string()),
+    }
+}
+
+/// Parses `--resolver IP[:PORT]` (port 53 by default; IPv6 as `[addr]:port` or bare).
+pub fn parse_nameserver(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    let bare = s
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(s);
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("--resolver '{s}': expected IP or IP:PORT"))
 }

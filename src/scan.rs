@@ -1,14 +1,18 @@
 //! The probe stage for one address: every version in the range with the raw probe,
-//! plus one modern handshake, under the scan's connection limit.
+//! plus one modern handshake, under two limits — connections in flight across the
+//! scan, and connections in flight to any one address (many Microsoft 365 names share
+//! front-end addresses; a burst of connections to one of them invites rate limits and
+//! IDS resets that would look like refusals).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::probe::modern::{ModernClient, ModernHandshake};
+use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome};
 use crate::probe::outcome::{ConnectFailure, Outcome, VersionProbe};
 use crate::probe::raw::{ProbeTarget, probe_version};
 use crate::target::Host;
@@ -22,6 +26,26 @@ pub struct ProbeSettings {
     pub timeout: Duration,
     /// Connections in flight across the whole scan.
     pub concurrency: usize,
+    /// Connections in flight to one address (IP and port).
+    pub per_address: usize,
+    /// Extra attempts after a timeout.
+    pub retries: u32,
+}
+
+/// Told about progress; implemented by the progress bar. Calls come from many tasks.
+pub trait Observer: Send + Sync {
+    /// `n` more probes are planned (an address was resolved).
+    fn planned(&self, n: u64);
+    /// One probe finished (or was settled without a connection) for `host`.
+    fn done(&self, host: &str, n: u64);
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn planned(&self, _: u64) {}
+    fn done(&self, _: &str, _: u64) {}
 }
 
 /// Everything probed at one (host, port, address).
@@ -37,7 +61,7 @@ pub struct AddressScan {
     pub modern: Option<ModernHandshake>,
 }
 
-/// Runs probes. Cheap to clone; clones share the connection limit and rustls config.
+/// Runs probes. Cheap to clone; clones share the limits and the rustls config.
 #[derive(Clone)]
 pub struct Prober {
     inner: Arc<Inner>,
@@ -47,23 +71,33 @@ struct Inner {
     settings: ProbeSettings,
     modern: Option<ModernClient>,
     connections: Semaphore,
+    per_address: Mutex<HashMap<SocketAddr, Arc<Semaphore>>>,
+    observer: Arc<dyn Observer>,
 }
 
 impl Prober {
-    pub fn new(settings: ProbeSettings) -> Result<Self, String> {
+    pub fn new(settings: ProbeSettings, observer: Arc<dyn Observer>) -> Result<Self, String> {
         let modern = ModernClient::new(settings.range, ModernClient::public_roots())?;
         let connections = Semaphore::new(settings.concurrency.max(1));
+        let per_address = Mutex::new(HashMap::new());
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
                 modern,
                 connections,
+                per_address,
+                observer,
             }),
         })
     }
 
     pub fn settings(&self) -> &ProbeSettings {
         &self.inner.settings
+    }
+
+    /// Probes per address: one per version, plus the modern handshake.
+    pub fn probes_per_address(&self) -> u64 {
+        self.inner.settings.range.iter().count() as u64 + u64::from(self.inner.modern.is_some())
     }
 
     /// Probes one address. The newest version goes first, alone: if the address takes
@@ -82,6 +116,9 @@ impl Prober {
         let first = self.version(&scan.host, addr, first_version).await;
         if let Outcome::Unreachable(failure) = &first.outcome {
             scan.unreachable = Some(failure.clone());
+            self.inner
+                .observer
+                .done(&scan.host.to_string(), self.probes_per_address() - 1);
             return scan;
         }
         let mut set = JoinSet::new();
@@ -106,23 +143,52 @@ impl Prober {
         scan
     }
 
+    /// The per-address limiter, shared by every name that resolves to `addr`.
+    fn address_limit(&self, addr: SocketAddr) -> Arc<Semaphore> {
+        let mut map = match self.inner.per_address.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let cap = self.inner.settings.per_address.max(1);
+        map.entry(addr)
+            .or_insert_with(|| Arc::new(Semaphore::new(cap)))
+            .clone()
+    }
+
     async fn version(&self, host: &Host, addr: SocketAddr, version: TlsVersion) -> VersionProbe {
-        let _permit = self.inner.connections.acquire().await;
+        let s = &self.inner.settings;
+        // Per-address permit first: a task waiting on a busy address must not sit on
+        // one of the global permits other addresses could use.
+        let limit = self.address_limit(addr);
+        let _address = limit.acquire().await;
+        let _global = self.inner.connections.acquire().await;
         let target = ProbeTarget {
             addr,
             server_name: host.server_name(),
         };
-        probe_version(target, version, self.inner.settings.timeout).await
+        let probe = probe_version(target, version, s.timeout, s.retries).await;
+        self.inner.observer.done(&host.to_string(), 1);
+        probe
     }
 
     async fn modern(&self, host: &Host, addr: SocketAddr) -> Option<ModernHandshake> {
         let client = self.inner.modern.as_ref()?;
-        let _permit = self.inner.connections.acquire().await;
+        let limit = self.address_limit(addr);
+        let _address = limit.acquire().await;
+        let _global = self.inner.connections.acquire().await;
         let target = ProbeTarget {
             addr,
             server_name: host.server_name(),
         };
-        Some(client.handshake(target, self.inner.settings.timeout).await)
+        let mut result = client.handshake(target, self.inner.settings.timeout).await;
+        for _ in 0..self.inner.settings.retries {
+            if result.outcome != ModernOutcome::Timeout {
+                break;
+            }
+            result = client.handshake(target, self.inner.settings.timeout).await;
+        }
+        self.inner.observer.done(&host.to_string(), 1);
+        Some(result)
     }
 }
 

@@ -56,30 +56,36 @@ fn scan_lab_table_and_csv() {
     let closed = closed_port();
     let dir = TempDir::new("cli");
     let csv_path = dir.0.join("out.csv");
+    let zone = support::dns::Zone::new().a("modern.lab.test", std::net::Ipv4Addr::LOCALHOST);
+    let dns = support::dns::dns_server(zone).to_string();
     let targets = [
         legacy.addr.to_string(),
-        format!("localhost:{}", modern.port()),
+        format!("modern.lab.test:{}", modern.port()),
         closed.to_string(),
     ];
+    let csv_arg = csv_path.to_str().unwrap();
     let mut args = vec![
         "scan",
+        "--resolver",
+        &dns,
         "--timeout",
         "2s",
         "--csv",
-        csv_path.to_str().unwrap(),
+        csv_arg,
     ];
     args.extend(targets.iter().map(String::as_str));
     let out = tlscompat(&args);
     let table = stdout(&out);
     println!("{table}");
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    assert!(
-        table.contains("no: alert protocol_version (70)")
-            || table.contains("no: server chose TLS 1.1"),
-        "{table}"
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unreachable fails by default: {}",
+        stderr(&out)
     );
+    assert!(table.contains("no: server chose TLS 1.1"), "{table}");
     assert!(
-        table.contains("! 127.0.0.1:") && table.contains("legacy-accepted (TLS 1.0, TLS 1.1)"),
+        table.contains("legacy-accepted (TLS 1.0, TLS 1.1)"),
         "{table}"
     );
     assert!(
@@ -112,7 +118,7 @@ fn scan_lab_table_and_csv() {
         tlscompat::cert::sha256_hex(&pki().leaf_der)
     );
 
-    let m = &rows[&format!("localhost:{} 127.0.0.1", modern.port())];
+    let m = &rows[&format!("modern.lab.test:{} 127.0.0.1", modern.port())];
     assert_eq!(
         (
             m["tls1_0"].as_str(),
@@ -152,7 +158,7 @@ fn format_csv_and_version_range() {
         "csv",
         "--tls-min",
         "1.2",
-        &format!("localhost:{}", modern.port()),
+        &format!("127.0.0.1:{}", modern.port()),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rows = csv_rows(&stdout(&out));
@@ -177,6 +183,7 @@ fn ipv6_literal_target() {
     let port = l.local_addr().unwrap().port();
     drop(l);
     let out = tlscompat(&["scan", "--format", "csv", &format!("[::1]:{port}")]);
+    assert_eq!(out.status.code(), Some(1), "unreachable fails by default");
     let rows = csv_rows(&stdout(&out));
     let r = &rows[&format!("::1:{port} ::1")];
     assert_eq!(r["tls1_2"], "unreachable");
@@ -203,6 +210,21 @@ fn bad_input_exits_2_with_a_message() {
             &["scan", "--csv", "/nonexistent-dir/x.csv", "127.0.0.1"],
             "/nonexistent-dir/x.csv",
         ),
+        (
+            &["scan", "--junit", "/nonexistent-dir/x.xml", "127.0.0.1"],
+            "/nonexistent-dir/x.xml",
+        ),
+        (
+            &["scan", "--resolver", "not-an-ip", "a.example"],
+            "--resolver 'not-an-ip'",
+        ),
+        (
+            &["scan", "--fail-on", "dns,bogus", "a.example"],
+            "unknown finding 'bogus'",
+        ),
+        (&["scan", "--ipv4", "--ipv6", "a.example"], "--ipv6"),
+        (&["scan", "--format", "xml", "a.example"], "xml"),
+        (&["scan", "--retries", "9", "a.example"], "retries"),
     ];
     for (args, needle) in cases {
         let out = tlscompat(args);

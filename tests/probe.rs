@@ -25,6 +25,7 @@ async fn probe(addr: SocketAddr, name: Option<&str>, v: TlsVersion) -> VersionPr
         },
         v,
         T,
+        1,
     )
     .await
 }
@@ -147,6 +148,7 @@ async fn blackhole_times_out_within_the_deadline_after_one_retry() {
         },
         Tls10,
         t,
+        1,
     )
     .await;
     let took = start.elapsed();
@@ -288,4 +290,35 @@ async fn modern_handshake_reports_a_refusal() {
         "{:?}",
         m.outcome
     );
+}
+
+#[tokio::test]
+async fn retries_bound_the_attempts_on_timeouts() {
+    let t = Duration::from_millis(150);
+    let addr = blackhole();
+    let target = ProbeTarget {
+        addr,
+        server_name: None,
+    };
+    let p = probe_version(target, Tls12, t, 0).await;
+    assert_eq!(
+        (p.attempts, p.variant),
+        (1, HelloVariant::Full),
+        "--retries 0 believes the timeout"
+    );
+    let p = probe_version(target, Tls12, t, 3).await;
+    assert_eq!(p.attempts, 4);
+    assert_eq!(p.outcome, Outcome::Timeout { bytes_received: 0 });
+    // A close is always confirmed once, whatever --retries says.
+    let p = probe_version(
+        ProbeTarget {
+            addr: closer(),
+            server_name: None,
+        },
+        Tls12,
+        t,
+        0,
+    )
+    .await;
+    assert_eq!(p.attempts, 2);
 }

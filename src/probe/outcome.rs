@@ -179,8 +179,8 @@ pub struct VersionProbe {
     pub outcome: Outcome,
     /// The hello variant whose answer is `outcome`.
     pub variant: HelloVariant,
-    /// 1, or 2 when the first answer was doubtful and the compact hello was tried.
-    pub attempts: u8,
+    /// Connections made: 1, or more when the first answer was doubtful.
+    pub attempts: u32,
     /// The first attempt's outcome when a retry replaced it.
     pub first_outcome: Option<Outcome>,
     pub timing: Timing,

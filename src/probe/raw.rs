@@ -29,16 +29,19 @@ pub struct ProbeTarget<'a> {
     pub server_name: Option<&'a str>,
 }
 
-/// Probes one version, retrying a doubtful answer (close, reset, timeout) once with the
-/// compact hello before believing it.
+/// Probes one version. A doubtful answer (close, reset, timeout) is tried again with
+/// the compact hello before it is believed; a timeout is retried up to `retries` times
+/// in all (`retries` = 0 believes the first timeout). The last answer is the verdict.
 pub async fn probe_version(
     target: ProbeTarget<'_>,
     version: TlsVersion,
     timeout: Duration,
+    retries: u32,
 ) -> VersionProbe {
     let start = Instant::now();
     let (first, mut timing) = attempt(target, version, HelloVariant::Full, timeout).await;
-    if !first.is_doubtful() {
+    let is_timeout = |o: &Outcome| matches!(o, Outcome::Timeout { .. });
+    if !first.is_doubtful() || (is_timeout(&first) && retries == 0) {
         timing.total = start.elapsed();
         return VersionProbe {
             outcome: first,
@@ -48,14 +51,22 @@ pub async fn probe_version(
             timing,
         };
     }
-    let (second, mut timing) = attempt(target, version, HelloVariant::Compact, timeout).await;
-    timing.total = start.elapsed();
+    let mut timeouts_left = retries.saturating_sub(u32::from(is_timeout(&first)));
+    let mut attempts = 2;
+    let (mut last, mut last_timing) =
+        attempt(target, version, HelloVariant::Compact, timeout).await;
+    while is_timeout(&last) && timeouts_left > 0 {
+        timeouts_left -= 1;
+        attempts += 1;
+        (last, last_timing) = attempt(target, version, HelloVariant::Compact, timeout).await;
+    }
+    last_timing.total = start.elapsed();
     VersionProbe {
-        outcome: second,
+        outcome: last,
         variant: HelloVariant::Compact,
-        attempts: 2,
+        attempts,
         first_outcome: Some(first),
-        timing,
+        timing: last_timing,
     }
 }
 

@@ -8,6 +8,8 @@
 
 use std::io::Write;
 
+use super::Sink;
+use super::summary::Summary;
 use crate::record::Record;
 use crate::version::TlsVersion;
 
@@ -43,13 +45,15 @@ impl<W: Write> CsvSink<W> {
         out.write_record(HEADER)?;
         Ok(Self { out })
     }
+}
 
-    pub fn write(&mut self, r: &Record) -> std::io::Result<()> {
+impl<W: Write> Sink for CsvSink<W> {
+    fn record(&mut self, r: &Record) -> std::io::Result<()> {
         self.out.write_record(row(r))?;
         Ok(())
     }
 
-    pub fn finish(mut self) -> std::io::Result<()> {
+    fn finish(&mut self, _: &Summary) -> std::io::Result<()> {
         self.out.flush()
     }
 }

@@ -1,11 +1,40 @@
-//! Sinks: the same records rendered for people (table), admins (CSV) and machines.
-//! Each format lives in its own module; none of them computes anything new.
+//! Sinks: the same records rendered for people (table), admins (CSV), tools (JSON) and
+//! CI dashboards (JUnit). Each format lives in its own module behind [`Sink`]; none of
+//! them computes anything new. Records arrive in the scan's stable order, one at a
+//! time: CSV and JSON stream them out, the table and JUnit keep only their own rows.
 
 pub mod csv;
+pub mod json;
+pub mod junit;
+pub mod summary;
 pub mod table;
 
+use std::io;
+
+use crate::findings::FindingKind;
 use crate::probe::outcome::CellState;
-use crate::record::Cell;
+use crate::record::{Cell, Record};
+use summary::Summary;
+
+/// Everything a sink may need to know about the scan besides the records.
+#[derive(Clone, Debug)]
+pub struct ScanContext {
+    pub versions: Vec<crate::version::TlsVersion>,
+    pub fail_on: Vec<FindingKind>,
+    /// The options the scan ran with, for the JSON report.
+    pub options: serde_json::Value,
+}
+
+impl ScanContext {
+    pub fn fails(&self, r: &Record) -> bool {
+        r.findings.iter().any(|f| self.fail_on.contains(&f.kind))
+    }
+}
+
+pub trait Sink {
+    fn record(&mut self, r: &Record) -> io::Result<()>;
+    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+}
 
 /// A cell as the table shows it: the state word, with the reason when there is one.
 pub fn cell_text(cell: &Cell) -> String {

@@ -1,74 +1,100 @@
-//! The human table on stdout: one row per address, a column per version with the
-//! reason for each refusal, then the findings.
+//! The human table: one row per address, a column per version with the reason for
+//! each refusal, a legend, the findings, and the summary line. Rows are kept until the
+//! end so columns can be aligned (the table is for people; lists are short).
 
 use std::io::{self, Write};
 
-use super::cell_text;
+use super::summary::Summary;
+use super::{ScanContext, Sink, cell_text};
 use crate::record::Record;
-use crate::version::{TlsVersion, VersionRange};
 
-pub fn write_table(
-    out: &mut impl Write,
-    records: &[Record],
-    range: VersionRange,
-) -> io::Result<()> {
-    let versions: Vec<TlsVersion> = range.iter().collect();
-    let mut rows: Vec<Vec<String>> = Vec::with_capacity(records.len() + 1);
-    let mut header = vec!["HOST".to_string(), "PORT".into(), "ADDRESS".into()];
-    header.extend(versions.iter().map(|v| v.to_string().to_uppercase()));
-    header.extend(["BEST".into(), "CIPHER".into(), "CERT".into()]);
-    rows.push(header);
-    for r in records {
-        let mut row = vec![
-            r.host.clone(),
-            r.port.to_string(),
-            if r.address.is_empty() {
-                "-".into()
-            } else {
-                r.address.clone()
-            },
-        ];
-        row.extend(versions.iter().map(|v| cell_text(r.cell(*v))));
+pub struct TableSink<W: Write> {
+    out: W,
+    ctx: ScanContext,
+    rows: Vec<Vec<String>>,
+    findings: Vec<String>,
+}
+
+impl<W: Write> TableSink<W> {
+    pub fn new(out: W, ctx: ScanContext) -> Self {
+        let mut header = vec!["HOST".to_string(), "PORT".into(), "ADDRESS".into()];
+        header.extend(ctx.versions.iter().map(|v| v.to_string().to_uppercase()));
+        header.extend(["BEST".into(), "CIPHER".into(), "CERT".into()]);
+        Self {
+            out,
+            ctx,
+            rows: vec![header],
+            findings: Vec::new(),
+        }
+    }
+}
+
+impl<W: Write> Sink for TableSink<W> {
+    fn record(&mut self, r: &Record) -> io::Result<()> {
+        let address = if r.address.is_empty() {
+            "-".into()
+        } else {
+            r.address.clone()
+        };
+        let mut row = vec![r.host.clone(), r.port.to_string(), address];
+        row.extend(self.ctx.versions.iter().map(|v| cell_text(r.cell(*v))));
         row.push(
             r.best_version
                 .map_or("-".into(), |v| v.number().to_string()),
         );
         row.push(r.cipher.map_or("-".into(), |c| c.to_string()));
         row.push(cert_text(r));
-        rows.push(row);
-    }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|i| {
-            rows.iter()
-                .map(|row| row[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in &rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        writeln!(out, "{}", line.join("  ").trim_end())?;
-    }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "yes = version accepted; no: why the server refused; timeout = no answer in time; - = not probed"
-    )?;
-    for r in records.iter().filter(|r| !r.findings.is_empty()) {
+        self.rows.push(row);
         let at = if r.address.is_empty() {
             String::new()
         } else {
             format!(" [{}]", r.address)
         };
         for f in &r.findings {
-            writeln!(out, "! {}:{}{at}: {f}", r.host, r.port)?;
+            let mark = if self.ctx.fail_on.contains(&f.kind) {
+                "FAIL"
+            } else {
+                "note"
+            };
+            self.findings
+                .push(format!("{mark} {}:{}{at}: {f}", r.host, r.port));
         }
+        Ok(())
     }
-    Ok(())
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let widths: Vec<usize> = (0..self.rows[0].len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .map(|row| row[i].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for row in &self.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            writeln!(self.out, "{}", cells.join("  ").trim_end())?;
+        }
+        writeln!(self.out)?;
+        writeln!(
+            self.out,
+            "yes = accepted; no: how the server refused; timeout = no answer in time; - = not probed"
+        )?;
+        if !self.findings.is_empty() {
+            writeln!(self.out)?;
+            for line in &self.findings {
+                writeln!(self.out, "{line}")?;
+            }
+        }
+        writeln!(self.out)?;
+        writeln!(self.out, "{}", summary.line())?;
+        self.out.flush()
+    }
 }
 
 fn cert_text(r: &Record) -> String {
@@ -81,10 +107,9 @@ fn cert_text(r: &Record) -> String {
         Some(false) => "not publicly trusted",
         None => "trust not checked",
     };
-    format!(
-        "{} by {issuer}, {trust}",
-        leaf.sans
-            .first()
-            .map_or(leaf.subject.as_str(), |s| s.trim_start_matches("DNS:"))
-    )
+    let name = leaf
+        .sans
+        .first()
+        .map_or(leaf.subject.as_str(), |s| s.trim_start_matches("DNS:"));
+    format!("{name} by {issuer}, {trust}")
 }

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod dns;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -32,7 +34,11 @@ pub fn lab() -> &'static tokio::runtime::Runtime {
 /// Binds an ephemeral loopback port. The std listener becomes a tokio one inside the
 /// lab runtime (see [`serve`]), so this works from any thread or runtime.
 fn bind() -> (std::net::TcpListener, SocketAddr) {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    bind_at("127.0.0.1:0".parse().expect("addr"))
+}
+
+fn bind_at(at: SocketAddr) -> (std::net::TcpListener, SocketAddr) {
+    let l = std::net::TcpListener::bind(at).expect("bind");
     l.set_nonblocking(true).expect("nonblocking");
     let a = l.local_addr().expect("addr");
     (l, a)
@@ -55,8 +61,8 @@ pub struct Pki {
 pub const LAB_NAMES: &[&str] = &[
     "localhost",
     "lab.test",
-    "legacy.lab.test",
-    "modern.lab.test",
+    "*.lab.test",
+    "login.microsoftonline.com",
 ];
 
 impl Pki {
@@ -71,7 +77,7 @@ impl Pki {
         let issuer = rcgen::Issuer::new(ca_params, ca_key);
         let key = rcgen::KeyPair::generate().expect("leaf key");
         let mut sans: Vec<String> = LAB_NAMES.iter().map(|s| s.to_string()).collect();
-        sans.push("127.0.0.1".into());
+        sans.extend(["127.0.0.1".into(), "127.0.0.2".into(), "127.0.0.3".into()]);
         let mut params = rcgen::CertificateParams::new(sans).expect("leaf params");
         params
             .distinguished_name
@@ -104,6 +110,14 @@ pub fn pki() -> &'static Pki {
 
 /// A rustls server offering exactly `versions`, presenting the lab chain.
 pub fn rustls_server(versions: &[&'static rustls::SupportedProtocolVersion]) -> SocketAddr {
+    rustls_server_at(versions, "127.0.0.1:0".parse().expect("addr"))
+}
+
+/// Like [`rustls_server`], on a chosen loopback address (port 0 = ephemeral).
+pub fn rustls_server_at(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    at: SocketAddr,
+) -> SocketAddr {
     let pki = pki();
     let chain = vec![
         CertificateDer::from(pki.leaf_der.clone()),
@@ -119,7 +133,7 @@ pub fn rustls_server(versions: &[&'static rustls::SupportedProtocolVersion]) -> 
     .with_single_cert(chain, key)
     .expect("server config");
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let (listener, addr) = bind();
+    let (listener, addr) = bind_at(at);
     lab().spawn(async move {
         let listener = tokio_listener(listener);
         loop {
@@ -307,10 +321,15 @@ impl Drop for OpenSslServer {
 /// Starts `openssl s_server` accepting TLS `min`..=`max` (OpenSSL names: TLSv1,
 /// TLSv1.1, TLSv1.2, TLSv1.3) at security level 0, which OpenSSL 3 needs for 1.0/1.1.
 pub fn openssl_server(min: &str, max: &str) -> OpenSslServer {
+    openssl_server_at(min, max, "127.0.0.1:0")
+}
+
+/// Like [`openssl_server`], on a chosen loopback address (`IP:0` = ephemeral port).
+pub fn openssl_server_at(min: &str, max: &str, at: &str) -> OpenSslServer {
     let dir = TempDir::new("openssl");
     let (cert, key) = pki().write_pem(&dir.0);
     let mut child = Command::new("openssl")
-        .args(["s_server", "-accept", "127.0.0.1:0", "-www", "-cert"])
+        .args(["s_server", "-accept", at, "-www", "-cert"])
         .arg(&cert)
         .arg("-key")
         .arg(&key)
@@ -363,5 +382,39 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Counts connections open at once; answers each hello with alert protocol_version
+/// after holding it for `hold`.
+pub struct CountingServer {
+    pub addr: SocketAddr,
+    pub max_open: Arc<std::sync::atomic::AtomicUsize>,
+    pub accepted: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+pub fn counting_server(hold: Duration) -> CountingServer {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let open = Arc::new(AtomicUsize::new(0));
+    let max_open = Arc::new(AtomicUsize::new(0));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let (o, m, a) = (open.clone(), max_open.clone(), accepted.clone());
+    let addr = tcp_server(move |mut tcp| {
+        let (o, m, a) = (o.clone(), m.clone(), a.clone());
+        async move {
+            a.fetch_add(1, Ordering::SeqCst);
+            let now = o.fetch_add(1, Ordering::SeqCst) + 1;
+            m.fetch_max(now, Ordering::SeqCst);
+            read_hello(&mut tcp).await;
+            tokio::time::sleep(hold).await;
+            o.fetch_sub(1, Ordering::SeqCst);
+            let _ = tcp.write_all(&[21, 3, 1, 0, 2, 2, 70]).await;
+            let _ = tcp.shutdown().await;
+        }
+    });
+    CountingServer {
+        addr,
+        max_open,
+        accepted,
     }
 }

@@ -1,0 +1,154 @@
+//! The JSON report: everything, for tools. Streamed: the opening object and each record
+//! are written as they come, the summary last, so memory does not grow with the scan.
+//!
+//! Shape (`schema_version` 1):
+//! `{"schema_version":1,"tool":{…},"options":{…},"records":[…],"summary":{…}}`.
+//! Each record has every version's probe (state, detail, hello variant, attempts,
+//! timings in milliseconds), the modern handshake, the certificate chain, findings.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::summary::Summary;
+use super::{ScanContext, Sink};
+use crate::probe::modern::{ModernHandshake, ModernOutcome};
+use crate::probe::outcome::{Outcome, Timing, VersionProbe};
+use crate::record::Record;
+use crate::version::TlsVersion;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub struct JsonSink<W: Write> {
+    out: W,
+    first: bool,
+}
+
+impl<W: Write> JsonSink<W> {
+    pub fn new(mut out: W, ctx: &ScanContext) -> io::Result<Self> {
+        let tool = json!({"name": "tlscompat", "version": env!("CARGO_PKG_VERSION")});
+        write!(
+            out,
+            "{{\"schema_version\":{SCHEMA_VERSION},\"tool\":{tool},\"options\":{},\"records\":[",
+            ctx.options
+        )?;
+        Ok(Self { out, first: true })
+    }
+}
+
+impl<W: Write> Sink for JsonSink<W> {
+    fn record(&mut self, r: &Record) -> io::Result<()> {
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.out, &record(r))?;
+        Ok(())
+    }
+
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        let findings: serde_json::Map<String, Value> = s
+            .findings
+            .iter()
+            .map(|(k, n)| (k.name().to_string(), json!(n)))
+            .collect();
+        let summary = json!({
+            "hosts": s.hosts,
+            "addresses": s.addresses,
+            "probes": s.probes,
+            "findings": findings,
+            "failing_records": s.failing_records,
+            "elapsed_ms": ms(s.elapsed),
+            "probes_per_second": s.probes_per_second(),
+        });
+        writeln!(self.out, "],\"summary\":{summary}}}")?;
+        self.out.flush()
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+fn timing(t: &Timing) -> Value {
+    json!({
+        "connect_ms": t.connect.map(ms),
+        "first_byte_ms": t.first_byte.map(ms),
+        "total_ms": ms(t.total),
+    })
+}
+
+fn record(r: &Record) -> Value {
+    let versions: serde_json::Map<String, Value> = TlsVersion::ALL
+        .iter()
+        .map(|v| {
+            let c = r.cell(*v);
+            let mut cell = json!({"state": c.state.as_str(), "detail": c.detail});
+            if let (Some(p), Some(obj)) = (&c.probe, cell.as_object_mut()) {
+                obj.extend(probe(p));
+            }
+            (v.key().to_string(), cell)
+        })
+        .collect();
+    json!({
+        "host": r.host,
+        "port": r.port,
+        "address": r.address,
+        "cnames": r.cnames,
+        "versions": versions,
+        "legacy_rejected": r.legacy_rejected(),
+        "best_version": r.best_version.map(|v| v.number()),
+        "cipher": r.cipher.map(|c| c.to_string()),
+        "modern_handshake": r.modern.as_ref().map(modern),
+        "certificate_chain": r.chain,
+        "chain_source": r.chain_source,
+        "trusted_public": r.trusted_public,
+        "trust_detail": r.trust_detail,
+        "findings": r.findings,
+        "error": r.error,
+        "probes": r.probe_count,
+    })
+}
+
+fn probe(p: &VersionProbe) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("outcome".into(), json!(p.outcome.to_string()));
+    m.insert("hello_variant".into(), json!(p.variant.name()));
+    m.insert("attempts".into(), json!(p.attempts));
+    m.insert(
+        "first_outcome".into(),
+        json!(p.first_outcome.as_ref().map(|o| o.to_string())),
+    );
+    if let Outcome::Accepted(a) = &p.outcome {
+        m.insert("negotiated".into(), json!(a.version.to_string()));
+        m.insert("cipher".into(), json!(a.cipher.to_string()));
+        m.insert("hello_retry_request".into(), json!(a.retry_request));
+        m.insert("certificates".into(), json!(a.chain.len()));
+    }
+    m.insert("timing".into(), timing(&p.timing));
+    m
+}
+
+fn modern(h: &ModernHandshake) -> Value {
+    let mut v = json!({"outcome": h.outcome.to_string(), "timing": timing(&h.timing)});
+    if let (
+        ModernOutcome::Completed {
+            version,
+            cipher,
+            verification,
+            ..
+        },
+        Some(obj),
+    ) = (&h.outcome, v.as_object_mut())
+    {
+        obj.insert("version".into(), json!(version.to_string()));
+        obj.insert("cipher".into(), json!(cipher.to_string()));
+        obj.insert("verified_public".into(), json!(verification.is_ok()));
+        obj.insert(
+            "verification_error".into(),
+            json!(verification.as_ref().err()),
+        );
+    }
+    v
+}
