@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_resolver::config::{
-    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts,
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
+    ResolverOpts,
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
@@ -88,10 +89,13 @@ impl NameResolver {
                 .iter()
                 .map(|a| nameserver(*a))
                 .collect();
-            Resolver::builder_with_config(
+            let mut b = Resolver::builder_with_config(
                 ResolverConfig::from_name_servers(servers),
                 TokioRuntimeProvider::default(),
-            )
+            );
+            // Given nameservers are the whole truth: no /etc/hosts shortcuts.
+            b.options_mut().use_hosts_file = ResolveHosts::Never;
+            b
         };
         let opts: &mut ResolverOpts = builder.options_mut();
         opts.timeout = settings.timeout;
