@@ -322,3 +322,31 @@ async fn retries_bound_the_attempts_on_timeouts() {
     .await;
     assert_eq!(p.attempts, 2);
 }
+
+#[tokio::test]
+async fn endless_reply_is_cut_off_not_buffered() {
+    // Announces a huge ServerHello, then streams full records forever.
+    let addr = tcp_server(|mut tcp| async move {
+        use tokio::io::AsyncWriteExt;
+        read_hello(&mut tcp).await;
+        let mut first = vec![22, 3, 3, 0x40, 0x00, 2, 0xff, 0xff, 0xff];
+        first.resize(5 + 0x4000, 0);
+        if tcp.write_all(&first).await.is_err() {
+            return;
+        }
+        let mut rec = vec![22, 3, 3, 0x40, 0x00];
+        rec.resize(5 + 0x4000, 0);
+        for _ in 0..64 {
+            if tcp.write_all(&rec).await.is_err() {
+                return;
+            }
+        }
+    });
+    let p = probe(addr, None, Tls12).await;
+    assert_eq!(
+        p.outcome,
+        Outcome::Error(ProbeError::TooLarge {
+            limit: tlscompat::probe::raw::MAX_REPLY
+        })
+    );
+}
