@@ -11,8 +11,8 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::cli::{Cli, Command, EndpointsArgs, Format, ScanArgs, UsageError};
-use crate::endpoints::EndpointList;
-use crate::pipeline::Pipeline;
+use crate::endpoints::{Endpoint, EndpointList};
+use crate::pipeline::{Pipeline, ProxyPlan, ScanItem};
 use crate::progress::{self, Progress};
 use crate::report::csv::CsvSink;
 use crate::report::json::JsonSink;
@@ -22,6 +22,7 @@ use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
 use crate::scan::{Observer, Prober, Silent};
 use crate::target::{Host, Target};
+use crate::trust::TrustStores;
 
 /// Scan done, nothing in the `--fail-on` set.
 pub const EXIT_OK: u8 = 0;
@@ -108,21 +109,63 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
     Ok(EXIT_OK)
 }
 
-/// The targets to scan: the command line's, or every endpoint of the list.
-fn targets(args: &ScanArgs) -> Result<Vec<Target>, UsageError> {
+/// What to scan: the command line's targets (with their endpoint-list entry when the
+/// list has the same host and port, so expectations still apply), or the whole list.
+fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
     let from_cli = args.parsed_targets()?;
     let list = load_endpoints(args.endpoints.as_deref())?;
-    if !from_cli.is_empty() {
-        return Ok(from_cli);
-    }
-    list.endpoints
-        .iter()
+    let origin = list.origin.clone();
+    let entries: Vec<(Target, Arc<Endpoint>)> = list
+        .endpoints
+        .into_iter()
         .map(|e| {
-            let host =
-                Host::parse(&e.host).map_err(|m| UsageError(format!("{}: {m}", list.origin)))?;
-            Ok(Target { host, port: e.port })
+            let host = Host::parse(&e.host).map_err(|m| UsageError(format!("{origin}: {m}")))?;
+            Ok((Target { host, port: e.port }, Arc::new(e)))
         })
-        .collect()
+        .collect::<Result<_, UsageError>>()?;
+    if from_cli.is_empty() {
+        return Ok(entries
+            .into_iter()
+            .map(|(target, e)| ScanItem {
+                target,
+                endpoint: Some(e),
+            })
+            .collect());
+    }
+    Ok(from_cli
+        .into_iter()
+        .map(|target| {
+            let endpoint = entries
+                .iter()
+                .find(|(t, _)| *t == target)
+                .map(|(_, e)| e.clone());
+            ScanItem { target, endpoint }
+        })
+        .collect())
+}
+
+/// Resolves the proxy's own address once, before the scan.
+async fn proxy_plan(args: &ScanArgs) -> Result<ProxyPlan, UsageError> {
+    let settings = args.proxy_settings()?;
+    let proxy_addr = match &settings.proxy {
+        None => None,
+        Some(p) => {
+            let host = p.host.to_string();
+            let mut addrs = tokio::net::lookup_host((host.as_str(), p.port))
+                .await
+                .map_err(|e| UsageError(format!("proxy {p}: {e}")))?;
+            Some(
+                addrs
+                    .next()
+                    .ok_or_else(|| UsageError(format!("proxy {p}: no address")))?,
+            )
+        }
+    };
+    Ok(ProxyPlan {
+        settings,
+        proxy_addr,
+        compare_direct: args.compare_direct,
+    })
 }
 
 fn create(path: &Path, flag: &str) -> Result<BufWriter<File>, UsageError> {
@@ -134,7 +177,8 @@ fn create(path: &Path, flag: &str) -> Result<BufWriter<File>, UsageError> {
 fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     let settings = args.probe_settings()?;
     let fail_on = args.fail_on()?;
-    let targets = targets(args)?;
+    let items = items(args)?;
+    let trust = TrustStores::new(&args.trust_settings()).map_err(UsageError)?;
     let ctx = ScanContext {
         versions: settings.range.iter().collect(),
         fail_on: fail_on.clone(),
@@ -150,7 +194,12 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             "ipv6_only": args.ipv6,
             "fail_on": fail_on.iter().map(|k| k.name()).collect::<Vec<_>>(),
             "endpoints": args.endpoints.as_ref().map(|p| p.display().to_string()),
-            "target_count": targets.len(),
+            "target_count": items.len(),
+            "roots": args.roots.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "ca_files": args.ca_file.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "system_store": !args.no_system_store,
+            "proxy": args.proxy_settings()?.proxy.map(|p| p.to_string()),
+            "compare_direct": args.compare_direct,
         }),
     };
     // Open every output before scanning: a bad path is a usage error, found early.
@@ -181,13 +230,16 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     let summary = runtime.block_on(async {
         let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
         let prober = Prober::new(settings, observer.clone()).map_err(UsageError)?;
-        let pipeline = Pipeline {
+        let proxy = proxy_plan(args).await?;
+        let pipeline = Arc::new(Pipeline {
             resolver,
             prober,
+            trust,
+            proxy,
             observer,
             ctx,
-        };
-        Ok::<_, Failure>(pipeline.run(targets, &mut sinks).await?)
+        });
+        Ok::<_, Failure>(pipeline.run(items, &mut sinks).await?)
     })?;
     if let Some(b) = bar {
         b.finish();

@@ -10,9 +10,11 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::findings::FindingKind;
+use crate::proxy::ProxySettings;
 use crate::resolve::{Family, ResolveSettings, parse_nameserver};
 use crate::scan::ProbeSettings;
 use crate::target::Target;
+use crate::trust::TrustSettings;
 use crate::version::{TlsVersion, VersionRange};
 
 #[derive(Debug, Parser)]
@@ -31,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Probe TLS 1.0-1.3 on every address of every target (default: the embedded
     /// Microsoft 365 activation endpoint list).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Print the effective endpoint list.
     Endpoints(EndpointsArgs),
 }
@@ -67,6 +69,25 @@ pub struct ScanArgs {
     /// Scan IPv6 addresses only.
     #[arg(long)]
     pub ipv6: bool,
+    /// Replace the built-in public roots (webpki-roots) with the CAs in this PEM file:
+    /// private PKI, air-gapped networks, labs (repeatable).
+    #[arg(long, value_name = "PEM")]
+    pub roots: Vec<PathBuf>,
+    /// Extra locally trusted CA, like an enterprise CA in the system store (repeatable).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Vec<PathBuf>,
+    /// Leave the operating system's trust store out of the local roots.
+    #[arg(long)]
+    pub no_system_store: bool,
+    /// HTTP CONNECT proxy, http://[user:pass@]host:port, for every probe.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Ignore HTTPS_PROXY / https_proxy / NO_PROXY / no_proxy.
+    #[arg(long)]
+    pub no_env_proxy: bool,
+    /// Through a proxy, also handshake directly and compare the leaf certificates.
+    #[arg(long)]
+    pub compare_direct: bool,
     /// Connect timeout and handshake timeout, each (e.g. 5s, 800ms).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -102,8 +123,9 @@ pub struct ScanArgs {
     pub no_progress: bool,
 }
 
-/// "Activation from here would fail": the findings that fail a scan by default.
-pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid";
+/// "Activation from here would fail or be inspected": the findings that fail a scan by
+/// default.
+pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid,intercepted";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -139,6 +161,18 @@ impl ScanArgs {
             family,
             timeout: self.timeout,
         }
+    }
+
+    pub fn trust_settings(&self) -> TrustSettings {
+        TrustSettings {
+            roots: self.roots.clone(),
+            ca_files: self.ca_file.clone(),
+            system_store: !self.no_system_store,
+        }
+    }
+
+    pub fn proxy_settings(&self) -> Result<ProxySettings, UsageError> {
+        ProxySettings::resolve(self.proxy.as_deref(), !self.no_env_proxy).map_err(UsageError)
     }
 
     pub fn parsed_targets(&self) -> Result<Vec<Target>, UsageError> {
@@ -222,6 +256,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(4));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(5));
     }
 }

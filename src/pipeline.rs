@@ -1,4 +1,5 @@
-//! The scan pipeline end to end: targets → resolve → probe → aggregate → sinks.
+//! The scan pipeline end to end: targets → resolve (or proxy) → probe → aggregate
+//! (trust, interception, findings) → sinks.
 //!
 //! Targets are worked on in a bounded window, and their records are handed to the sinks
 //! strictly in target order (then address order) as soon as every earlier target is
@@ -10,21 +11,57 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::record::{Record, aggregate};
+use crate::endpoints::Endpoint;
+use crate::probe::net::{ProxyRoute, Route};
+use crate::proxy::ProxySettings;
+use crate::record::{AggregateInput, Record, aggregate};
 use crate::report::summary::Summary;
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
 use crate::scan::{Observer, Prober};
 use crate::target::Target;
+use crate::trust::TrustStores;
 use crate::version::TlsVersion;
 
 /// Targets resolved and probed at once. Each holds at most a few connections (the
 /// prober's limits apply), so the window only bounds memory and DNS parallelism.
 pub const TARGET_WINDOW: usize = 256;
 
+/// One thing to scan: a target, and its endpoint-list entry when it has one.
+#[derive(Clone, Debug)]
+pub struct ScanItem {
+    pub target: Target,
+    pub endpoint: Option<Arc<Endpoint>>,
+}
+
+/// Proxy routing for the scan.
+#[derive(Clone, Debug, Default)]
+pub struct ProxyPlan {
+    pub settings: ProxySettings,
+    /// Where the proxy listens, resolved once before the scan.
+    pub proxy_addr: Option<SocketAddr>,
+    /// Also probe proxied targets directly and compare leaf certificates.
+    pub compare_direct: bool,
+}
+
+impl ProxyPlan {
+    fn route(&self, t: &Target) -> Option<ProxyRoute> {
+        let proxy = self.settings.for_target(t)?;
+        Some(ProxyRoute {
+            proxy: self.proxy_addr?,
+            label: proxy.to_string(),
+            basic_auth: proxy.basic_auth.clone(),
+            authority: t.to_string(),
+        })
+    }
+}
+
+/// Everything the stages share; built once per scan.
 pub struct Pipeline {
     pub resolver: NameResolver,
     pub prober: Prober,
+    pub trust: TrustStores,
+    pub proxy: ProxyPlan,
     pub observer: Arc<dyn Observer>,
     pub ctx: ScanContext,
 }
@@ -32,22 +69,17 @@ pub struct Pipeline {
 impl Pipeline {
     /// Runs the scan, feeding every sink, and returns the summary.
     pub async fn run(
-        &self,
-        targets: Vec<Target>,
+        self: Arc<Self>,
+        items: Vec<ScanItem>,
         sinks: &mut [Box<dyn Sink>],
     ) -> io::Result<Summary> {
         let start = Instant::now();
         let mut summary = Summary::default();
         let mut pending = VecDeque::new();
-        let mut targets = targets.into_iter();
+        let mut items = items.into_iter();
         let mut spawn_next = |pending: &mut VecDeque<_>| {
-            if let Some(t) = targets.next() {
-                pending.push_back(tokio::spawn(scan_target(
-                    self.resolver.clone(),
-                    self.prober.clone(),
-                    self.observer.clone(),
-                    t,
-                )));
+            if let Some(item) = items.next() {
+                pending.push_back(tokio::spawn(self.clone().scan_item(item)));
             }
         };
         for _ in 0..TARGET_WINDOW {
@@ -72,41 +104,79 @@ impl Pipeline {
         }
         Ok(summary)
     }
-}
 
-/// Resolves one target and probes each of its addresses concurrently.
-async fn scan_target(
-    resolver: NameResolver,
-    prober: Prober,
-    observer: Arc<dyn Observer>,
-    target: Target,
-) -> Vec<Record> {
-    let probed: Vec<TlsVersion> = prober.settings().range.iter().collect();
-    let resolved = resolver.resolve(&target).await;
-    let addrs = match resolved.addrs {
-        Err(e) => {
-            return vec![Record::dns_failure(
-                &target.host,
-                target.port,
-                e.to_string(),
-            )];
+    /// Resolves one target (or routes it through the proxy) and probes each address.
+    async fn scan_item(self: Arc<Self>, item: ScanItem) -> Vec<Record> {
+        let probed: Vec<TlsVersion> = self.prober.settings().range.iter().collect();
+        let t = &item.target;
+        if let Some(route) = self.proxy.route(t) {
+            let direct = match self.proxy.compare_direct {
+                true => Some(self.direct_leaves(t).await),
+                false => None,
+            };
+            self.observer.planned(self.prober.probes_per_address());
+            let scan = self
+                .prober
+                .scan_address(t.host.clone(), t.port, Route::Proxy(route))
+                .await;
+            let input = AggregateInput {
+                probed: &probed,
+                trust: &self.trust,
+                endpoint: item.endpoint.as_ref(),
+                direct_leaves: direct.as_deref(),
+            };
+            return vec![aggregate(scan, &input)];
         }
-        Ok(a) => a,
-    };
-    observer.planned(addrs.len() as u64 * prober.probes_per_address());
-    let mut set = tokio::task::JoinSet::new();
-    for (i, ip) in addrs.into_iter().enumerate() {
-        let (prober, host) = (prober.clone(), target.host.clone());
-        let addr = SocketAddr::new(ip, target.port);
-        set.spawn(async move { (i, prober.scan_address(host, addr.port(), addr).await) });
+        let resolved = self.resolver.resolve(t).await;
+        let addrs = match resolved.addrs {
+            Err(e) => {
+                let mut r = Record::dns_failure(&t.host, t.port, e.to_string());
+                r.endpoint = item.endpoint.clone();
+                return vec![r];
+            }
+            Ok(a) => a,
+        };
+        self.observer
+            .planned(addrs.len() as u64 * self.prober.probes_per_address());
+        let mut set = tokio::task::JoinSet::new();
+        for (i, ip) in addrs.into_iter().enumerate() {
+            let (prober, host) = (self.prober.clone(), t.host.clone());
+            let route = Route::Direct(SocketAddr::new(ip, t.port));
+            let port = t.port;
+            set.spawn(async move { (i, prober.scan_address(host, port, route).await) });
+        }
+        let mut done = set.join_all().await;
+        done.sort_by_key(|(i, _)| *i);
+        let input = AggregateInput {
+            probed: &probed,
+            trust: &self.trust,
+            endpoint: item.endpoint.as_ref(),
+            direct_leaves: None,
+        };
+        done.into_iter()
+            .map(|(_, scan)| {
+                let mut r = aggregate(scan, &input);
+                r.cnames = resolved.cnames.clone();
+                r
+            })
+            .collect()
     }
-    let mut done = set.join_all().await;
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter()
-        .map(|(_, scan)| {
-            let mut r = aggregate(scan, &probed);
-            r.cnames = resolved.cnames.clone();
-            r
-        })
-        .collect()
+
+    /// Leaf fingerprints of the target seen without the proxy (empty when the direct
+    /// path resolves or connects nowhere).
+    async fn direct_leaves(&self, t: &Target) -> Vec<String> {
+        let Ok(addrs) = self.resolver.resolve(t).await.addrs else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for ip in addrs {
+            let route = Route::Direct(SocketAddr::new(ip, t.port));
+            if let Some(fp) = self.prober.direct_leaf(&t.host, &route).await
+                && !out.contains(&fp)
+            {
+                out.push(fp);
+            }
+        }
+        out
+    }
 }

@@ -1,16 +1,30 @@
 //! Aggregation: one [`Record`] per (host, port, address) from the raw probe data,
 //! with per-version cells, the certificate seen, and findings.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
 use crate::cert::{CertSummary, summarize};
-use crate::findings::{Finding, FindingKind, name_matches};
+use crate::endpoints::Endpoint;
+use crate::findings::{Finding, FindingKind};
+use crate::intercept::{Evidence, Signal, is_intercepted, policy_note, signals};
 use crate::probe::modern::{ModernHandshake, ModernOutcome};
 use crate::probe::outcome::{CellState, Outcome, VersionProbe};
 use crate::scan::AddressScan;
 use crate::target::Host;
+use crate::trust::{TrustStores, TrustVerdict};
 use crate::version::TlsVersion;
 use crate::wire::enums::CipherSuite;
+
+/// What aggregation needs besides the probe data.
+pub struct AggregateInput<'a> {
+    /// Versions that were probed.
+    pub probed: &'a [TlsVersion],
+    pub trust: &'a TrustStores,
+    /// The endpoint-list entry for this host and port, when there is one.
+    pub endpoint: Option<&'a Arc<Endpoint>>,
+    /// Leaf fingerprints seen on the direct path (`--compare-direct` through a proxy).
+    pub direct_leaves: Option<&'a [String]>,
+}
 
 /// One version's cell.
 #[derive(Clone, Debug)]
@@ -52,7 +66,17 @@ pub struct Record {
     pub chain_source: Option<String>,
     /// The chain verified against the public roots; `None` when no chain was seen.
     pub trusted_public: Option<bool>,
-    pub trust_detail: Option<String>,
+    /// The chain verified against the local roots (system store, `--ca-file`); `None`
+    /// when no chain was seen or there are no local roots.
+    pub trusted_local: Option<bool>,
+    /// Why the chain does not verify publicly / locally.
+    pub trust_public_detail: Option<String>,
+    pub trust_local_detail: Option<String>,
+    /// The interception verdict; `None` when no chain was seen.
+    pub intercepted: Option<bool>,
+    pub signals: Vec<Signal>,
+    /// The endpoint-list entry, when the host is in the list.
+    pub endpoint: Option<Arc<Endpoint>>,
     pub findings: Vec<Finding>,
     /// Why the record has no (or incomplete) probe results.
     pub error: Option<String>,
@@ -110,7 +134,12 @@ impl Record {
             chain: Vec::new(),
             chain_source: None,
             trusted_public: None,
-            trust_detail: None,
+            trusted_local: None,
+            trust_public_detail: None,
+            trust_local_detail: None,
+            intercepted: None,
+            signals: Vec::new(),
+            endpoint: None,
             findings: Vec::new(),
             error: None,
             probe_count: 0,
@@ -119,12 +148,14 @@ impl Record {
 }
 
 /// Folds one address's probes into its record.
-pub fn aggregate(scan: AddressScan, probed: &[TlsVersion]) -> Record {
-    let mut r = Record::empty(&scan.host, scan.port, scan.addr.ip().to_string());
+pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
+    let mut r = Record::empty(&scan.host, scan.port, scan.route.label());
+    r.endpoint = input.endpoint.cloned();
     if let Some(failure) = &scan.unreachable {
-        for v in probed {
+        let outcome = Outcome::Unreachable(failure.clone());
+        for v in input.probed {
             r.cells[*v as usize] = Cell {
-                state: CellState::Unreachable,
+                state: outcome.state(),
                 detail: failure.to_string(),
                 probe: None,
             };
@@ -133,7 +164,7 @@ pub fn aggregate(scan: AddressScan, probed: &[TlsVersion]) -> Record {
             kind: FindingKind::Unreachable,
             detail: failure.to_string(),
         });
-        r.error = Some(format!("unreachable: {failure}"));
+        r.error = Some(outcome.to_string());
         r.probe_count = 1;
         return r;
     }
@@ -162,43 +193,66 @@ pub fn aggregate(scan: AddressScan, probed: &[TlsVersion]) -> Record {
             _ => None,
         });
     r.modern = scan.modern;
-    take_chain(&mut r);
-    r.findings = findings(&r, &scan.host);
+    let der = take_chain(&mut r);
+    let verdict = (!der.is_empty()).then(|| input.trust.verify(&der, &r.chain, &scan.host));
+    if let Some(v) = &verdict {
+        r.trusted_public = Some(v.public.is_ok());
+        r.trust_public_detail = v.public.as_ref().err().map(|e| e.to_string());
+        r.trusted_local = v.local.as_ref().map(|l| l.is_ok());
+        r.trust_local_detail = v
+            .local
+            .as_ref()
+            .and_then(|l| l.as_ref().err())
+            .map(|e| e.to_string());
+    }
+    let legacy_accepted = [TlsVersion::Tls10, TlsVersion::Tls11]
+        .iter()
+        .any(|v| r.cell(*v).state == CellState::Accepted);
+    r.signals = signals(&Evidence {
+        chain: &r.chain,
+        trust: verdict.as_ref(),
+        endpoint: input.endpoint.map(|e| e.as_ref()),
+        legacy_accepted,
+        direct_leaves: input.direct_leaves,
+    });
+    r.intercepted = verdict
+        .as_ref()
+        .map(|v| is_intercepted(&r.signals, Some(v)));
+    r.findings = findings(&r, verdict.as_ref());
     r
 }
 
 /// Prefers the rustls handshake's chain (it is the one a real client validates), else
-/// the newest raw probe that carried one.
-fn take_chain(r: &mut Record) {
+/// the newest raw probe that carried one. Returns the DER chain chosen.
+fn take_chain(r: &mut Record) -> Vec<Vec<u8>> {
+    let mut chosen: Option<(Vec<Vec<u8>>, String)> = None;
     if let Some(ModernHandshake {
-        outcome:
-            ModernOutcome::Completed {
-                chain,
-                verification,
-                ..
-            },
+        outcome: ModernOutcome::Completed { chain, .. },
         ..
     }) = &r.modern
         && !chain.is_empty()
     {
-        r.chain = chain.iter().filter_map(|c| summarize(c).ok()).collect();
-        r.chain_source = Some("rustls".into());
-        r.trusted_public = Some(verification.is_ok());
-        r.trust_detail = verification.clone().err();
-        return;
+        chosen = Some((chain.clone(), "rustls".into()));
     }
     for v in TlsVersion::ALL.into_iter().rev() {
+        if chosen.is_some() {
+            break;
+        }
         if let Some(Outcome::Accepted(a)) = r.cell(v).probe.as_ref().map(|p| &p.outcome)
             && !a.chain.is_empty()
         {
-            r.chain = a.chain.iter().filter_map(|c| summarize(c).ok()).collect();
-            r.chain_source = Some(v.key().to_string());
-            return;
+            chosen = Some((a.chain.clone(), v.key().to_string()));
         }
     }
+    let Some((der, source)) = chosen else {
+        return Vec::new();
+    };
+    r.chain = der.iter().filter_map(|c| summarize(c).ok()).collect();
+    r.chain_source = Some(source);
+    der
 }
 
-fn findings(r: &Record, host: &Host) -> Vec<Finding> {
+fn findings(r: &Record, verdict: Option<&TrustVerdict>) -> Vec<Finding> {
     let mut out = Vec::new();
     let modern_probed: Vec<TlsVersion> = [TlsVersion::Tls12, TlsVersion::Tls13]
         .into_iter()
@@ -229,43 +283,26 @@ fn findings(r: &Record, host: &Host) -> Vec<Finding> {
             detail: legacy.join(", "),
         });
     }
-    if let Some(leaf) = r.chain.first() {
-        out.extend(cert_problems(leaf, host).into_iter().map(|detail| Finding {
+    if let Some(v) = verdict
+        && let Err(public) = &v.public
+        && !matches!(v.local, Some(Ok(())))
+    {
+        out.push(Finding {
             kind: FindingKind::CertInvalid,
-            detail,
-        }));
+            detail: public.to_string(),
+        });
     }
-    out
-}
-
-/// Expiry and name checks on the leaf; chain trust is reported separately.
-fn cert_problems(leaf: &CertSummary, host: &Host) -> Vec<String> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let mut out = Vec::new();
-    if now > leaf.not_after_unix {
-        out.push(format!("expired {}", leaf.not_after));
-    }
-    if now < leaf.not_before_unix {
-        out.push(format!("not valid before {}", leaf.not_before));
-    }
-    let covered = match host {
-        Host::Name(n) => leaf
-            .sans
+    if r.intercepted == Some(true) {
+        let evidence: Vec<String> = r
+            .signals
             .iter()
-            .filter_map(|s| s.strip_prefix("DNS:"))
-            .any(|p| name_matches(p, n)),
-        Host::Ip(ip) => leaf
-            .sans
-            .iter()
-            .any(|s| s.strip_prefix("IP:") == Some(ip.to_string().as_str())),
-    };
-    if !covered {
-        out.push(format!(
-            "name mismatch: {host} not in [{}]",
-            leaf.sans.join(", ")
-        ));
+            .map(|s| format!("{}: {}", s.kind.name(), s.detail))
+            .collect();
+        let note = policy_note(r.endpoint.as_deref());
+        out.push(Finding {
+            kind: FindingKind::Intercepted,
+            detail: format!("{}; {note}", evidence.join("; ")),
+        });
     }
     out
 }

@@ -5,7 +5,6 @@
 //! IDS resets that would look like refusals).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome};
+use crate::probe::net::Route;
 use crate::probe::outcome::{ConnectFailure, Outcome, VersionProbe};
 use crate::probe::raw::{ProbeTarget, probe_version};
 use crate::target::Host;
@@ -53,7 +53,7 @@ impl Observer for Silent {
 pub struct AddressScan {
     pub host: Host,
     pub port: u16,
-    pub addr: SocketAddr,
+    pub route: Route,
     /// Set when the address took no connection; then no version was probed further.
     pub unreachable: Option<ConnectFailure>,
     /// Raw probe per version in the range, oldest first.
@@ -71,13 +71,13 @@ struct Inner {
     settings: ProbeSettings,
     modern: Option<ModernClient>,
     connections: Semaphore,
-    per_address: Mutex<HashMap<SocketAddr, Arc<Semaphore>>>,
+    per_address: Mutex<HashMap<Route, Arc<Semaphore>>>,
     observer: Arc<dyn Observer>,
 }
 
 impl Prober {
     pub fn new(settings: ProbeSettings, observer: Arc<dyn Observer>) -> Result<Self, String> {
-        let modern = ModernClient::new(settings.range, ModernClient::public_roots())?;
+        let modern = ModernClient::new(settings.range)?;
         let connections = Semaphore::new(settings.concurrency.max(1));
         let per_address = Mutex::new(HashMap::new());
         Ok(Self {
@@ -102,18 +102,18 @@ impl Prober {
 
     /// Probes one address. The newest version goes first, alone: if the address takes
     /// no connection, that is recorded once instead of once per version.
-    pub async fn scan_address(&self, host: Host, port: u16, addr: SocketAddr) -> AddressScan {
+    pub async fn scan_address(&self, host: Host, port: u16, route: Route) -> AddressScan {
         let range = self.inner.settings.range;
         let mut scan = AddressScan {
             host,
             port,
-            addr,
+            route,
             unreachable: None,
             probes: Vec::new(),
             modern: None,
         };
         let first_version = range.max();
-        let first = self.version(&scan.host, addr, first_version).await;
+        let first = self.version(&scan.host, &scan.route, first_version).await;
         if let Outcome::Unreachable(failure) = &first.outcome {
             scan.unreachable = Some(failure.clone());
             self.inner
@@ -123,12 +123,12 @@ impl Prober {
         }
         let mut set = JoinSet::new();
         for version in range.iter().filter(|v| *v != first_version) {
-            let (me, host) = (self.clone(), scan.host.clone());
-            set.spawn(async move { Job::Raw(version, me.version(&host, addr, version).await) });
+            let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
+            set.spawn(async move { Job::Raw(version, me.version(&host, &route, version).await) });
         }
         if self.inner.modern.is_some() {
-            let (me, host) = (self.clone(), scan.host.clone());
-            set.spawn(async move { Job::Modern(me.modern(&host, addr).await) });
+            let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
+            set.spawn(async move { Job::Modern(me.modern(&host, &route).await) });
         }
         scan.probes.push((first_version, first));
         while let Some(done) = set.join_next().await {
@@ -144,42 +144,36 @@ impl Prober {
     }
 
     /// The per-address limiter, shared by every name that resolves to `addr`.
-    fn address_limit(&self, addr: SocketAddr) -> Arc<Semaphore> {
+    fn address_limit(&self, route: &Route) -> Arc<Semaphore> {
         let mut map = match self.inner.per_address.lock() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
         };
         let cap = self.inner.settings.per_address.max(1);
-        map.entry(addr)
+        map.entry(route.clone())
             .or_insert_with(|| Arc::new(Semaphore::new(cap)))
             .clone()
     }
 
-    async fn version(&self, host: &Host, addr: SocketAddr, version: TlsVersion) -> VersionProbe {
+    async fn version(&self, host: &Host, route: &Route, version: TlsVersion) -> VersionProbe {
         let s = &self.inner.settings;
         // Per-address permit first: a task waiting on a busy address must not sit on
         // one of the global permits other addresses could use.
-        let limit = self.address_limit(addr);
+        let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget {
-            addr,
-            server_name: host.server_name(),
-        };
+        let target = ProbeTarget { route, host };
         let probe = probe_version(target, version, s.timeout, s.retries).await;
         self.inner.observer.done(&host.to_string(), 1);
         probe
     }
 
-    async fn modern(&self, host: &Host, addr: SocketAddr) -> Option<ModernHandshake> {
+    async fn modern(&self, host: &Host, route: &Route) -> Option<ModernHandshake> {
         let client = self.inner.modern.as_ref()?;
-        let limit = self.address_limit(addr);
+        let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget {
-            addr,
-            server_name: host.server_name(),
-        };
+        let target = ProbeTarget { route, host };
         let mut result = client.handshake(target, self.inner.settings.timeout).await;
         for _ in 0..self.inner.settings.retries {
             if result.outcome != ModernOutcome::Timeout {
@@ -189,6 +183,28 @@ impl Prober {
         }
         self.inner.observer.done(&host.to_string(), 1);
         Some(result)
+    }
+}
+
+impl Prober {
+    /// The leaf certificate fingerprint a direct modern handshake sees, for comparing
+    /// with what a proxy shows (`--compare-direct`). Not counted as a probe.
+    pub async fn direct_leaf(&self, host: &Host, route: &Route) -> Option<String> {
+        let client = self.inner.modern.as_ref()?;
+        let limit = self.address_limit(route);
+        let _address = limit.acquire().await;
+        let _global = self.inner.connections.acquire().await;
+        let target = ProbeTarget { route, host };
+        match client
+            .handshake(target, self.inner.settings.timeout)
+            .await
+            .outcome
+        {
+            ModernOutcome::Completed { chain, .. } => {
+                chain.first().map(|leaf| crate::cert::sha256_hex(leaf))
+            }
+            _ => None,
+        }
     }
 }
 

@@ -152,8 +152,11 @@ fn scan_lab_table_and_csv() {
 #[test]
 fn format_csv_and_version_range() {
     let modern = rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    let ca = lab_ca_file();
     let out = tlscompat(&[
         "scan",
+        "--roots",
+        &ca,
         "--format",
         "csv",
         "--tls-min",
@@ -225,6 +228,22 @@ fn bad_input_exits_2_with_a_message() {
         (&["scan", "--ipv4", "--ipv6", "a.example"], "--ipv6"),
         (&["scan", "--format", "xml", "a.example"], "xml"),
         (&["scan", "--retries", "9", "a.example"], "retries"),
+        (
+            &["scan", "--proxy", "socks5://p:1", "a.example"],
+            "proxy URL 'socks5://p:1'",
+        ),
+        (
+            &["scan", "--proxy", "http://u:secret@p:0", "a.example"],
+            "http://***@p:0",
+        ),
+        (
+            &["scan", "--roots", "/nonexistent/roots.pem", "a.example"],
+            "--roots /nonexistent/roots.pem",
+        ),
+        (
+            &["scan", "--ca-file", "Cargo.toml", "a.example"],
+            "--ca-file Cargo.toml: no PEM certificate",
+        ),
     ];
     for (args, needle) in cases {
         let out = tlscompat(args);

@@ -20,6 +20,8 @@ fn tlscompat(args: &[&str]) -> Output {
         .args(args)
         .env_remove("HTTPS_PROXY")
         .env_remove("https_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         .output()
         .expect("run tlscompat")
 }
@@ -138,8 +140,11 @@ fn mixed_lab_every_cell_right() {
         dir.0.join("r.xml"),
     );
     let resolver = lab.dns.to_string();
+    let ca = lab_ca_file();
     let out = tlscompat(&[
         "scan",
+        "--roots",
+        &ca,
         "--endpoints",
         &endpoints,
         "--resolver",
@@ -233,7 +238,13 @@ fn mixed_lab_every_cell_right() {
     assert_eq!(j["schema_version"], 1);
     assert_eq!(
         j["options"]["fail_on"],
-        serde_json::json!(["dns", "unreachable", "no-modern-tls", "cert-invalid"])
+        serde_json::json!([
+            "dns",
+            "unreachable",
+            "no-modern-tls",
+            "cert-invalid",
+            "intercepted"
+        ])
     );
     let recs = j["records"].as_array().expect("records");
     assert_eq!(recs.len(), 7);
@@ -289,10 +300,13 @@ fn fail_on_selects_the_exit_code() {
     let lab = lab();
     let resolver = lab.dns.to_string();
     let target = format!("login.microsoftonline.com:{}", lab.shared_port);
+    let ca = lab_ca_file();
     let run = |fail_on: &str| {
         let out = tlscompat(&[
             "scan",
             "-q",
+            "--roots",
+            &ca,
             "--resolver",
             &resolver,
             "--fail-on",
@@ -303,7 +317,7 @@ fn fail_on_selects_the_exit_code() {
     };
     assert_eq!(run("none"), Some(0));
     assert_eq!(
-        run("dns,unreachable,no-modern-tls,cert-invalid"),
+        run("dns,unreachable,no-modern-tls,cert-invalid,intercepted"),
         Some(0),
         "both addresses do TLS 1.2+"
     );

@@ -3,23 +3,24 @@
 //! It proves end to end that a current client gets through (the raw probe only sees
 //! the ServerHello), and it is the only way to see a TLS 1.3 chain, which travels
 //! encrypted. The verifier accepts every chain so the handshake completes even when the
-//! chain is untrusted; the chain is then verified against the public roots and the
-//! result recorded next to it, never used to abort.
+//! chain is untrusted (an interception CA, a lab CA); judging the chain is the trust
+//! stage's job (`trust.rs`), for chains from both probe paths alike.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rustls::client::Resumption;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio_rustls::TlsConnector;
 
-use super::net::connect;
+use super::net::open;
 use super::outcome::{ConnectFailure, Timing};
 use super::raw::ProbeTarget;
+use crate::target::Host;
 use crate::version::{TlsVersion, VersionRange};
 use crate::wire::enums::{CipherSuite, ProtocolVersion};
 
@@ -37,8 +38,6 @@ pub enum ModernOutcome {
         cipher: CipherSuite,
         /// DER certificates as presented, leaf first.
         chain: Vec<Vec<u8>>,
-        /// The chain verified against the public roots for the target name, or why not.
-        verification: Result<(), String>,
     },
     /// The handshake failed: a TLS alert or a protocol error, as rustls words it.
     Failed(String),
@@ -59,17 +58,16 @@ impl fmt::Display for ModernOutcome {
     }
 }
 
-/// A reusable rustls client for one version range and one root store. Built once per
-/// scan: configs, root stores and provider tables are shared by every handshake.
+/// A reusable rustls client for one version range. Built once per scan: the config and
+/// provider tables are shared by every handshake.
 #[derive(Clone)]
 pub struct ModernClient {
     connector: TlsConnector,
-    verifier: Arc<WebPkiServerVerifier>,
 }
 
 impl ModernClient {
     /// `None` when the range holds neither TLS 1.2 nor 1.3.
-    pub fn new(range: VersionRange, roots: Arc<RootCertStore>) -> Result<Option<Self>, String> {
+    pub fn new(range: VersionRange) -> Result<Option<Self>, String> {
         let mut versions = Vec::new();
         if range.contains(TlsVersion::Tls12) {
             versions.push(&rustls::version::TLS12);
@@ -81,31 +79,20 @@ impl ModernClient {
             return Ok(None);
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-            .build()
-            .map_err(|e| format!("root store unusable: {e}"))?;
-        let recorder = Arc::new(AcceptAnyChain {
+        let accept_any = Arc::new(AcceptAnyChain {
             algorithms: provider.signature_verification_algorithms,
         });
         let mut config = ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(&versions)
             .map_err(|e| format!("rustls config: {e}"))?
             .dangerous()
-            .with_custom_certificate_verifier(recorder)
+            .with_custom_certificate_verifier(accept_any)
             .with_no_client_auth();
         // Every handshake must be a full one: resumption would skip the chain.
         config.resumption = Resumption::disabled();
         Ok(Some(Self {
             connector: TlsConnector::from(Arc::new(config)),
-            verifier,
         }))
-    }
-
-    /// The public roots compiled into the binary (webpki-roots).
-    pub fn public_roots() -> Arc<RootCertStore> {
-        Arc::new(RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        })
     }
 
     pub async fn handshake(&self, target: ProbeTarget<'_>, timeout: Duration) -> ModernHandshake {
@@ -123,19 +110,19 @@ impl ModernClient {
         start: Instant,
         timing: &mut Timing,
     ) -> ModernOutcome {
-        let server_name = match target.server_name {
-            Some(n) => match ServerName::try_from(n.to_owned()) {
+        let server_name = match target.host {
+            Host::Name(n) => match ServerName::try_from(n.to_owned()) {
                 Ok(s) => s,
                 Err(e) => return ModernOutcome::Failed(format!("invalid server name: {e}")),
             },
-            None => ServerName::IpAddress(target.addr.ip().into()),
+            Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
         };
-        let (tcp, connect_time) = match connect(target.addr, timeout).await {
+        let (tcp, connect_time) = match open(target.route, timeout).await {
             Ok(s) => s,
             Err(e) => return ModernOutcome::Unreachable(e),
         };
         timing.connect = Some(connect_time);
-        let handshake = self.connector.connect(server_name.clone(), tcp);
+        let handshake = self.connector.connect(server_name, tcp);
         let tls = match tokio::time::timeout(timeout, handshake).await {
             Err(_) => return ModernOutcome::Timeout,
             Ok(Err(e)) => return ModernOutcome::Failed(e.to_string()),
@@ -147,7 +134,6 @@ impl ModernClient {
             .peer_certificates()
             .map(|c| c.to_vec())
             .unwrap_or_default();
-        let verification = self.verify(&chain, &server_name);
         ModernOutcome::Completed {
             version: conn
                 .protocol_version()
@@ -156,22 +142,7 @@ impl ModernClient {
                 .negotiated_cipher_suite()
                 .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite()))),
             chain: chain.iter().map(|c| c.as_ref().to_vec()).collect(),
-            verification,
         }
-    }
-
-    fn verify(
-        &self,
-        chain: &[CertificateDer<'static>],
-        name: &ServerName<'_>,
-    ) -> Result<(), String> {
-        let Some((leaf, intermediates)) = chain.split_first() else {
-            return Err("no certificate presented".into());
-        };
-        self.verifier
-            .verify_server_cert(leaf, intermediates, name, &[], UnixTime::now())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
     }
 }
 

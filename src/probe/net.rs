@@ -1,20 +1,85 @@
-//! TCP connection set-up shared by both probe kinds.
+//! Connection set-up shared by both probe kinds: straight TCP, or a tunnel through an
+//! HTTP CONNECT proxy. Either way the probe gets a plain byte stream to the target.
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::outcome::ConnectFailure;
 
-/// Connects within `timeout`, with Nagle off: every probe writes one small hello and
+/// How to reach one target address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Route {
+    Direct(SocketAddr),
+    /// Through an HTTP proxy, which resolves and connects to `authority` itself.
+    Proxy(ProxyRoute),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProxyRoute {
+    /// Where the proxy listens.
+    pub proxy: SocketAddr,
+    /// The proxy as the user named it (`host:port`), for reports.
+    pub label: String,
+    /// `Proxy-Authorization: Basic …` value, if any.
+    pub basic_auth: Option<String>,
+    /// The CONNECT target, `host:port` (`[v6]:port` for IPv6 literals).
+    pub authority: String,
+}
+
+impl Route {
+    /// The `address` column: the IP, or `via <proxy>`.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Direct(a) => a.ip().to_string(),
+            Self::Proxy(p) => format!("via {}", p.label),
+        }
+    }
+
+    pub fn direct(&self) -> Option<SocketAddr> {
+        match self {
+            Self::Direct(a) => Some(*a),
+            Self::Proxy(_) => None,
+        }
+    }
+}
+
+/// The most header bytes a proxy may send in answer to CONNECT.
+const MAX_PROXY_HEADER: usize = 16 * 1024;
+
+/// Opens a byte stream to the route's target within `timeout` (for a proxy: connect
+/// plus the CONNECT exchange), with Nagle off: every probe writes one small hello and
 /// waits for the answer, so delaying that write only adds latency.
-pub async fn connect(
-    addr: SocketAddr,
+pub async fn open(
+    route: &Route,
     timeout: Duration,
 ) -> Result<(TcpStream, Duration), ConnectFailure> {
     let start = Instant::now();
+    match route {
+        Route::Direct(addr) => {
+            let stream = connect(*addr, timeout).await?;
+            Ok((stream, start.elapsed()))
+        }
+        Route::Proxy(p) => {
+            let mut stream = connect(p.proxy, timeout)
+                .await
+                .map_err(|e| ConnectFailure::Proxy(format!("proxy {} {}", p.label, e)))?;
+            match tokio::time::timeout(timeout, tunnel(&mut stream, p)).await {
+                Err(_) => Err(ConnectFailure::Proxy(format!(
+                    "proxy {}: no CONNECT answer in time",
+                    p.label
+                ))),
+                Ok(Err(e)) => Err(e),
+                Ok(Ok(())) => Ok((stream, start.elapsed())),
+            }
+        }
+    }
+}
+
+async fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectFailure> {
     let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Err(_) => return Err(ConnectFailure::Timeout),
         Ok(Err(e)) => return Err(classify_connect_error(&e)),
@@ -22,7 +87,57 @@ pub async fn connect(
     };
     // Failing to set TCP_NODELAY costs latency, not correctness.
     let _ = stream.set_nodelay(true);
-    Ok((stream, start.elapsed()))
+    Ok(stream)
+}
+
+/// Sends CONNECT and reads the answer's header block; anything but 2xx is reported with
+/// the proxy's status line.
+async fn tunnel(stream: &mut TcpStream, p: &ProxyRoute) -> Result<(), ConnectFailure> {
+    let mut req = format!("CONNECT {0} HTTP/1.1\r\nHost: {0}\r\n", p.authority);
+    if let Some(auth) = &p.basic_auth {
+        req.push_str(&format!("Proxy-Authorization: Basic {auth}\r\n"));
+    }
+    req.push_str("User-Agent: tlscompat\r\n\r\n");
+    let io_err = |e: io::Error| ConnectFailure::Proxy(format!("proxy {}: {e}", p.label));
+    stream.write_all(req.as_bytes()).await.map_err(io_err)?;
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        if buf.len() >= MAX_PROXY_HEADER {
+            return Err(ConnectFailure::Proxy(format!(
+                "proxy {}: oversized CONNECT answer",
+                p.label
+            )));
+        }
+        let n = stream.read_buf(&mut buf).await.map_err(io_err)?;
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            return check_status(&buf[..end], &p.label);
+        }
+        if n == 0 {
+            return Err(ConnectFailure::Proxy(format!(
+                "proxy {}: closed during CONNECT",
+                p.label
+            )));
+        }
+    }
+}
+
+fn check_status(head: &[u8], label: &str) -> Result<(), ConnectFailure> {
+    let text = String::from_utf8_lossy(head);
+    let status_line = text.lines().next().unwrap_or("").trim();
+    let mut parts = status_line.splitn(3, ' ');
+    let (version, code) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if version.starts_with("HTTP/1.") && code.len() == 3 && code.starts_with('2') {
+        return Ok(());
+    }
+    let shown: String = status_line.chars().take(80).collect();
+    let status = shown
+        .strip_prefix("HTTP/1.1 ")
+        .or(shown.strip_prefix("HTTP/1.0 "))
+        .unwrap_or(&shown);
+    Err(ConnectFailure::ProxyStatus(
+        format!("proxy {status}"),
+        label.to_string(),
+    ))
 }
 
 pub fn classify_connect_error(e: &io::Error) -> ConnectFailure {
@@ -44,4 +159,24 @@ pub fn is_reset(e: &io::Error) -> bool {
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_status_lines() {
+        assert!(check_status(b"HTTP/1.1 200 Connection established", "p:1").is_ok());
+        assert!(check_status(b"HTTP/1.0 200 OK\r\nVia: x", "p:1").is_ok());
+        assert_eq!(
+            check_status(b"HTTP/1.1 407 Proxy Authentication Required\r\nX: y", "p:1"),
+            Err(ConnectFailure::ProxyStatus(
+                "proxy 407 Proxy Authentication Required".into(),
+                "p:1".into()
+            ))
+        );
+        assert!(check_status(b"SSH-2.0-OpenSSH", "p:1").is_err());
+        assert!(check_status(b"", "p:1").is_err());
+    }
 }

@@ -49,13 +49,17 @@ pub enum Rejection {
     Reset,
 }
 
-/// Why no TCP connection was made.
+/// Why no connection to the target was made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConnectFailure {
     Refused,
     Timeout,
     NoRoute,
     Other(String),
+    /// The proxy itself could not be reached or failed the CONNECT exchange.
+    Proxy(String),
+    /// The proxy answered CONNECT with a non-2xx status: (`proxy 403 Forbidden`, proxy).
+    ProxyStatus(String, String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +104,8 @@ impl Outcome {
             Self::Accepted(_) => CellState::Accepted,
             Self::Rejected(_) => CellState::Rejected,
             Self::Timeout { .. } => CellState::Timeout,
+            // A proxy refusing the tunnel is an error of the path, per DESIGN.md.
+            Self::Unreachable(ConnectFailure::ProxyStatus(..)) => CellState::Error,
             Self::Unreachable(_) => CellState::Unreachable,
             Self::Error(_) => CellState::Error,
         }
@@ -133,6 +139,8 @@ impl fmt::Display for ConnectFailure {
             Self::Timeout => f.write_str("connect timeout"),
             Self::NoRoute => f.write_str("no route to host"),
             Self::Other(e) => write!(f, "connect failed: {e}"),
+            Self::Proxy(e) => f.write_str(e),
+            Self::ProxyStatus(status, _) => f.write_str(status),
         }
     }
 }
@@ -159,6 +167,7 @@ impl fmt::Display for Outcome {
             Self::Timeout { bytes_received } => {
                 write!(f, "timeout: answer stalled after {bytes_received} bytes")
             }
+            Self::Unreachable(c @ ConnectFailure::ProxyStatus(..)) => write!(f, "error: {c}"),
             Self::Unreachable(c) => write!(f, "unreachable: {c}"),
             Self::Error(e) => write!(f, "error: {e}"),
         }

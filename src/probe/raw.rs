@@ -3,15 +3,15 @@
 //! (rustls cannot speak them), and it decides 1.2/1.3 the same way so that every
 //! version is judged by one rule.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::net::{connect, is_reset};
+use super::net::{Route, is_reset, open};
 use super::outcome::{Accepted, Outcome, ProbeError, Rejection, Timing, VersionProbe};
+use crate::target::Host;
 use crate::version::TlsVersion;
 use crate::wire::enums::ProtocolVersion;
 use crate::wire::hello::{HelloSpec, HelloVariant, client_hello_record};
@@ -24,9 +24,9 @@ pub const MAX_REPLY: usize = 128 * 1024;
 /// Where and what to probe.
 #[derive(Clone, Copy, Debug)]
 pub struct ProbeTarget<'a> {
-    pub addr: SocketAddr,
-    /// SNI name; `None` for IP literal targets.
-    pub server_name: Option<&'a str>,
+    pub route: &'a Route,
+    /// The name (sent as SNI) or IP literal (no SNI) being scanned.
+    pub host: &'a Host,
 }
 
 /// Probes one version. A doubtful answer (close, reset, timeout) is tried again with
@@ -79,7 +79,7 @@ pub async fn attempt(
 ) -> (Outcome, Timing) {
     let start = Instant::now();
     let mut timing = Timing::default();
-    let (mut stream, connect_time) = match connect(target.addr, timeout).await {
+    let (mut stream, connect_time) = match open(target.route, timeout).await {
         Ok(s) => s,
         Err(e) => {
             timing.total = start.elapsed();
@@ -90,7 +90,7 @@ pub async fn attempt(
     let hello = client_hello_record(&HelloSpec {
         version,
         variant,
-        server_name: target.server_name,
+        server_name: target.host.server_name(),
         random: random_bytes(),
         entropy: random_bytes(),
     });

@@ -89,10 +89,8 @@ pub fn row(r: &Record) -> Vec<String> {
         leaf.map(|c| c.not_after.clone()).unwrap_or_default(),
         leaf.map(|c| c.sha256.clone()).unwrap_or_default(),
         opt_bool(r.trusted_public),
-        // Local trust and interception are decided by the trust stage, which this
-        // build does not have yet: empty means "not evaluated", never "false".
-        String::new(),
-        String::new(),
+        opt_bool(r.trusted_local),
+        opt_bool(r.intercepted),
         r.findings
             .iter()
             .map(|f| f.to_string())

@@ -104,7 +104,12 @@ fn record(r: &Record) -> Value {
         "certificate_chain": r.chain,
         "chain_source": r.chain_source,
         "trusted_public": r.trusted_public,
-        "trust_detail": r.trust_detail,
+        "trusted_local": r.trusted_local,
+        "trust_public_detail": r.trust_public_detail,
+        "trust_local_detail": r.trust_local_detail,
+        "intercepted": r.intercepted,
+        "interception_signals": r.signals,
+        "endpoint": r.endpoint.as_deref(),
         "findings": r.findings,
         "error": r.error,
         "probes": r.probe_count,
@@ -136,19 +141,14 @@ fn modern(h: &ModernHandshake) -> Value {
         ModernOutcome::Completed {
             version,
             cipher,
-            verification,
-            ..
+            chain,
         },
         Some(obj),
     ) = (&h.outcome, v.as_object_mut())
     {
         obj.insert("version".into(), json!(version.to_string()));
         obj.insert("cipher".into(), json!(cipher.to_string()));
-        obj.insert("verified_public".into(), json!(verification.is_ok()));
-        obj.insert(
-            "verification_error".into(),
-            json!(verification.as_ref().err()),
-        );
+        obj.insert("certificates".into(), json!(chain.len()));
     }
     v
 }

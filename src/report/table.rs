@@ -102,14 +102,18 @@ fn cert_text(r: &Record) -> String {
         return "-".into();
     };
     let issuer = leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer);
-    let trust = match r.trusted_public {
-        Some(true) => "publicly trusted",
-        Some(false) => "not publicly trusted",
-        None => "trust not checked",
+    let trust = match (r.trusted_public, r.trusted_local) {
+        (Some(true), _) => "trusted".to_string(),
+        (_, Some(true)) => "trusted locally only".to_string(),
+        _ => format!(
+            "untrusted: {}",
+            r.trust_public_detail.as_deref().unwrap_or("?")
+        ),
     };
-    let name = leaf
-        .sans
-        .first()
-        .map_or(leaf.subject.as_str(), |s| s.trim_start_matches("DNS:"));
-    format!("{name} by {issuer}, {trust}")
+    let verdict = if r.intercepted == Some(true) {
+        "; INTERCEPTED"
+    } else {
+        ""
+    };
+    format!("by {issuer} ({trust}{verdict})")
 }

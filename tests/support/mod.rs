@@ -418,3 +418,17 @@ pub fn counting_server(hold: Duration) -> CountingServer {
         accepted,
     }
 }
+
+/// The lab CA as a PEM file, for `--roots` / `--ca-file`.
+pub fn lab_ca_file() -> String {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = TempDir::new("lab-ca");
+        let path = dir.0.join("lab-ca.pem");
+        std::fs::write(&path, &pki().ca_pem).expect("write CA");
+        // Kept for the whole test binary.
+        std::mem::forget(dir);
+        path.to_str().expect("utf-8 path").to_string()
+    })
+    .clone()
+}

@@ -1,0 +1,222 @@
+//! The trust stage: verifies a captured chain against the public roots and against the
+//! locally trusted roots, and says exactly why when it does not verify.
+//!
+//! Two verdicts per chain, because interception shows up as the difference between
+//! them: an inspection proxy's CA is installed in the system store (or handed over with
+//! `--ca-file`), so its chains verify locally but not publicly.
+//!
+//! - *public*: webpki-roots compiled in, or the `--roots` files instead (private PKI,
+//!   air-gapped networks, labs);
+//! - *local*: the system store plus every `--ca-file`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::ServerCertVerifier;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, RootCertStore};
+
+use crate::cert::CertSummary;
+use crate::target::Host;
+
+/// Why a chain does not verify.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrustError {
+    Expired,
+    NotYetValid,
+    NameMismatch,
+    /// The top of the chain sent is issued by a CA the store does not hold.
+    UnknownIssuer {
+        issuer: String,
+    },
+    /// Only the leaf was sent and its issuer is not a trusted root: the server omits
+    /// its intermediate (clients without AIA fetching fail).
+    IncompleteChain {
+        issuer: String,
+    },
+    SelfSigned,
+    BadSignature,
+    NoCertificate,
+    Other(String),
+}
+
+impl fmt::Display for TrustError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Expired => f.write_str("expired"),
+            Self::NotYetValid => f.write_str("not yet valid"),
+            Self::NameMismatch => f.write_str("name mismatch"),
+            Self::UnknownIssuer { issuer } => write!(f, "unknown issuer '{issuer}'"),
+            Self::IncompleteChain { issuer } => {
+                write!(
+                    f,
+                    "incomplete chain or unknown issuer: '{issuer}' neither sent nor trusted"
+                )
+            }
+            Self::SelfSigned => f.write_str("self-signed"),
+            Self::BadSignature => f.write_str("bad signature"),
+            Self::NoCertificate => f.write_str("no certificate"),
+            Self::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Where roots come from: plain data from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct TrustSettings {
+    /// Replace webpki-roots with these PEM files.
+    pub roots: Vec<PathBuf>,
+    /// Extra locally trusted CAs, PEM.
+    pub ca_files: Vec<PathBuf>,
+    /// Include the operating system's store in the local roots.
+    pub system_store: bool,
+}
+
+/// Both verdicts on one chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustVerdict {
+    pub public: Result<(), TrustError>,
+    /// `None` when there are no local roots at all (no system store, no `--ca-file`).
+    pub local: Option<Result<(), TrustError>>,
+}
+
+/// Verifiers built once per scan.
+#[derive(Clone)]
+pub struct TrustStores {
+    public: Arc<WebPkiServerVerifier>,
+    /// `None` when no local root exists at all (no system store, no `--ca-file`).
+    local: Option<Arc<WebPkiServerVerifier>>,
+}
+
+impl TrustStores {
+    pub fn new(settings: &TrustSettings) -> Result<Self, String> {
+        let mut public = RootCertStore::empty();
+        if settings.roots.is_empty() {
+            public.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        for path in &settings.roots {
+            add_pem(&mut public, path, "--roots")?;
+        }
+        let mut local = RootCertStore::empty();
+        if settings.system_store {
+            // An unreadable system store leaves local trust to --ca-file; the system
+            // store is context, not a requirement.
+            let found = rustls_native_certs::load_native_certs();
+            for cert in found.certs {
+                let _ = local.add(cert);
+            }
+        }
+        for path in &settings.ca_files {
+            add_pem(&mut local, path, "--ca-file")?;
+        }
+        let local = if local.is_empty() {
+            None
+        } else {
+            Some(verifier(local)?)
+        };
+        Ok(Self {
+            public: verifier(public)?,
+            local,
+        })
+    }
+
+    /// Verifies `chain` (DER, leaf first) for `host`.
+    pub fn verify(
+        &self,
+        chain: &[Vec<u8>],
+        summaries: &[CertSummary],
+        host: &Host,
+    ) -> TrustVerdict {
+        let public = check(&self.public, chain, summaries, host);
+        let local = self
+            .local
+            .as_ref()
+            .map(|v| check(v, chain, summaries, host));
+        TrustVerdict { public, local }
+    }
+}
+
+fn verifier(roots: RootCertStore) -> Result<Arc<WebPkiServerVerifier>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|e| format!("root store unusable: {e}"))
+}
+
+fn add_pem(store: &mut RootCertStore, path: &PathBuf, flag: &str) -> Result<(), String> {
+    let shown = path.display();
+    let iter = CertificateDer::pem_file_iter(path).map_err(|e| format!("{flag} {shown}: {e}"))?;
+    let mut n = 0;
+    for cert in iter {
+        let cert = cert.map_err(|e| format!("{flag} {shown}: {e}"))?;
+        store
+            .add(cert)
+            .map_err(|e| format!("{flag} {shown}: certificate {}: {e}", n + 1))?;
+        n += 1;
+    }
+    if n == 0 {
+        return Err(format!("{flag} {shown}: no PEM certificate found"));
+    }
+    Ok(())
+}
+
+fn check(
+    verifier: &WebPkiServerVerifier,
+    chain: &[Vec<u8>],
+    summaries: &[CertSummary],
+    host: &Host,
+) -> Result<(), TrustError> {
+    let Some((leaf, rest)) = chain.split_first() else {
+        return Err(TrustError::NoCertificate);
+    };
+    let name = match host {
+        Host::Name(n) => ServerName::try_from(n.clone())
+            .map_err(|e| TrustError::Other(format!("invalid name: {e}")))?,
+        Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
+    };
+    let leaf = CertificateDer::from(leaf.as_slice());
+    let intermediates: Vec<CertificateDer<'_>> = rest
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    match verifier.verify_server_cert(&leaf, &intermediates, &name, &[], UnixTime::now()) {
+        Ok(_) => Ok(()),
+        Err(rustls::Error::InvalidCertificate(e)) => Err(classify(e, summaries)),
+        Err(e) => Err(TrustError::Other(e.to_string())),
+    }
+}
+
+fn classify(e: CertificateError, summaries: &[CertSummary]) -> TrustError {
+    match e {
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => TrustError::Expired,
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            TrustError::NotYetValid
+        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            TrustError::NameMismatch
+        }
+        CertificateError::BadSignature => TrustError::BadSignature,
+        CertificateError::UnknownIssuer => unknown_issuer(summaries),
+        other => TrustError::Other(format!("{other:?}")),
+    }
+}
+
+/// Tells apart a self-signed leaf, a server that sent only its leaf (incomplete chain:
+/// public CAs never issue leaves straight from a root, so a lone leaf whose issuer is
+/// not trusted is almost always a missing intermediate), and an untrusted CA.
+fn unknown_issuer(summaries: &[CertSummary]) -> TrustError {
+    let issuer_of = |c: &CertSummary| c.issuer_cn.clone().unwrap_or_else(|| c.issuer.clone());
+    match summaries {
+        [leaf] if leaf.self_issued => TrustError::SelfSigned,
+        [leaf] => TrustError::IncompleteChain {
+            issuer: issuer_of(leaf),
+        },
+        [.., top] => TrustError::UnknownIssuer {
+            issuer: issuer_of(top),
+        },
+        [] => TrustError::NoCertificate,
+    }
+}
