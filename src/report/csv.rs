@@ -64,14 +64,16 @@ fn opt_bool(b: Option<bool>) -> String {
 
 pub fn row(r: &Record) -> Vec<String> {
     let leaf = r.chain.first();
-    let mut details: Vec<String> = TlsVersion::ALL
-        .iter()
-        .filter(|v| !r.cell(**v).detail.is_empty())
-        .map(|v| format!("{}: {}", v.key(), r.cell(*v).detail))
-        .collect();
-    if let Some(e) = &r.error {
-        details.insert(0, e.clone());
-    }
+    // A record-level error (dns, unreachable, proxy refusal) says it all: its cells
+    // carry no reason of their own.
+    let details: Vec<String> = match &r.error {
+        Some(e) => vec![e.clone()],
+        None => TlsVersion::ALL
+            .iter()
+            .filter(|v| !r.cell(**v).detail.is_empty())
+            .map(|v| format!("{}: {}", v.key(), r.cell(*v).detail))
+            .collect(),
+    };
     let mut row = vec![r.host.clone(), r.port.to_string(), r.address.clone()];
     row.extend(
         TlsVersion::ALL

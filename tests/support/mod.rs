@@ -7,6 +7,8 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod pki;
+pub mod proxy;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -108,6 +110,18 @@ pub fn pki() -> &'static Pki {
     PKI.get_or_init(Pki::new)
 }
 
+/// A rustls server on 127.0.0.1 presenting `chain` (DER, leaf first) with `key_der`.
+pub fn rustls_server_with(chain: Vec<Vec<u8>>, key_der: Vec<u8>) -> SocketAddr {
+    let chain = chain.into_iter().map(CertificateDer::from).collect();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der));
+    serve_rustls(
+        &[&rustls::version::TLS12, &rustls::version::TLS13],
+        chain,
+        key,
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+}
+
 /// A rustls server offering exactly `versions`, presenting the lab chain.
 pub fn rustls_server(versions: &[&'static rustls::SupportedProtocolVersion]) -> SocketAddr {
     rustls_server_at(versions, "127.0.0.1:0".parse().expect("addr"))
@@ -124,6 +138,15 @@ pub fn rustls_server_at(
         CertificateDer::from(pki.ca_der.clone()),
     ];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.key_der.clone()));
+    serve_rustls(versions, chain, key, at)
+}
+
+fn serve_rustls(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    at: SocketAddr,
+) -> SocketAddr {
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -326,8 +349,28 @@ pub fn openssl_server(min: &str, max: &str) -> OpenSslServer {
 
 /// Like [`openssl_server`], on a chosen loopback address (`IP:0` = ephemeral port).
 pub fn openssl_server_at(min: &str, max: &str, at: &str) -> OpenSslServer {
+    let pki = pki();
+    openssl_server_with(
+        min,
+        max,
+        at,
+        &format!("{}{}", pki.leaf_pem, pki.ca_pem),
+        &pki.key_pem,
+    )
+}
+
+/// Like [`openssl_server_at`], presenting `cert_pem` (leaf first) with `key_pem`.
+pub fn openssl_server_with(
+    min: &str,
+    max: &str,
+    at: &str,
+    cert_pem: &str,
+    key_pem: &str,
+) -> OpenSslServer {
     let dir = TempDir::new("openssl");
-    let (cert, key) = pki().write_pem(&dir.0);
+    let (cert, key) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
+    std::fs::write(&cert, cert_pem).expect("write cert");
+    std::fs::write(&key, key_pem).expect("write key");
     let mut child = Command::new("openssl")
         .args(["s_server", "-accept", at, "-www", "-cert"])
         .arg(&cert)

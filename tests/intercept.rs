@@ -1,0 +1,476 @@
+//! Trust, interception and proxies end to end, with real components on loopback: a
+//! tunnelling CONNECT proxy, an intercepting proxy that terminates TLS with its own CA
+//! (rustls, and OpenSSL accepting TLS 1.0), and servers whose certificates are wrong in
+//! one way each.
+
+mod support;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use support::dns::{Zone, dns_server};
+use support::pki::{Ca, expired, self_signed};
+use support::proxy::{ProxyConfig, connect_proxy};
+use support::*;
+
+const HOST: &str = "login.microsoftonline.com";
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tlscompat"));
+    for var in ["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("run tlscompat")
+}
+
+type Row = HashMap<String, String>;
+
+fn rows(out: &Output) -> Vec<Row> {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rd
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    rd.records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.expect("row").iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+fn one(out: &Output) -> Row {
+    let mut r = rows(out);
+    assert_eq!(r.len(), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    r.remove(0)
+}
+
+fn write(dir: &TempDir, name: &str, content: &str) -> String {
+    let p = dir.0.join(name);
+    std::fs::write(&p, content).expect("write");
+    p.to_str().expect("utf-8").to_string()
+}
+
+/// The real service (origin, lab CA, TLS 1.2/1.3 only) at 127.0.0.2, a lab DNS naming
+/// it, an endpoint list that expects the lab CA and documents that the host refuses
+/// TLS 1.0/1.1, and an inspection CA with its leaf for the host.
+struct World {
+    dir: TempDir,
+    port: u16,
+    dns: String,
+    endpoints: String,
+    lab_ca: String,
+    inspection_ca: String,
+    inspection_chain_pem: String,
+    inspection_key_pem: String,
+    inspection_chain: Vec<Vec<u8>>,
+    inspection_key: Vec<u8>,
+}
+
+fn world() -> World {
+    let origin = rustls_server_at(
+        &[&rustls::version::TLS12, &rustls::version::TLS13],
+        "127.0.0.2:0".parse().expect("addr"),
+    );
+    let dir = TempDir::new("intercept");
+    let dns = dns_server(Zone::new().a(HOST, Ipv4Addr::new(127, 0, 0, 2))).to_string();
+    let endpoints = write(
+        &dir,
+        "endpoints.toml",
+        &format!(
+            "[defaults]\nexpected_issuers = [\"tlscompat Lab CA\"]\n\n[[endpoint]]\nhost = \"{HOST}\"\n\
+             port = {}\npurpose = \"Entra sign-in\"\nsources = [\"lab\"]\ncategory = \"allow\"\n\
+             inspection = \"tenant-restrictions\"\nlegacy_tls = \"refused\"\n",
+            origin.port()
+        ),
+    );
+    let inspection = Ca::new("Contoso Inspection CA");
+    let leaf = inspection.leaf(&[HOST, "*.lab.test"], |_| {});
+    World {
+        port: origin.port(),
+        dns,
+        endpoints,
+        lab_ca: lab_ca_file(),
+        inspection_ca: write(&dir, "inspection.pem", &inspection.pem),
+        inspection_chain_pem: format!("{}{}", leaf.pem, inspection.pem),
+        inspection_key_pem: leaf.key_pem.clone(),
+        inspection_chain: vec![leaf.der.clone(), inspection.der.clone()],
+        inspection_key: leaf.key_der.clone(),
+        dir,
+    }
+}
+
+impl World {
+    fn target(&self) -> String {
+        format!("{HOST}:{}", self.port)
+    }
+
+    fn hosts(&self) -> HashMap<String, IpAddr> {
+        HashMap::from([(HOST.to_string(), IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))])
+    }
+
+    /// Scans the target with the lab's endpoint list, DNS and public roots.
+    fn scan(&self, extra: &[&str]) -> Output {
+        let target = self.target();
+        let mut args = vec![
+            "scan",
+            "--format",
+            "csv",
+            "--no-system-store",
+            "--endpoints",
+            &self.endpoints,
+            "--resolver",
+            &self.dns,
+            "--roots",
+            &self.lab_ca,
+            "--timeout",
+            "2s",
+        ];
+        args.extend_from_slice(extra);
+        args.push(&target);
+        run(&args, &[])
+    }
+
+    fn scan_json(&self, extra: &[&str]) -> Value {
+        let json = self.dir.0.join(format!("r{}.json", extra.len()));
+        let mut args = extra.to_vec();
+        let path = json.to_str().expect("utf-8").to_string();
+        args.extend(["--json", &path]);
+        self.scan(&args);
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("valid")
+    }
+
+    fn interceptor(&self) -> SocketAddr {
+        let terminator =
+            rustls_server_with(self.inspection_chain.clone(), self.inspection_key.clone());
+        connect_proxy(ProxyConfig {
+            intercept_to: Some(terminator),
+            ..Default::default()
+        })
+    }
+}
+
+fn cells(r: &Row) -> [&str; 4] {
+    [
+        r["tls1_0"].as_str(),
+        r["tls1_1"].as_str(),
+        r["tls1_2"].as_str(),
+        r["tls1_3"].as_str(),
+    ]
+}
+
+#[test]
+fn plain_tunnel_sees_what_direct_sees() {
+    let w = world();
+    let direct = w.scan(&[]);
+    assert_eq!(
+        direct.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&direct.stderr)
+    );
+    let proxy = connect_proxy(ProxyConfig {
+        hosts: w.hosts(),
+        ..Default::default()
+    });
+    let url = format!("http://{proxy}");
+    let via = w.scan(&["--proxy", &url]);
+    assert_eq!(
+        via.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&via.stderr)
+    );
+    let (d, v) = (one(&direct), one(&via));
+    assert_eq!(d["address"], "127.0.0.2");
+    assert_eq!(v["address"], format!("via {proxy}"));
+    assert_eq!(cells(&d), ["rejected", "rejected", "accepted", "accepted"]);
+    assert_eq!(cells(&v), cells(&d));
+    assert_eq!(v["cert_sha256"], d["cert_sha256"]);
+    assert_eq!(
+        v["cert_sha256"],
+        tlscompat::cert::sha256_hex(&pki().leaf_der)
+    );
+    assert_eq!(
+        (v["trusted_public"].as_str(), v["intercepted"].as_str()),
+        ("true", "false")
+    );
+    // --compare-direct through an honest tunnel finds nothing.
+    let j = w.scan_json(&["--proxy", &url, "--compare-direct"]);
+    assert_eq!(j["records"][0]["intercepted"], false);
+    assert_eq!(
+        j["records"][0]["interception_signals"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn interceptor_with_its_ca_installed_is_trusted_only_locally() {
+    let w = world();
+    let url = format!("http://{}", w.interceptor());
+    let out = w.scan(&["--proxy", &url, "--ca-file", &w.inspection_ca]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "intercepted is in the default --fail-on"
+    );
+    let r = one(&out);
+    assert_eq!(
+        (
+            r["trusted_public"].as_str(),
+            r["trusted_local"].as_str(),
+            r["intercepted"].as_str()
+        ),
+        ("false", "true", "true")
+    );
+    assert_eq!(r["cert_issuer"], "CN=Contoso Inspection CA");
+    let f = &r["findings"];
+    assert!(
+        f.contains("intercepted (locally-trusted-only: chain by 'Contoso Inspection CA'"),
+        "{f}"
+    );
+    assert!(
+        f.contains("unexpected-issuer: issuer 'Contoso Inspection CA' is not among the expected"),
+        "{f}"
+    );
+    assert!(
+        f.contains("may be deliberate (Entra tenant restrictions)"),
+        "{f}"
+    );
+    assert!(
+        !f.contains("cert-invalid"),
+        "trusted locally: not a certificate problem: {f}"
+    );
+}
+
+#[test]
+fn interceptor_without_its_ca_is_an_unknown_issuer() {
+    let w = world();
+    let url = format!("http://{}", w.interceptor());
+    let j = w.scan_json(&["--proxy", &url, "--compare-direct"]);
+    let rec = &j["records"][0];
+    assert_eq!(rec["intercepted"], true);
+    assert_eq!(rec["trusted_public"], false);
+    assert_eq!(
+        rec["trust_public_detail"],
+        "unknown issuer 'Contoso Inspection CA'"
+    );
+    let kinds: Vec<&str> = rec["interception_signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(kinds, ["unexpected-issuer", "proxy-resigns"]);
+    let resign = &rec["interception_signals"][1];
+    assert_eq!(resign["issuer_cn"], "Contoso Inspection CA");
+    let fps: Vec<&str> = resign["fingerprints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(
+        fps,
+        [
+            tlscompat::cert::sha256_hex(&w.inspection_chain[0]),
+            tlscompat::cert::sha256_hex(&pki().leaf_der)
+        ]
+    );
+    let findings: Vec<&str> = rec["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(findings, ["cert-invalid", "intercepted"]);
+}
+
+#[test]
+fn legacy_accepting_interceptor_raises_the_legacy_signal() {
+    let w = world();
+    let terminator = openssl_server_with(
+        "TLSv1",
+        "TLSv1.2",
+        "127.0.0.1:0",
+        &w.inspection_chain_pem,
+        &w.inspection_key_pem,
+    );
+    let proxy = connect_proxy(ProxyConfig {
+        intercept_to: Some(terminator.addr),
+        ..Default::default()
+    });
+    let url = format!("http://{proxy}");
+    let j = w.scan_json(&["--proxy", &url]);
+    let rec = &j["records"][0];
+    assert_eq!(
+        rec["versions"]["tls1_0"]["state"], "accepted",
+        "the middlebox speaks TLS 1.0"
+    );
+    let legacy = rec["interception_signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .find(|s| s["kind"] == "legacy-where-refused")
+        .expect("legacy signal");
+    assert!(
+        legacy["detail"]
+            .as_str()
+            .unwrap()
+            .contains("documented to refuse")
+    );
+    // The origin itself refuses TLS 1.0: the signal is the difference.
+    let direct = one(&w.scan(&[]));
+    assert_eq!(direct["tls1_0"], "rejected");
+}
+
+#[test]
+fn certificate_problems_are_named_and_not_interception() {
+    let root = Ca::new("Test Root");
+    let inter = root.intermediate("Test Intermediate");
+    let exp = root.leaf(&["expired.lab.test"], expired);
+    let wrong = root.leaf(&["other.example"], |_| {});
+    let selfs = self_signed(&["selfsigned.lab.test"]);
+    let orphan = inter.leaf(&["incomplete.lab.test"], |_| {});
+    let servers = [
+        (
+            "expired.lab.test",
+            rustls_server_with(vec![exp.der.clone(), root.der.clone()], exp.key_der.clone()),
+            "expired",
+        ),
+        (
+            "wrong.lab.test",
+            rustls_server_with(vec![wrong.der.clone()], wrong.key_der.clone()),
+            "name mismatch",
+        ),
+        (
+            "selfsigned.lab.test",
+            rustls_server_with(vec![selfs.der.clone()], selfs.key_der.clone()),
+            "self-signed",
+        ),
+        (
+            "incomplete.lab.test",
+            rustls_server_with(vec![orphan.der.clone()], orphan.key_der.clone()),
+            "incomplete chain or unknown issuer: 'Test Intermediate' neither sent nor trusted",
+        ),
+    ];
+    let mut zone = Zone::new();
+    for (name, _, _) in &servers {
+        zone = zone.a(name, Ipv4Addr::LOCALHOST);
+    }
+    let dns = dns_server(zone).to_string();
+    let dir = TempDir::new("certs");
+    let roots = write(&dir, "root.pem", &root.pem);
+    for (name, addr, reason) in &servers {
+        let target = format!("{name}:{}", addr.port());
+        let out = run(
+            &[
+                "scan",
+                "--format",
+                "csv",
+                "--no-system-store",
+                "--resolver",
+                &dns,
+                "--roots",
+                &roots,
+                &target,
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let r = one(&out);
+        assert_eq!(r["findings"], format!("cert-invalid ({reason})"), "{name}");
+        assert_eq!(
+            (r["trusted_public"].as_str(), r["intercepted"].as_str()),
+            ("false", "false"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn proxy_authentication_and_refusals() {
+    let w = world();
+    let auth = connect_proxy(ProxyConfig {
+        hosts: w.hosts(),
+        basic_auth: Some(tlscompat::proxy::base64(b"alice:s3cret")),
+        ..Default::default()
+    });
+    let r = one(&w.scan(&["--proxy", &format!("http://{auth}")]));
+    assert_eq!(cells(&r), ["error"; 4]);
+    assert_eq!(r["error"], "error: proxy 407 Proxy Authentication Required");
+    assert!(r["findings"].contains("unreachable (proxy 407 Proxy Authentication Required)"));
+    let r = one(&w.scan(&["--proxy", &format!("http://alice:s3cret@{auth}")]));
+    assert_eq!(cells(&r), ["rejected", "rejected", "accepted", "accepted"]);
+
+    let deny = connect_proxy(ProxyConfig {
+        deny: true,
+        ..Default::default()
+    });
+    let r = one(&w.scan(&["--proxy", &format!("http://{deny}")]));
+    assert_eq!(r["error"], "error: proxy 403 Forbidden");
+
+    let down = closed_port();
+    let out = w.scan(&["--proxy", &format!("http://{down}")]);
+    assert_eq!(out.status.code(), Some(1));
+    let r = one(&out);
+    assert_eq!(cells(&r), ["unreachable"; 4]);
+    assert_eq!(
+        r["error"],
+        format!("unreachable: proxy {down} connection refused")
+    );
+}
+
+#[test]
+fn environment_proxy_and_no_proxy() {
+    let w = world();
+    let down = format!("http://{}", closed_port());
+    let target = w.target();
+    let base = [
+        "scan",
+        "--format",
+        "csv",
+        "--no-system-store",
+        "--resolver",
+        &w.dns,
+        "--roots",
+        &w.lab_ca,
+    ];
+    let scan = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        args.push(&target);
+        one(&run(&args, env))
+    };
+    let r = scan(&[], &[("HTTPS_PROXY", &down)]);
+    assert!(
+        r["address"].starts_with("via "),
+        "HTTPS_PROXY is used: {}",
+        r["address"]
+    );
+    let r = scan(
+        &[],
+        &[
+            ("https_proxy", &down),
+            ("NO_PROXY", "example.org, .microsoftonline.com"),
+        ],
+    );
+    assert_eq!(r["address"], "127.0.0.2", "NO_PROXY bypasses the proxy");
+    assert_eq!(r["tls1_3"], "accepted");
+    let r = scan(&["--no-env-proxy"], &[("HTTPS_PROXY", &down)]);
+    assert_eq!(
+        r["address"], "127.0.0.2",
+        "--no-env-proxy ignores the environment"
+    );
+}

@@ -1,0 +1,91 @@
+//! Certificate kit for trust tests: CAs, intermediates, and leaves that are right or
+//! wrong in one chosen way (expired, wrong name, self-signed, issued by an intermediate
+//! the server does not send).
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+
+pub struct Ca {
+    pub der: Vec<u8>,
+    pub pem: String,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+/// A leaf and its private key (PKCS#8 DER).
+pub struct Leaf {
+    pub der: Vec<u8>,
+    pub key_der: Vec<u8>,
+    pub pem: String,
+    pub key_pem: String,
+}
+
+impl Leaf {
+    fn new(cert: &rcgen::Certificate, key: &KeyPair) -> Self {
+        Self {
+            der: cert.der().to_vec(),
+            key_der: key.serialize_der(),
+            pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+}
+
+fn ca_params(cn: &str) -> CertificateParams {
+    let mut p = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p
+}
+
+impl Ca {
+    pub fn new(cn: &str) -> Self {
+        let key = KeyPair::generate().expect("ca key");
+        let params = ca_params(cn);
+        let cert = params.self_signed(&key).expect("ca cert");
+        Self {
+            der: cert.der().to_vec(),
+            pem: cert.pem(),
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    /// An intermediate CA signed by this one.
+    pub fn intermediate(&self, cn: &str) -> Self {
+        let key = KeyPair::generate().expect("key");
+        let params = ca_params(cn);
+        let cert = params.signed_by(&key, &self.issuer).expect("intermediate");
+        Self {
+            der: cert.der().to_vec(),
+            pem: cert.pem(),
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    /// A leaf for `sans`, after `tweak` has had its way with the parameters.
+    pub fn leaf(&self, sans: &[&str], tweak: impl FnOnce(&mut CertificateParams)) -> Leaf {
+        let key = KeyPair::generate().expect("key");
+        let mut params = leaf_params(sans);
+        tweak(&mut params);
+        let cert = params.signed_by(&key, &self.issuer).expect("leaf");
+        Leaf::new(&cert, &key)
+    }
+}
+
+fn leaf_params(sans: &[&str]) -> CertificateParams {
+    let mut p = CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        .expect("leaf params");
+    p.distinguished_name
+        .push(DnType::CommonName, sans.first().copied().unwrap_or("leaf"));
+    p
+}
+
+pub fn self_signed(sans: &[&str]) -> Leaf {
+    let key = KeyPair::generate().expect("key");
+    let cert = leaf_params(sans).self_signed(&key).expect("self-signed");
+    Leaf::new(&cert, &key)
+}
+
+/// Makes a leaf expired since 2021.
+pub fn expired(p: &mut CertificateParams) {
+    p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+}
