@@ -4,15 +4,17 @@
 mod support;
 
 use std::collections::HashMap;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use support::cli::{Row, csv_rows as rows, tlscompat};
 use support::*;
 
-fn tlscompat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tlscompat"))
-        .args(args)
-        .output()
-        .expect("run tlscompat")
+/// CSV rows keyed by `host:port address`.
+fn csv_rows(text: &str) -> HashMap<String, Row> {
+    rows(text)
+        .into_iter()
+        .map(|r| (format!("{}:{} {}", r["host"], r["port"], r["address"]), r))
+        .collect()
 }
 
 fn stdout(o: &Output) -> String {
@@ -21,32 +23,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// CSV rows keyed by `host:port address`, each a column-name → cell map.
-fn csv_rows(text: &str) -> HashMap<String, HashMap<String, String>> {
-    let mut rd = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = rd
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(header, tlscompat::report::csv::HEADER);
-    rd.records()
-        .map(|r| {
-            let r = r.expect("row");
-            let row: HashMap<String, String> = header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_string))
-                .collect();
-            (
-                format!("{}:{} {}", row["host"], row["port"], row["address"]),
-                row,
-            )
-        })
-        .collect()
 }
 
 #[test]

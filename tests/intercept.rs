@@ -7,9 +7,10 @@ mod support;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+use support::cli::*;
 use support::dns::{Zone, dns_server};
 use support::pki::{Ca, expired, self_signed};
 use support::proxy::{ProxyConfig, connect_proxy};
@@ -17,41 +18,8 @@ use support::*;
 
 const HOST: &str = "login.microsoftonline.com";
 
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tlscompat"));
-    for var in ["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(env.iter().copied())
-        .args(args)
-        .output()
-        .expect("run tlscompat")
-}
-
-type Row = HashMap<String, String>;
-
-fn rows(out: &Output) -> Vec<Row> {
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut rd = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = rd
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    rd.records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.expect("row").iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
 fn one(out: &Output) -> Row {
-    let mut r = rows(out);
+    let mut r = csv_rows(&text(&out.stdout));
     assert_eq!(r.len(), 1, "{}", String::from_utf8_lossy(&out.stderr));
     r.remove(0)
 }
@@ -139,7 +107,7 @@ impl World {
         ];
         args.extend_from_slice(extra);
         args.push(&target);
-        run(&args, &[])
+        tlscompat_env(&args, &[])
     }
 
     fn scan_json(&self, extra: &[&str]) -> Value {
@@ -159,15 +127,6 @@ impl World {
             ..Default::default()
         })
     }
-}
-
-fn cells(r: &Row) -> [&str; 4] {
-    [
-        r["tls1_0"].as_str(),
-        r["tls1_1"].as_str(),
-        r["tls1_2"].as_str(),
-        r["tls1_3"].as_str(),
-    ]
 }
 
 #[test]
@@ -374,7 +333,7 @@ fn certificate_problems_are_named_and_not_interception() {
     let roots = write(&dir, "root.pem", &root.pem);
     for (name, addr, reason) in &servers {
         let target = format!("{name}:{}", addr.port());
-        let out = run(
+        let out = tlscompat_env(
             &[
                 "scan",
                 "--format",
@@ -451,7 +410,7 @@ fn environment_proxy_and_no_proxy() {
         let mut args = base.to_vec();
         args.extend_from_slice(extra);
         args.push(&target);
-        one(&run(&args, env))
+        one(&tlscompat_env(&args, env))
     };
     let r = scan(&[], &[("HTTPS_PROXY", &down)]);
     assert!(

@@ -5,61 +5,14 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use support::cli::*;
 use support::dns::{Zone, dns_server, silent_dns};
 use support::*;
-
-fn tlscompat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tlscompat"))
-        .args(args)
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .output()
-        .expect("run tlscompat")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-type Row = HashMap<String, String>;
-
-fn csv_rows(text: &str) -> Vec<Row> {
-    let mut rd = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = rd
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(header, tlscompat::report::csv::HEADER);
-    rd.records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.expect("row").iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-fn cells(r: &Row) -> [&str; 4] {
-    [
-        r["tls1_0"].as_str(),
-        r["tls1_1"].as_str(),
-        r["tls1_2"].as_str(),
-        r["tls1_3"].as_str(),
-    ]
-}
 
 fn endpoint(host: &str, port: u16) -> String {
     format!(

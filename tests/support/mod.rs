@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod dns;
 pub mod pki;
 pub mod proxy;

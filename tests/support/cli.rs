@@ -1,0 +1,59 @@
+//! Running the binary and reading its CSV back, shared by the end-to-end tests.
+
+use std::collections::HashMap;
+use std::process::{Command, Output};
+
+/// One CSV row: column name → cell.
+pub type Row = HashMap<String, String>;
+
+/// Runs `tlscompat` with `args`, with the proxy variables of the test's own
+/// environment removed and `env` added.
+pub fn tlscompat_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tlscompat"));
+    for var in ["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("run tlscompat")
+}
+
+pub fn tlscompat(args: &[&str]) -> Output {
+    tlscompat_env(args, &[])
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Parses a CSV report, checking the header is exactly DESIGN.md's.
+pub fn csv_rows(text: &str) -> Vec<Row> {
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rd
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, tlscompat::report::csv::HEADER);
+    rd.records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.expect("row").iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+/// The four version cells of a row.
+pub fn cells(r: &Row) -> [&str; 4] {
+    [
+        r["tls1_0"].as_str(),
+        r["tls1_1"].as_str(),
+        r["tls1_2"].as_str(),
+        r["tls1_3"].as_str(),
+    ]
+}
