@@ -200,8 +200,24 @@ fn classify(e: CertificateError, summaries: &[CertSummary]) -> TrustError {
         }
         CertificateError::BadSignature => TrustError::BadSignature,
         CertificateError::UnknownIssuer => unknown_issuer(summaries),
-        other => TrustError::Other(format!("{other:?}")),
+        other => TrustError::Other(webpki_words(&format!("{other:?}"))),
     }
+}
+
+/// Plain words for the webpki errors a scan meets that have no variant of their own.
+fn webpki_words(debug: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("CaUsedAsEndEntity", "a CA certificate is used as the server certificate"),
+        ("EndEntityUsedAsCa", "a server certificate is used as a CA"),
+        ("Revoked", "revoked"),
+        ("UnsupportedSignatureAlgorithm", "unsupported signature algorithm"),
+        ("UnhandledCriticalExtension", "unhandled critical extension"),
+        ("BadEncoding", "malformed certificate"),
+    ];
+    WORDS
+        .iter()
+        .find(|(key, _)| debug.contains(key))
+        .map_or_else(|| debug.to_string(), |(_, words)| words.to_string())
 }
 
 /// Tells apart a self-signed leaf, a server that sent only its leaf (incomplete chain:
