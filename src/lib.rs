@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cert;
 pub mod cli;
+pub mod crypto;
 pub mod endpoints;
 pub mod findings;
 pub mod intercept;

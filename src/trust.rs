@@ -140,7 +140,7 @@ impl TrustStores {
 }
 
 fn verifier(roots: RootCertStore) -> Result<Arc<WebPkiServerVerifier>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(crate::crypto::provider());
     WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
         .build()
         .map_err(|e| format!("root store unusable: {e}"))

@@ -78,7 +78,7 @@ impl ModernClient {
         if versions.is_empty() {
             return Ok(None);
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(crate::crypto::provider());
         let accept_any = Arc::new(AcceptAnyChain {
             algorithms: provider.signature_verification_algorithms,
         });

@@ -61,6 +61,7 @@ impl<W: Write> Sink for JsonSink<W> {
             "failing_records": s.failing_records,
             "elapsed_ms": ms(s.elapsed),
             "probes_per_second": s.probes_per_second(),
+            "peak_rss_kib": super::summary::peak_rss_kib(),
         });
         writeln!(self.out, "],\"summary\":{summary}}}")?;
         self.out.flush()

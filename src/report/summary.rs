@@ -17,6 +17,13 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
+/// Peak resident memory of this process in KiB (Linux `VmHWM`); `None` elsewhere.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 impl Summary {
     /// Counts one record. `new_host` is true for the first record of a (host, port).
     pub fn add(&mut self, r: &Record, new_host: bool, failing: bool) {

@@ -123,6 +123,18 @@ pub fn rustls_server_with(chain: Vec<Vec<u8>>, key_der: Vec<u8>) -> SocketAddr {
     )
 }
 
+/// A rustls server offering `versions` at `at`, presenting `chain` with `key_der`.
+pub fn rustls_server_chain_at(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    chain: Vec<Vec<u8>>,
+    key_der: Vec<u8>,
+    at: SocketAddr,
+) -> SocketAddr {
+    let chain = chain.into_iter().map(CertificateDer::from).collect();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der));
+    serve_rustls(versions, chain, key, at)
+}
+
 /// A rustls server offering exactly `versions`, presenting the lab chain.
 pub fn rustls_server(versions: &[&'static rustls::SupportedProtocolVersion]) -> SocketAddr {
     rustls_server_at(versions, "127.0.0.1:0".parse().expect("addr"))
