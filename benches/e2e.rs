@@ -32,7 +32,12 @@ fn lab() -> Lab {
     let servers: Vec<SocketAddr> = (1..=ADDRESSES)
         .map(|i| {
             let at = SocketAddr::from((Ipv4Addr::new(127, 0, 10, i), 0));
-            support::rustls_server_chain_at(&versions, vec![leaf.der.clone(), ca.der.clone()], leaf.key_der.clone(), at)
+            support::rustls_server_chain_at(
+                &versions,
+                vec![leaf.der.clone(), ca.der.clone()],
+                leaf.key_der.clone(),
+                at,
+            )
         })
         .collect();
     let mut zone = Zone::new();
@@ -43,7 +48,12 @@ fn lab() -> Lab {
     let dir = support::TempDir::new("e2e");
     let ca_path = dir.0.join("ca.pem");
     std::fs::write(&ca_path, &ca.pem).expect("ca");
-    Lab { dns: dns_server(zone).to_string(), ca: ca_path.display().to_string(), servers, dir }
+    Lab {
+        dns: dns_server(zone).to_string(),
+        ca: ca_path.display().to_string(),
+        servers,
+        dir,
+    }
 }
 
 struct Run {
@@ -67,7 +77,15 @@ fn scan(lab: &Lab, n: usize) -> Run {
     std::fs::write(&endpoints, toml).expect("endpoints");
     let json = lab.dir.0.join("out.json");
     let status = Command::new(env!("CARGO_BIN_EXE_tlscompat"))
-        .args(["scan", "--quiet", "--format", "csv", "--fail-on", "none", "--no-system-store"])
+        .args([
+            "scan",
+            "--quiet",
+            "--format",
+            "csv",
+            "--fail-on",
+            "none",
+            "--no-system-store",
+        ])
         .args(["--resolver", &lab.dns, "--roots", &lab.ca, "--endpoints"])
         .arg(&endpoints)
         .arg("--json")
@@ -76,11 +94,17 @@ fn scan(lab: &Lab, n: usize) -> Run {
         .status()
         .expect("run tlscompat");
     assert!(status.success(), "scan failed: {status}");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("valid json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("valid json");
     let s = &v["summary"];
     let records = v["records"].as_array().expect("records");
     assert_eq!(records.len(), n);
-    assert!(records.iter().all(|r| r["versions"]["tls1_3"]["state"] == "accepted"), "every endpoint answered");
+    assert!(
+        records
+            .iter()
+            .all(|r| r["versions"]["tls1_3"]["state"] == "accepted"),
+        "every endpoint answered"
+    );
     Run {
         probes: s["probes"].as_u64().unwrap_or(0),
         elapsed_ms: s["elapsed_ms"].as_f64().unwrap_or(0.0),
@@ -100,7 +124,9 @@ fn main() {
     runs.sort_by(|a, b| a.rate.total_cmp(&b.rate));
     let median = &runs[1];
     let big = scan(&lab, 10_000);
-    println!("end-to-end scan (loopback, {ADDRESSES} addresses, 4 versions + 1 handshake per endpoint)");
+    println!(
+        "end-to-end scan (loopback, {ADDRESSES} addresses, 4 versions + 1 handshake per endpoint)"
+    );
     println!("| endpoints | probes | elapsed | probes/s | peak RSS |");
     println!("|---:|---:|---:|---:|---:|");
     for (n, r, note) in [(1_000, median, " (median of 3)"), (10_000, &big, "")] {

@@ -43,9 +43,12 @@ fn ecdsa_server() -> SocketAddr {
 
 fn rsa_server() -> SocketAddr {
     let pem = include_str!("data/rsa2048.pkcs8.pem");
-    let key = rcgen::KeyPair::from_pem_and_sign_algo(pem, &rcgen::PKCS_RSA_SHA256).expect("rsa key");
+    let key =
+        rcgen::KeyPair::from_pem_and_sign_algo(pem, &rcgen::PKCS_RSA_SHA256).expect("rsa key");
     let mut params = rcgen::CertificateParams::new(vec!["bench.test".to_string()]).expect("params");
-    params.distinguished_name.push(rcgen::DnType::CommonName, "bench.test");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "bench.test");
     let cert = params.self_signed(&key).expect("rsa cert");
     support::rustls_server_with(vec![cert.der().to_vec()], key.serialize_der())
 }
@@ -120,15 +123,26 @@ fn bare_connector() -> tokio_rustls::TlsConnector {
 }
 
 fn handshakes(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
     let host: &'static Host = Box::leak(Box::new(Host::Name("bench.test".into())));
     for (cert, addr) in [("ecdsa_p256", ecdsa_server()), ("rsa_2048", rsa_server())] {
         let route: &'static Route = Box::leak(Box::new(Route::Direct(addr)));
-        let scanner = Arc::new(ModernClient::new(VersionRange::all()).expect("client").expect("modern"));
+        let scanner = Arc::new(
+            ModernClient::new(VersionRange::all())
+                .expect("client")
+                .expect("modern"),
+        );
         let bare = bare_connector();
         let mut group = c.benchmark_group(format!("handshake/{cert}"));
         group.throughput(Throughput::Elements(BATCH as u64));
-        group.sample_size(20).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+        group
+            .sample_size(20)
+            .measurement_time(Duration::from_secs(4))
+            .warm_up_time(Duration::from_secs(1));
         for concurrency in [1usize, 16, 64] {
             group.bench_function(BenchmarkId::new("scanner", concurrency), |b| {
                 b.iter(|| {
@@ -137,7 +151,10 @@ fn handshakes(c: &mut Criterion) {
                         let scanner = scanner.clone();
                         async move {
                             let target = ProbeTarget { route, host };
-                            matches!(scanner.handshake(target, TIMEOUT).await.outcome, ModernOutcome::Completed { .. })
+                            matches!(
+                                scanner.handshake(target, TIMEOUT).await.outcome,
+                                ModernOutcome::Completed { .. }
+                            )
                         }
                     }))
                 })
@@ -148,7 +165,9 @@ fn handshakes(c: &mut Criterion) {
                     rt.block_on(batch(concurrency, move || {
                         let bare = bare.clone();
                         async move {
-                            let Ok(tcp) = tokio::net::TcpStream::connect(addr).await else { return false };
+                            let Ok(tcp) = tokio::net::TcpStream::connect(addr).await else {
+                                return false;
+                            };
                             let _ = tcp.set_nodelay(true);
                             let name = ServerName::try_from("bench.test").expect("name");
                             bare.connect(name, tcp).await.is_ok()

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -122,7 +123,7 @@ pub struct Endpoint {
     /// Issuer CN patterns for [`glob_match`]: the entry's own list, else
     /// `defaults.expected_issuers`. Empty only when neither is given: then there is no
     /// expectation and interception is not judged.
-    pub expected_issuers: Vec<String>,
+    pub expected_issuers: Arc<[String]>,
 }
 
 /// A validated endpoint list, in file order, without duplicate (host, port) pairs.
@@ -188,7 +189,60 @@ impl fmt::Display for FieldPrefix<'_> {
 
 impl EndpointList {
     /// Parses and validates `text`; `origin` names the file in messages.
+    ///
+    /// Long lists are parsed one `[[endpoint]]` table at a time, so the TOML document
+    /// model never holds the whole file (it takes ~30 times the text's size). Whatever
+    /// that path does not accept — an error, or a layout it does not handle — goes to
+    /// the whole-document path, which is the reference and words every error.
     pub fn parse(text: &str, origin: &str) -> Result<Self, EndpointsError> {
+        match Self::parse_by_entry(text, origin) {
+            Some(list) => Ok(list),
+            None => Self::parse_whole(text, origin),
+        }
+    }
+
+    /// The entry-at-a-time path; `None` means "use the whole-document path".
+    fn parse_by_entry(text: &str, origin: &str) -> Option<Self> {
+        let starts: Vec<usize> = entry_starts(text);
+        if starts.len() < ENTRY_PARSE_MIN {
+            return None;
+        }
+        let head: RawFile = toml::from_str(&text[..starts[0]]).ok()?;
+        if head.endpoint.is_some() {
+            return None;
+        }
+        let defaults = Doc { text, origin }.defaults(head.defaults).ok()?;
+        let mut endpoints = Vec::with_capacity(starts.len());
+        let mut seen = std::collections::HashSet::with_capacity(starts.len());
+        for (index, window) in starts
+            .iter()
+            .zip(starts.iter().skip(1).chain([&text.len()]))
+            .enumerate()
+        {
+            let chunk = &text[*window.0..*window.1];
+            let raw: RawFile = toml::from_str(chunk).ok()?;
+            let (None, Some(mut entries)) = (raw.defaults, raw.endpoint) else {
+                return None;
+            };
+            let entry = entries.pop().filter(|_| entries.is_empty())?;
+            let (endpoint, _) = Doc {
+                text: chunk,
+                origin,
+            }
+            .endpoint(index, entry, &defaults)
+            .ok()?;
+            if !seen.insert((endpoint.host.clone(), endpoint.port)) {
+                return None;
+            }
+            endpoints.push(endpoint);
+        }
+        Some(Self {
+            origin: origin.to_owned(),
+            endpoints,
+        })
+    }
+
+    fn parse_whole(text: &str, origin: &str) -> Result<Self, EndpointsError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| syntax_error(text, origin, &e))?;
         let doc = Doc { text, origin };
         let defaults = doc.defaults(raw.defaults)?;
@@ -235,6 +289,22 @@ impl EndpointList {
     pub fn embedded() -> Result<Self, EndpointsError> {
         Self::parse(EMBEDDED, EMBEDDED_ORIGIN)
     }
+}
+
+/// Lists shorter than this are parsed whole: the saving only matters for long lists.
+const ENTRY_PARSE_MIN: usize = 64;
+
+/// Byte offsets of the lines that open an `[[endpoint]]` table.
+fn entry_starts(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim() == "[[endpoint]]" {
+            out.push(offset);
+        }
+        offset += line.len();
+    }
+    out
 }
 
 /// Glob match with `*` (any run, including empty) and `?` (one character), ASCII
@@ -304,7 +374,8 @@ struct RawEndpoint {
 /// `[defaults]`, validated.
 struct Defaults {
     port: u16,
-    expected_issuers: Vec<String>,
+    /// Shared by every endpoint without its own list: one copy, however long the list.
+    expected_issuers: Arc<[String]>,
 }
 
 /// The text being validated, for turning spans into error locations.
@@ -318,7 +389,7 @@ impl Doc<'_> {
         let Some(raw) = raw else {
             return Ok(Defaults {
                 port: DEFAULT_PORT,
-                expected_issuers: Vec::new(),
+                expected_issuers: Arc::from([]),
             });
         };
         let port = match &raw.port {
@@ -326,8 +397,8 @@ impl Doc<'_> {
             None => DEFAULT_PORT,
         };
         let expected_issuers = match raw.expected_issuers {
-            Some(list) => self.issuers(list, "defaults.expected_issuers")?,
-            None => Vec::new(),
+            Some(list) => self.issuers(list, "defaults.expected_issuers")?.into(),
+            None => Arc::from([]),
         };
         Ok(Defaults {
             port,
@@ -377,7 +448,7 @@ impl Doc<'_> {
                 LegacyTls::name,
             )?,
             expected_issuers: match raw.expected_issuers {
-                Some(list) => self.issuers(list, &at("expected_issuers"))?,
+                Some(list) => self.issuers(list, &at("expected_issuers"))?.into(),
                 None => defaults.expected_issuers.clone(),
             },
         };
@@ -583,6 +654,70 @@ mod tests {
 
     use super::*;
 
+    /// A long list: `[defaults]`, then `n` entries, every third with its own issuers
+    /// and comments in between.
+    fn long_list(n: usize) -> String {
+        let mut t = String::from(
+            "# header\n[defaults]\nport = 8443\nexpected_issuers = [\"Lab CA ?\"]\n\n",
+        );
+        for i in 0..n {
+            t.push_str(&format!(
+                "# entry {i}\n[[endpoint]]\nhost = \"h{i}.example\"\npurpose = \"p\"\nsources = [\"S\"]\n\
+                 category = \"allow\"\ninspection = \"bypass\"\nlegacy_tls = \"unknown\"\n"
+            ));
+            if i % 3 == 0 {
+                t.push_str("expected_issuers = [\"Own CA\"]\nport = 9443\n");
+            }
+            t.push('\n');
+        }
+        t
+    }
+
+    #[test]
+    fn entry_by_entry_parse_equals_whole_parse() {
+        let text = long_list(200);
+        let fast = EndpointList::parse_by_entry(&text, "l.toml").expect("fast path taken");
+        let whole = EndpointList::parse_whole(&text, "l.toml").expect("valid");
+        assert_eq!(fast, whole);
+        assert_eq!(fast.endpoints.len(), 200);
+        assert_eq!(fast.endpoints[3].port, 9443);
+        assert_eq!(&fast.endpoints[4].expected_issuers[..], ["Lab CA ?"]);
+    }
+
+    #[test]
+    fn errors_in_long_lists_come_from_the_whole_parse() {
+        let text =
+            long_list(100).replace("host = \"h70.example\"", "host = \"h70.example\"\nport = 0");
+        assert!(EndpointList::parse_by_entry(&text, "l.toml").is_none());
+        let e = EndpointList::parse(&text, "l.toml")
+            .unwrap_err()
+            .to_string();
+        let line = text.lines().position(|l| l == "port = 0").unwrap() + 1;
+        assert_eq!(
+            e,
+            format!("l.toml:{line}: endpoint[70].port: 0 is not a valid port (1-65535)")
+        );
+        // A duplicate across entries, and defaults after the entries, also fall back.
+        let dup = long_list(80).replace("h79.example", "h1.example");
+        assert!(
+            EndpointList::parse(&dup, "l.toml")
+                .unwrap_err()
+                .to_string()
+                .contains("listed twice")
+        );
+        let late = format!(
+            "{}\n[defaults]\nport = 7443\n",
+            long_list(80)
+                .replacen("[defaults]\nport = 8443\n", "", 1)
+                .replacen("expected_issuers = [\"Lab CA ?\"]\n", "", 1)
+        );
+        assert!(EndpointList::parse_by_entry(&late, "l.toml").is_none());
+        assert_eq!(
+            EndpointList::parse(&late, "l.toml").unwrap().endpoints[1].port,
+            7443
+        );
+    }
+
     /// A valid first entry: lines 1-7.
     const FIRST: &str = "[[endpoint]]
 host = \"a.example\"
@@ -697,12 +832,12 @@ legacy_tls = \"unknown\"
             (a.host.as_str(), a.port, a.set_id),
             ("a.example", 8443, None)
         );
-        assert_eq!(a.expected_issuers, ["Lab CA ?"]);
+        assert_eq!(&a.expected_issuers[..], ["Lab CA ?"]);
         assert_eq!(
             (b.host.as_str(), b.port, b.set_id),
             ("b.example", 4433, Some(7))
         );
-        assert_eq!(b.expected_issuers, ["Other CA"]);
+        assert_eq!(&b.expected_issuers[..], ["Other CA"]);
         assert_eq!(b.category, Category::Default);
         assert_eq!(b.inspection, Inspection::Allowed);
     }

@@ -100,6 +100,9 @@ impl NameResolver {
         let opts: &mut ResolverOpts = builder.options_mut();
         opts.timeout = settings.timeout;
         opts.attempts = 2;
+        // Each name is looked up once per scan: a large answer cache (8,192 by default)
+        // would only make memory grow with the endpoint list.
+        opts.cache_size = 64;
         opts.ip_strategy = match settings.family {
             Family::Both => LookupIpStrategy::Ipv4AndIpv6,
             Family::V4 => LookupIpStrategy::Ipv4Only,

@@ -207,10 +207,16 @@ fn classify(e: CertificateError, summaries: &[CertSummary]) -> TrustError {
 /// Plain words for the webpki errors a scan meets that have no variant of their own.
 fn webpki_words(debug: &str) -> String {
     const WORDS: &[(&str, &str)] = &[
-        ("CaUsedAsEndEntity", "a CA certificate is used as the server certificate"),
+        (
+            "CaUsedAsEndEntity",
+            "a CA certificate is used as the server certificate",
+        ),
         ("EndEntityUsedAsCa", "a server certificate is used as a CA"),
         ("Revoked", "revoked"),
-        ("UnsupportedSignatureAlgorithm", "unsupported signature algorithm"),
+        (
+            "UnsupportedSignatureAlgorithm",
+            "unsupported signature algorithm",
+        ),
         ("UnhandledCriticalExtension", "unhandled critical extension"),
         ("BadEncoding", "malformed certificate"),
     ];

@@ -87,12 +87,13 @@ pub async fn attempt(
         }
     };
     timing.connect = Some(connect_time);
+    let (random, entropy) = random_pair();
     let hello = client_hello_record(&HelloSpec {
         version,
         variant,
         server_name: target.host.server_name(),
-        random: random_bytes(),
-        entropy: random_bytes(),
+        random,
+        entropy,
     });
     let deadline = tokio::time::Instant::now() + timeout;
     let outcome = match stream.write_all(&hello).await {
@@ -171,13 +172,17 @@ pub fn judge(reply: Reply, offered: ProtocolVersion) -> Outcome {
     }
 }
 
-fn random_bytes() -> [u8; 32] {
-    let mut out = [0u8; 32];
+/// Hello random and entropy from one OS RNG call.
+fn random_pair() -> ([u8; 32], [u8; 32]) {
+    let mut buf = [0u8; 64];
     // The OS RNG failing is not something a probe can fix; a fixed pattern still
-    // yields a well-formed hello (the values only need to be unpredictable to a
-    // server that cares, which no verdict depends on).
-    if SystemRandom::new().fill(&mut out).is_err() {
-        out = [0x5a; 32];
+    // yields a well-formed hello (no verdict depends on the values being secret).
+    if SystemRandom::new().fill(&mut buf).is_err() {
+        buf = [0x5a; 64];
     }
-    out
+    let mut a = [0u8; 32];
+    let mut b = [0u8; 32];
+    a.copy_from_slice(&buf[..32]);
+    b.copy_from_slice(&buf[32..]);
+    (a, b)
 }

@@ -132,8 +132,9 @@ const RECORD_VERSION: u16 = 0x0301;
 const PAD_LOW: usize = 256;
 const PAD_TARGET: usize = 512;
 
-/// The cipher suites a hello of this version and variant offers, in order.
-pub fn cipher_suites(version: TlsVersion, variant: HelloVariant) -> Vec<CS> {
+/// The cipher suites a hello of this version and variant offers, in order. Built from
+/// static tables on the fly: no allocation per probe.
+pub fn cipher_suites(version: TlsVersion, variant: HelloVariant) -> impl Iterator<Item = CS> {
     let parts: &[&[CS]] = match (variant, version) {
         (HelloVariant::Full, TlsVersion::Tls10 | TlsVersion::Tls11) => &[LEGACY_SUITES],
         (HelloVariant::Full, TlsVersion::Tls12) => &[TLS12_SUITES, LEGACY_SUITES],
@@ -142,77 +143,75 @@ pub fn cipher_suites(version: TlsVersion, variant: HelloVariant) -> Vec<CS> {
         (HelloVariant::Compact, TlsVersion::Tls12) => &[COMPACT_TLS12],
         (HelloVariant::Compact, TlsVersion::Tls13) => &[TLS13_SUITES, COMPACT_TLS12],
     };
-    let mut out: Vec<CS> = parts.iter().flat_map(|p| p.iter().copied()).collect();
-    out.push(CS::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-    out
+    parts
+        .iter()
+        .flat_map(|p| p.iter().copied())
+        .chain(std::iter::once(CS::TLS_EMPTY_RENEGOTIATION_INFO_SCSV))
 }
 
-/// The complete TLS record carrying the ClientHello described by `spec`.
+/// The complete TLS record carrying the ClientHello described by `spec`, written into
+/// one buffer.
 pub fn client_hello_record(spec: &HelloSpec<'_>) -> Vec<u8> {
-    let body = client_hello_body(spec);
-    let mut out = Vec::with_capacity(body.len() + 9);
+    let mut out = Vec::with_capacity(PAD_TARGET + 64);
     out.push(ContentType::HANDSHAKE.0);
     put_u16(&mut out, RECORD_VERSION);
     put_prefixed(&mut out, 2, |o| {
         o.push(HandshakeType::CLIENT_HELLO.0);
-        put_prefixed(o, 3, |o| o.extend_from_slice(&body));
+        put_prefixed(o, 3, |o| client_hello_body(o, spec));
     });
     out
 }
 
-fn client_hello_body(spec: &HelloSpec<'_>) -> Vec<u8> {
+/// Writes the ClientHello body at the end of `b` (whose 4-byte handshake header
+/// immediately precedes it).
+fn client_hello_body(b: &mut Vec<u8>, spec: &HelloSpec<'_>) {
+    let body_start = b.len();
     let full = spec.variant == HelloVariant::Full;
-    let mut b = Vec::with_capacity(512);
     // TLS 1.3 hides behind legacy_version 1.2 (RFC 8446 §4.1.2).
     let legacy_version = spec.version.min(TlsVersion::Tls12).wire();
-    put_u16(&mut b, legacy_version.0);
+    put_u16(b, legacy_version.0);
     b.extend_from_slice(&spec.random);
-    put_prefixed(&mut b, 1, |o| {
+    put_prefixed(b, 1, |o| {
         if full {
             o.extend_from_slice(&spec.entropy);
         }
     });
-    put_prefixed(&mut b, 2, |o| {
-        for s in cipher_suites(spec.version, spec.variant) {
-            put_u16(o, s.0);
-        }
+    put_prefixed(b, 2, |o| {
+        cipher_suites(spec.version, spec.variant).for_each(|s| put_u16(o, s.0))
     });
     b.extend_from_slice(&[1, 0]); // compression_methods: null only
-    let mut ext = extensions(spec);
-    // 4 bytes of handshake header precede the body on the wire.
-    let hs_len = 4 + b.len() + 2 + ext.len();
-    if (PAD_LOW..PAD_TARGET).contains(&hs_len) {
-        let pad = (PAD_TARGET - hs_len).saturating_sub(4);
-        put_ext(&mut ext, ExtensionType::PADDING, |o| {
-            o.resize(o.len() + pad, 0)
-        });
-    }
-    put_prefixed(&mut b, 2, |o| o.extend_from_slice(&ext));
-    b
+    put_prefixed(b, 2, |o| {
+        extensions(o, spec);
+        // 4 bytes of handshake header precede the body on the wire.
+        let hs_len = 4 + o.len() - body_start;
+        if (PAD_LOW..PAD_TARGET).contains(&hs_len) {
+            let pad = (PAD_TARGET - hs_len).saturating_sub(4);
+            put_ext(o, ExtensionType::PADDING, |o| o.resize(o.len() + pad, 0));
+        }
+    });
 }
 
-fn extensions(spec: &HelloSpec<'_>) -> Vec<u8> {
+fn extensions(e: &mut Vec<u8>, spec: &HelloSpec<'_>) {
     let full = spec.variant == HelloVariant::Full;
     let groups = if full { FULL_GROUPS } else { COMPACT_GROUPS };
-    let mut e = Vec::with_capacity(256);
     if let Some(name) = spec.server_name {
-        put_ext(&mut e, ExtensionType::SERVER_NAME, |o| {
+        put_ext(e, ExtensionType::SERVER_NAME, |o| {
             put_prefixed(o, 2, |o| {
                 o.push(0); // host_name
                 put_prefixed(o, 2, |o| o.extend_from_slice(name.as_bytes()));
             })
         });
     }
-    put_ext(&mut e, ExtensionType::SUPPORTED_GROUPS, |o| {
+    put_ext(e, ExtensionType::SUPPORTED_GROUPS, |o| {
         put_prefixed(o, 2, |o| groups.iter().for_each(|g| put_u16(o, g.0)))
     });
-    put_ext(&mut e, ExtensionType::EC_POINT_FORMATS, |o| {
+    put_ext(e, ExtensionType::EC_POINT_FORMATS, |o| {
         o.extend_from_slice(&[1, 0])
     });
     if full {
-        put_ext(&mut e, ExtensionType::RENEGOTIATION_INFO, |o| o.push(0));
-        put_ext(&mut e, ExtensionType::SESSION_TICKET, |_| {});
-        put_ext(&mut e, ExtensionType::EXTENDED_MASTER_SECRET, |_| {});
+        put_ext(e, ExtensionType::RENEGOTIATION_INFO, |o| o.push(0));
+        put_ext(e, ExtensionType::SESSION_TICKET, |_| {});
+        put_ext(e, ExtensionType::EXTENDED_MASTER_SECRET, |_| {});
     }
     if spec.version >= TlsVersion::Tls12 {
         let schemes = if full {
@@ -220,25 +219,24 @@ fn extensions(spec: &HelloSpec<'_>) -> Vec<u8> {
         } else {
             COMPACT_SIGNATURE_SCHEMES
         };
-        put_ext(&mut e, ExtensionType::SIGNATURE_ALGORITHMS, |o| {
+        put_ext(e, ExtensionType::SIGNATURE_ALGORITHMS, |o| {
             put_prefixed(o, 2, |o| schemes.iter().for_each(|s| put_u16(o, *s)))
         });
     }
     if spec.version == TlsVersion::Tls13 {
-        put_ext(&mut e, ExtensionType::SUPPORTED_VERSIONS, |o| {
+        put_ext(e, ExtensionType::SUPPORTED_VERSIONS, |o| {
             put_prefixed(o, 1, |o| put_u16(o, TlsVersion::Tls13.wire().0))
         });
-        put_ext(&mut e, ExtensionType::PSK_KEY_EXCHANGE_MODES, |o| {
+        put_ext(e, ExtensionType::PSK_KEY_EXCHANGE_MODES, |o| {
             o.extend_from_slice(&[1, 1])
         });
-        put_ext(&mut e, ExtensionType::KEY_SHARE, |o| {
+        put_ext(e, ExtensionType::KEY_SHARE, |o| {
             put_prefixed(o, 2, |o| {
                 put_u16(o, NamedGroup::X25519.0);
                 put_prefixed(o, 2, |o| o.extend_from_slice(&spec.entropy));
             })
         });
     }
-    e
 }
 
 fn put_ext(out: &mut Vec<u8>, typ: ExtensionType, body: impl FnOnce(&mut Vec<u8>)) {
@@ -352,10 +350,10 @@ mod tests {
             let rec = client_hello_record(&spec(v, HelloVariant::Compact, Some("host.example")));
             assert!(rec.len() - 5 < 256, "{v}: {}", rec.len());
         }
-        let suites = cipher_suites(TlsVersion::Tls10, HelloVariant::Full);
+        let suites: Vec<CS> = cipher_suites(TlsVersion::Tls10, HelloVariant::Full).collect();
         assert!(suites.contains(&CS::TLS_RSA_WITH_3DES_EDE_CBC_SHA));
         assert!(!suites.contains(&CS::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256));
-        let suites = cipher_suites(TlsVersion::Tls13, HelloVariant::Full);
+        let suites: Vec<CS> = cipher_suites(TlsVersion::Tls13, HelloVariant::Full).collect();
         assert_eq!(suites[0], CS::TLS13_AES_128_GCM_SHA256);
         assert!(suites.contains(&CS::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256));
     }
