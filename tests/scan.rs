@@ -120,7 +120,9 @@ fn mixed_lab_every_cell_right() {
         text(&out.stderr)
     );
 
-    let rows = csv_rows(&std::fs::read_to_string(&csv).expect("csv"));
+    let csv_text = std::fs::read_to_string(&csv).expect("csv");
+    println!("{csv_text}");
+    let rows = csv_rows(&csv_text);
     let order: Vec<(&str, &str)> = rows
         .iter()
         .map(|r| (r["host"].as_str(), r["address"].as_str()))
