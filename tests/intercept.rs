@@ -302,7 +302,27 @@ fn certificate_problems_are_named_and_not_interception() {
     let wrong = root.leaf(&["other.example"], |_| {});
     let selfs = self_signed(&["selfsigned.lab.test"]);
     let orphan = inter.leaf(&["incomplete.lab.test"], |_| {});
+    let future = root.leaf(&["future.lab.test"], |p| {
+        p.not_before = rcgen::date_time_ymd(2999, 1, 1);
+        p.not_after = rcgen::date_time_ymd(3000, 1, 1);
+    });
+    let forged = root.leaf(&["forged.lab.test"], |_| {});
+    let mut forged_der = forged.der.clone();
+    // Flip a bit in the signature (the DER's last byte): the issuer did not sign this.
+    if let Some(last) = forged_der.last_mut() {
+        *last ^= 0x01;
+    }
     let servers = [
+        (
+            "future.lab.test",
+            rustls_server_with(vec![future.der.clone()], future.key_der.clone()),
+            "not yet valid",
+        ),
+        (
+            "forged.lab.test",
+            rustls_server_with(vec![forged_der], forged.key_der.clone()),
+            "bad signature",
+        ),
         (
             "expired.lab.test",
             rustls_server_with(vec![exp.der.clone(), root.der.clone()], exp.key_der.clone()),
