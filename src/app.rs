@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -144,21 +144,20 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
         .collect())
 }
 
-/// Resolves the proxy's own address once, before the scan.
+/// Resolves the proxy's own address once, before the scan. A proxy name that does
+/// not resolve is reported per endpoint, like a proxy that is down.
 async fn proxy_plan(args: &ScanArgs) -> Result<ProxyPlan, UsageError> {
     let settings = args.proxy_settings()?;
     let proxy_addr = match &settings.proxy {
         None => None,
         Some(p) => {
             let host = p.host.to_string();
-            let mut addrs = tokio::net::lookup_host((host.as_str(), p.port))
-                .await
-                .map_err(|e| UsageError(format!("proxy {p}: {e}")))?;
-            Some(
-                addrs
-                    .next()
-                    .ok_or_else(|| UsageError(format!("proxy {p}: no address")))?,
-            )
+            let found = tokio::net::lookup_host((host.as_str(), p.port)).await;
+            Some(match found.map(|mut a| a.next()) {
+                Ok(Some(addr)) => Ok(addr),
+                Ok(None) => Err(format!("proxy {p}: no address")),
+                Err(e) => Err(format!("proxy {p}: {e}")),
+            })
         }
     };
     Ok(ProxyPlan {
@@ -168,10 +167,103 @@ async fn proxy_plan(args: &ScanArgs) -> Result<ProxyPlan, UsageError> {
     })
 }
 
-fn create(path: &Path, flag: &str) -> Result<BufWriter<File>, UsageError> {
-    File::create(path)
-        .map(BufWriter::new)
-        .map_err(|e| UsageError(format!("{flag} {}: {e}", path.display())))
+/// Report files are written under a temporary name beside the target and renamed
+/// into place when the scan completes: a report is whole or absent, and an invocation
+/// that fails leaves earlier reports untouched.
+struct PendingFile {
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl PendingFile {
+    fn create(path: &Path, flag: &str) -> Result<(Self, BufWriter<File>), UsageError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.tlscompat-{}", std::process::id()));
+        let file = File::create(&tmp)
+            .map_err(|e| UsageError(format!("{flag} {}: {e}", path.display())))?;
+        Ok((
+            Self {
+                tmp,
+                path: path.to_path_buf(),
+            },
+            BufWriter::new(file),
+        ))
+    }
+
+    fn commit(self) -> io::Result<()> {
+        std::fs::rename(&self.tmp, &self.path)
+    }
+
+    fn abandon(self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// Every sink of a scan, and the report files to put in place when it completes.
+struct Outputs {
+    sinks: Vec<Box<dyn Sink>>,
+    files: Vec<PendingFile>,
+}
+
+impl Outputs {
+    /// Opens the report files, then the stdout sink: nothing reaches stdout unless
+    /// every file opened.
+    fn open(args: &ScanArgs, ctx: &ScanContext) -> Result<Self, Failure> {
+        let mut out = Self {
+            sinks: Vec::new(),
+            files: Vec::new(),
+        };
+        if let Err(e) = out.open_files(args, ctx) {
+            out.abandon();
+            return Err(e);
+        }
+        let stdout = BufWriter::new(io::stdout());
+        let main: Box<dyn Sink> = match args.format {
+            Format::Table => Box::new(TableSink::new(stdout, ctx.clone())),
+            Format::Csv => Box::new(CsvSink::new(stdout)?),
+            Format::Json => Box::new(JsonSink::new(stdout, ctx)?),
+        };
+        out.sinks.insert(0, main);
+        Ok(out)
+    }
+
+    fn open_files(&mut self, args: &ScanArgs, ctx: &ScanContext) -> Result<(), Failure> {
+        if let Some(w) = self.file(&args.csv, "--csv")? {
+            self.sinks.push(Box::new(CsvSink::new(w)?));
+        }
+        if let Some(w) = self.file(&args.json, "--json")? {
+            self.sinks.push(Box::new(JsonSink::new(w, ctx)?));
+        }
+        if let Some(w) = self.file(&args.junit, "--junit")? {
+            self.sinks.push(Box::new(JunitSink::new(w, ctx.clone())));
+        }
+        Ok(())
+    }
+
+    fn file(
+        &mut self,
+        path: &Option<PathBuf>,
+        flag: &str,
+    ) -> Result<Option<BufWriter<File>>, UsageError> {
+        let Some(p) = path else { return Ok(None) };
+        let (pending, writer) = PendingFile::create(p, flag)?;
+        self.files.push(pending);
+        Ok(Some(writer))
+    }
+
+    /// Puts the finished reports in place.
+    fn commit(self) -> io::Result<()> {
+        drop(self.sinks);
+        self.files.into_iter().try_for_each(PendingFile::commit)
+    }
+
+    fn abandon(self) {
+        drop(self.sinks);
+        self.files.into_iter().for_each(PendingFile::abandon);
+    }
 }
 
 fn scan(args: &ScanArgs) -> Result<u8, Failure> {
@@ -202,23 +294,6 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             "compare_direct": args.compare_direct,
         }),
     };
-    // Open every output before scanning: a bad path is a usage error, found early.
-    let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
-    let stdout = BufWriter::new(io::stdout());
-    match args.format {
-        Format::Table => sinks.push(Box::new(TableSink::new(stdout, ctx.clone()))),
-        Format::Csv => sinks.push(Box::new(CsvSink::new(stdout)?)),
-        Format::Json => sinks.push(Box::new(JsonSink::new(stdout, &ctx)?)),
-    }
-    if let Some(p) = &args.csv {
-        sinks.push(Box::new(CsvSink::new(create(p, "--csv")?)?));
-    }
-    if let Some(p) = &args.json {
-        sinks.push(Box::new(JsonSink::new(create(p, "--json")?, &ctx)?));
-    }
-    if let Some(p) = &args.junit {
-        sinks.push(Box::new(JunitSink::new(create(p, "--junit")?, ctx.clone())));
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -228,9 +303,11 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         None => Arc::new(Silent),
     };
     let summary = runtime.block_on(async {
+        // Everything that can refuse the invocation happens before any output opens.
         let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
         let prober = Prober::new(settings, observer.clone()).map_err(UsageError)?;
         let proxy = proxy_plan(args).await?;
+        let mut outputs = Outputs::open(args, &ctx)?;
         let pipeline = Arc::new(Pipeline {
             resolver,
             prober,
@@ -239,7 +316,16 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             observer,
             ctx,
         });
-        Ok::<_, Failure>(pipeline.run(items, &mut sinks).await?)
+        match pipeline.run(items, &mut outputs.sinks).await {
+            Ok(summary) => {
+                outputs.commit()?;
+                Ok::<_, Failure>(summary)
+            }
+            Err(e) => {
+                outputs.abandon();
+                Err(e.into())
+            }
+        }
     })?;
     if let Some(b) = bar {
         b.finish();

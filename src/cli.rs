@@ -76,7 +76,8 @@ pub struct ScanArgs {
     /// Extra locally trusted CA, like an enterprise CA in the system store (repeatable).
     #[arg(long, value_name = "PEM")]
     pub ca_file: Vec<PathBuf>,
-    /// Leave the operating system's trust store out of the local roots.
+    /// Leave the operating system's trust store out of the local roots (implied by
+    /// --roots).
     #[arg(long)]
     pub no_system_store: bool,
     /// HTTP CONNECT proxy, http://[user:pass@]host:port, for every probe.
@@ -163,11 +164,13 @@ impl ScanArgs {
         }
     }
 
+    /// With `--roots` the system store stays out of the local roots: it holds the
+    /// public CAs, and every public chain would then look "trusted only locally".
     pub fn trust_settings(&self) -> TrustSettings {
         TrustSettings {
             roots: self.roots.clone(),
             ca_files: self.ca_file.clone(),
-            system_store: !self.no_system_store,
+            system_store: !self.no_system_store && self.roots.is_empty(),
         }
     }
 
@@ -222,12 +225,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" => n * 60.0,
         _ => return Err(format!("invalid duration unit in '{s}' (use ms, s or m)")),
     };
-    if !(secs > 0.0 && secs <= 3600.0) {
-        return Err(format!(
-            "duration '{s}' out of range (more than 0, at most 1h)"
-        ));
+    // Checked after conversion: a positive float can still round to zero nanoseconds.
+    let d = Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO);
+    if d < Duration::from_millis(1) || d > Duration::from_secs(3600) {
+        return Err(format!("duration '{s}' out of range (1ms to 1h)"));
     }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -240,8 +243,34 @@ mod tests {
         assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("0").is_err());
+        assert!(parse_duration("0.0000001ms").is_err());
+        assert!(parse_duration("1e400").is_err());
         assert!(parse_duration("5h").is_err());
         assert!(parse_duration("abc").is_err());
+    }
+
+    #[test]
+    fn roots_leave_the_system_store_out() {
+        use clap::Parser;
+        let scan = |args: &[&str]| match Cli::parse_from(args).command {
+            Command::Scan(a) => a.trust_settings(),
+            Command::Endpoints(_) => unreachable!(),
+        };
+        assert!(scan(&["tlscompat", "scan"]).system_store);
+        assert!(!scan(&["tlscompat", "scan", "--no-system-store"]).system_store);
+        let t = scan(&[
+            "tlscompat",
+            "scan",
+            "--roots",
+            "lab.pem",
+            "--ca-file",
+            "corp.pem",
+        ]);
+        assert!(
+            !t.system_store,
+            "public CAs in the system store would look local-only"
+        );
+        assert_eq!(t.ca_files, [std::path::PathBuf::from("corp.pem")]);
     }
 
     #[test]

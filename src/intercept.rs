@@ -12,9 +12,11 @@
 //! 4. `legacy-where-refused`: a host documented to refuse TLS 1.0/1.1 accepts it: TLS is
 //!    terminated by something else. A signal only.
 //!
-//! Verdict: intercepted when (1) or (3) holds, or (2) holds for a chain that is not
-//! publicly trusted. An unexpected issuer on a publicly trusted chain is reported as a
-//! signal without a verdict: the service may have changed CAs.
+//! Verdict: intercepted when (1) or (3) holds, or (2) holds for a CA-issued chain that
+//! is not publicly trusted — what an inspection proxy re-signing with its own CA shows.
+//! An unexpected issuer on a publicly trusted chain is a signal without a verdict (the
+//! service may have changed CAs), and so is a self-signed leaf (a misconfigured server
+//! or a captive portal; reported as `cert-invalid: self-signed`).
 
 use serde::Serialize;
 
@@ -123,11 +125,16 @@ pub fn signals(e: &Evidence<'_>) -> Vec<Signal> {
 }
 
 /// The verdict; see the module doc.
-pub fn is_intercepted(signals: &[Signal], trust: Option<&TrustVerdict>) -> bool {
+pub fn is_intercepted(
+    signals: &[Signal],
+    trust: Option<&TrustVerdict>,
+    chain: &[CertSummary],
+) -> bool {
     let publicly_trusted = trust.is_some_and(|t| t.public.is_ok());
+    let self_signed = matches!(chain, [leaf] if leaf.self_issued);
     signals.iter().any(|s| match s.kind {
         SignalKind::LocallyTrustedOnly | SignalKind::ProxyResigns => true,
-        SignalKind::UnexpectedIssuer => !publicly_trusted,
+        SignalKind::UnexpectedIssuer => !publicly_trusted && !self_signed,
         SignalKind::LegacyWhereRefused => false,
     })
 }

@@ -5,7 +5,7 @@
 //! strictly in target order (then address order) as soon as every earlier target is
 //! done. Memory therefore depends on the window, not on the length of the list.
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,6 +27,53 @@ use crate::version::TlsVersion;
 /// prober's limits apply), so the window only bounds memory and DNS parallelism.
 pub const TARGET_WINDOW: usize = 256;
 
+/// How far past the oldest unfinished target new targets may start: bounds the records
+/// held back for ordering.
+pub const MAX_AHEAD: usize = 4096;
+
+/// Hands records to the sinks and counts them. A sink whose reader went away (a closed
+/// pipe: `tlscompat scan | head`) is dropped; the others, and the exit code, carry on.
+struct Emitter<'a> {
+    sinks: &'a mut [Box<dyn Sink>],
+    dead: Vec<usize>,
+    summary: Summary,
+}
+
+impl Emitter<'_> {
+    fn emit(&mut self, records: &[Record], ctx: &ScanContext) -> io::Result<()> {
+        for (i, r) in records.iter().enumerate() {
+            self.summary.add(r, i == 0, ctx.fails(r));
+            for s in 0..self.sinks.len() {
+                if !self.dead.contains(&s) {
+                    let result = self.sinks[s].record(r);
+                    self.check(s, result)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<Summary> {
+        for s in 0..self.sinks.len() {
+            if !self.dead.contains(&s) {
+                let result = self.sinks[s].finish(&self.summary);
+                self.check(s, result)?;
+            }
+        }
+        Ok(self.summary)
+    }
+
+    fn check(&mut self, sink: usize, result: io::Result<()>) -> io::Result<()> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.dead.push(sink);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
 /// One thing to scan: a target, and its endpoint-list entry when it has one.
 #[derive(Clone, Debug)]
 pub struct ScanItem {
@@ -38,8 +85,8 @@ pub struct ScanItem {
 #[derive(Clone, Debug, Default)]
 pub struct ProxyPlan {
     pub settings: ProxySettings,
-    /// Where the proxy listens, resolved once before the scan.
-    pub proxy_addr: Option<SocketAddr>,
+    /// Where the proxy listens, resolved once before the scan (or why it could not be).
+    pub proxy_addr: Option<Result<SocketAddr, String>>,
     /// Also probe proxied targets directly and compare leaf certificates.
     pub compare_direct: bool,
 }
@@ -48,7 +95,7 @@ impl ProxyPlan {
     fn route(&self, t: &Target) -> Option<ProxyRoute> {
         let proxy = self.settings.for_target(t)?;
         Some(ProxyRoute {
-            proxy: self.proxy_addr?,
+            proxy: self.proxy_addr.clone()?,
             label: proxy.to_string(),
             basic_auth: proxy.basic_auth.clone(),
             authority: t.to_string(),
@@ -68,41 +115,48 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Runs the scan, feeding every sink, and returns the summary.
+    ///
+    /// Up to [`TARGET_WINDOW`] targets are in flight; a finished target's records wait
+    /// in a reorder buffer until every earlier target is out, and new targets start as
+    /// soon as any finishes (a slow first target does not stall the rest), as long as
+    /// no more than [`MAX_AHEAD`] targets are started past the oldest unfinished one.
     pub async fn run(
         self: Arc<Self>,
         items: Vec<ScanItem>,
         sinks: &mut [Box<dyn Sink>],
     ) -> io::Result<Summary> {
         let start = Instant::now();
-        let mut summary = Summary::default();
-        let mut pending = VecDeque::new();
-        let mut items = items.into_iter();
-        let mut spawn_next = |pending: &mut VecDeque<_>| {
-            if let Some(item) = items.next() {
-                pending.push_back(tokio::spawn(self.clone().scan_item(item)));
-            }
+        let mut out = Emitter {
+            sinks,
+            dead: Vec::new(),
+            summary: Summary::default(),
         };
-        for _ in 0..TARGET_WINDOW {
-            spawn_next(&mut pending);
-        }
-        while let Some(task) = pending.pop_front() {
-            let records = match task.await {
-                Ok(r) => r,
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
+        let total = items.len();
+        let mut items = items.into_iter().enumerate();
+        let mut running = tokio::task::JoinSet::new();
+        let mut done: BTreeMap<usize, Vec<Record>> = BTreeMap::new();
+        let mut next_out = 0;
+        let mut started = 0;
+        while next_out < total {
+            while running.len() < TARGET_WINDOW && started < next_out + MAX_AHEAD {
+                let Some((i, item)) = items.next() else { break };
+                let me = self.clone();
+                running.spawn(async move { (i, me.scan_item(item).await) });
+                started += 1;
+            }
+            let (i, records) = match running.join_next().await {
+                Some(Ok(r)) => r,
+                Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
+                None => break,
             };
-            spawn_next(&mut pending);
-            for (i, r) in records.iter().enumerate() {
-                summary.add(r, i == 0, self.ctx.fails(r));
-                for sink in sinks.iter_mut() {
-                    sink.record(r)?;
-                }
+            done.insert(i, records);
+            while let Some(records) = done.remove(&next_out) {
+                out.emit(&records, &self.ctx)?;
+                next_out += 1;
             }
         }
-        summary.elapsed = start.elapsed();
-        for sink in sinks.iter_mut() {
-            sink.finish(&summary)?;
-        }
-        Ok(summary)
+        out.summary.elapsed = start.elapsed();
+        out.finish()
     }
 
     /// Resolves one target (or routes it through the proxy) and probes each address.

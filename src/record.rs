@@ -217,7 +217,7 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     });
     r.intercepted = verdict
         .as_ref()
-        .map(|v| is_intercepted(&r.signals, Some(v)));
+        .map(|v| is_intercepted(&r.signals, Some(v), &r.chain));
     r.findings = findings(&r, verdict.as_ref());
     r
 }

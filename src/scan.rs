@@ -119,6 +119,7 @@ impl Prober {
             self.inner
                 .observer
                 .done(&scan.host.to_string(), self.probes_per_address() - 1);
+            self.release_address(&scan.route);
             return scan;
         }
         let mut set = JoinSet::new();
@@ -140,15 +141,32 @@ impl Prober {
             }
         }
         scan.probes.sort_by_key(|(v, _)| *v);
+        self.release_address(&scan.route);
         scan
+    }
+
+    /// The per-address limiters. A panic while the lock was held cannot leave the map
+    /// inconsistent (every operation is a single insert or remove), so poisoning is
+    /// ignored.
+    fn limiters(&self) -> std::sync::MutexGuard<'_, HashMap<Route, Arc<Semaphore>>> {
+        match self.inner.per_address.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Forgets an address's limiter once nobody holds it, so the map tracks the
+    /// addresses in flight, not every address ever scanned.
+    fn release_address(&self, route: &Route) {
+        let mut map = self.limiters();
+        if map.get(route).is_some_and(|s| Arc::strong_count(s) == 1) {
+            map.remove(route);
+        }
     }
 
     /// The per-address limiter, shared by every name that resolves to `addr`.
     fn address_limit(&self, route: &Route) -> Arc<Semaphore> {
-        let mut map = match self.inner.per_address.lock() {
-            Ok(m) => m,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut map = self.limiters();
         let cap = self.inner.settings.per_address.max(1);
         map.entry(route.clone())
             .or_insert_with(|| Arc::new(Semaphore::new(cap)))
@@ -176,7 +194,11 @@ impl Prober {
         let target = ProbeTarget { route, host };
         let mut result = client.handshake(target, self.inner.settings.timeout).await;
         for _ in 0..self.inner.settings.retries {
-            if result.outcome != ModernOutcome::Timeout {
+            let timed_out = matches!(
+                result.outcome,
+                ModernOutcome::Timeout | ModernOutcome::Unreachable(ConnectFailure::Timeout)
+            );
+            if !timed_out {
                 break;
             }
             result = client.handshake(target, self.inner.settings.timeout).await;

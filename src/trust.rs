@@ -190,7 +190,14 @@ fn check(
 }
 
 fn classify(e: CertificateError, summaries: &[CertSummary]) -> TrustError {
+    // A lone self-issued certificate that is not a trusted root: whatever webpki's
+    // path building tripped over first (unknown issuer, or "CA used as end entity"
+    // for the usual `openssl req -x509` output), the problem is that it is self-signed.
+    let lone_self_issued = matches!(summaries, [leaf] if leaf.self_issued);
     match e {
+        CertificateError::UnknownIssuer | CertificateError::Other(_) if lone_self_issued => {
+            TrustError::SelfSigned
+        }
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => TrustError::Expired,
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
             TrustError::NotYetValid

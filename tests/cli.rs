@@ -235,3 +235,69 @@ fn bad_input_exits_2_with_a_message() {
         );
     }
 }
+
+#[test]
+fn closed_stdout_keeps_the_other_reports_and_the_exit_code() {
+    let dir = TempDir::new("pipe");
+    let junit = dir.0.join("r.xml");
+    let closed = closed_port().to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tlscompat"))
+        .args([
+            "scan",
+            "--format",
+            "csv",
+            "--junit",
+            junit.to_str().unwrap(),
+            &closed,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take()); // the reader goes away, like `| head -c0`
+    let status = child.wait().expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the unreachable finding still fails the run"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.contains("<failure type=\"unreachable\""), "{xml}");
+}
+
+#[test]
+fn a_refused_invocation_leaves_existing_reports_alone() {
+    let dir = TempDir::new("keep");
+    let csv = dir.0.join("old.csv");
+    std::fs::write(&csv, "keep me").unwrap();
+    let csv_arg = csv.to_str().unwrap();
+    for args in [
+        vec![
+            "scan",
+            "--csv",
+            csv_arg,
+            "--roots",
+            "/nonexistent/roots.pem",
+            "127.0.0.1",
+        ],
+        vec![
+            "scan",
+            "--csv",
+            csv_arg,
+            "--json",
+            "/nonexistent-dir/r.json",
+            "127.0.0.1",
+        ],
+    ] {
+        let out = tlscompat(&args);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(
+            std::fs::read_to_string(&csv).unwrap(),
+            "keep me",
+            "{args:?}"
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir.0).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary report files left behind");
+}

@@ -309,3 +309,51 @@ fn malformed_query() {
         .expect("still serving");
     assert_eq!(v4(&lookup).len(), 2);
 }
+
+/// The production resolver (`src/resolve.rs`) against the lab server: every failure
+/// class it reports, and the CNAME chain as records show it.
+#[tokio::test]
+async fn production_resolver_classifies_answers() {
+    use tlscompat::resolve::{DnsFailure, Family, NameResolver, ResolveSettings};
+    use tlscompat::target::Target;
+    let server = dns_server(zone());
+    let settings = |nameservers, family| ResolveSettings {
+        nameservers,
+        family,
+        timeout: Duration::from_millis(300),
+    };
+    let r = NameResolver::new(&settings(vec![server], Family::Both)).expect("resolver");
+    let t = |s: &str| s.parse::<Target>().expect("target");
+    let a = r.resolve(&t("a.lab.test")).await;
+    assert_eq!(a.addrs, Ok(vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 3))]));
+    assert_eq!(
+        a.cnames,
+        ["a.lab.test -> b.lab.test", "b.lab.test -> c.lab.test"]
+    );
+    assert_eq!(
+        r.resolve(&t("nope.lab.test")).await.addrs,
+        Err(DnsFailure::NxDomain)
+    );
+    assert_eq!(
+        r.resolve(&t("broken.lab.test")).await.addrs,
+        Err(DnsFailure::ServFail)
+    );
+    let dead = NameResolver::new(&settings(vec![silent_dns()], Family::V4)).expect("resolver");
+    let start = Instant::now();
+    assert_eq!(
+        dead.resolve(&t("a.lab.test")).await.addrs,
+        Err(DnsFailure::Timeout)
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    // IP literals resolve to themselves, unless their family is filtered out.
+    assert_eq!(
+        r.resolve(&t("192.0.2.9")).await.addrs,
+        Ok(vec!["192.0.2.9".parse().unwrap()])
+    );
+    let v6only = NameResolver::new(&settings(vec![server], Family::V6)).expect("resolver");
+    assert!(v6only.resolve(&t("192.0.2.9")).await.addrs.is_err());
+}

@@ -12,7 +12,7 @@ use std::process::Output;
 use serde_json::Value;
 use support::cli::*;
 use support::dns::{Zone, dns_server};
-use support::pki::{Ca, expired, self_signed};
+use support::pki::{Ca, expired, self_signed, self_signed_ca_leaf};
 use support::proxy::{ProxyConfig, connect_proxy};
 use support::*;
 
@@ -302,6 +302,7 @@ fn certificate_problems_are_named_and_not_interception() {
     let wrong = root.leaf(&["other.example"], |_| {});
     let selfs = self_signed(&["selfsigned.lab.test"]);
     let orphan = inter.leaf(&["incomplete.lab.test"], |_| {});
+    let ca_cert = self_signed_ca_leaf("cacert.lab.test");
     let future = root.leaf(&["future.lab.test"], |p| {
         p.not_before = rcgen::date_time_ymd(2999, 1, 1);
         p.not_after = rcgen::date_time_ymd(3000, 1, 1);
@@ -343,6 +344,12 @@ fn certificate_problems_are_named_and_not_interception() {
             rustls_server_with(vec![orphan.der.clone()], orphan.key_der.clone()),
             "incomplete chain or unknown issuer: 'Test Intermediate' neither sent nor trusted",
         ),
+        (
+            // Like `openssl req -x509` output: self-signed with CA:TRUE.
+            "cacert.lab.test",
+            rustls_server_with(vec![ca_cert.der.clone()], ca_cert.key_der.clone()),
+            "self-signed",
+        ),
     ];
     let mut zone = Zone::new();
     for (name, _, _) in &servers {
@@ -351,6 +358,18 @@ fn certificate_problems_are_named_and_not_interception() {
     let dns = dns_server(zone).to_string();
     let dir = TempDir::new("certs");
     let roots = write(&dir, "root.pem", &root.pem);
+    // Every host is listed with the issuers it should have, so the interception rules
+    // are live: none of these problems may be called interception.
+    let mut toml =
+        String::from("[defaults]\nexpected_issuers = [\"Test Root\", \"Test Intermediate\"]\n\n");
+    for (name, addr, _) in &servers {
+        toml.push_str(&format!(
+            "[[endpoint]]\nhost = \"{name}\"\nport = {}\npurpose = \"p\"\nsources = [\"lab\"]\n\
+             category = \"allow\"\ninspection = \"bypass\"\nlegacy_tls = \"unknown\"\n\n",
+            addr.port()
+        ));
+    }
+    let endpoints = write(&dir, "endpoints.toml", &toml);
     for (name, addr, reason) in &servers {
         let target = format!("{name}:{}", addr.port());
         let out = tlscompat_env(
@@ -363,6 +382,8 @@ fn certificate_problems_are_named_and_not_interception() {
                 &dns,
                 "--roots",
                 &roots,
+                "--endpoints",
+                &endpoints,
                 &target,
             ],
             &[],
@@ -370,6 +391,7 @@ fn certificate_problems_are_named_and_not_interception() {
         assert_eq!(out.status.code(), Some(1), "{name}");
         let r = one(&out);
         assert_eq!(r["findings"], format!("cert-invalid ({reason})"), "{name}");
+        assert_eq!(r["intercepted"], "false", "{name}");
         assert_eq!(
             (r["trusted_public"].as_str(), r["intercepted"].as_str()),
             ("false", "false"),

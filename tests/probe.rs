@@ -100,7 +100,8 @@ async fn openssl_tls10_only() {
         s[2],
         Outcome::Rejected(Rejection::OtherVersion(ProtocolVersion::TLS10))
     );
-    assert!(matches!(s[3], Outcome::Rejected(_)), "{:?}", s[3]);
+    // A 1.3 hello (supported_versions = [1.3] only) gets protocol_version.
+    assert_eq!(s[3], alert(AlertDescription::PROTOCOL_VERSION));
 }
 
 #[tokio::test]
@@ -113,7 +114,7 @@ async fn openssl_tls10_and_11() {
         s[2],
         Outcome::Rejected(Rejection::OtherVersion(ProtocolVersion::TLS11))
     );
-    assert!(matches!(s[3], Outcome::Rejected(_)), "{:?}", s[3]);
+    assert_eq!(s[3], alert(AlertDescription::PROTOCOL_VERSION));
     // The legacy chain is captured from the clear-text Certificate message.
     let Outcome::Accepted(a) = &s[0] else {
         unreachable!()
@@ -304,5 +305,60 @@ async fn endless_reply_is_cut_off_not_buffered() {
         Outcome::Error(ProbeError::TooLarge {
             limit: tlscompat::probe::raw::MAX_REPLY
         })
+    );
+}
+
+#[tokio::test]
+async fn acceptance_survives_a_broken_certificate_message() {
+    // TLS 1.0 ServerHello, then a Certificate message whose inner length overruns it.
+    let addr = tcp_server(|mut tcp| async move {
+        use tokio::io::AsyncWriteExt;
+        read_hello(&mut tcp).await;
+        let mut flight = canned_flight([3, 1], 0x002f, b"x");
+        // Corrupt the certificate list length (bytes after the ServerHello).
+        let sh_len = 4 + 2 + 32 + 1 + 2 + 1;
+        let list_len_at = 5 + sh_len + 4;
+        flight[list_len_at..list_len_at + 3].copy_from_slice(&[0, 0x10, 0]);
+        let _ = tcp.write_all(&flight).await;
+        let _ = tcp.shutdown().await;
+    });
+    let p = probe(addr, None, Tls10).await;
+    let Outcome::Accepted(a) = &p.outcome else {
+        panic!("{:?}", p.outcome)
+    };
+    assert_eq!(a.version, ProtocolVersion::TLS10);
+    assert!(a.chain.is_empty(), "the chain could not be read");
+}
+
+#[tokio::test]
+async fn a_proxy_whose_name_did_not_resolve_fails_the_probe_not_the_run() {
+    // What the scan builds when the proxy's name does not resolve (resolution happens
+    // once, before the scan; no DNS is asked here).
+    let route = Route::Proxy(tlscompat::probe::net::ProxyRoute {
+        proxy: Err("proxy proxy.invalid:3128: no address".into()),
+        label: "proxy.invalid:3128".into(),
+        basic_auth: None,
+        authority: "a.example:443".into(),
+    });
+    let host = Host::Name("a.example".into());
+    let p = probe_version(
+        ProbeTarget {
+            route: &route,
+            host: &host,
+        },
+        Tls12,
+        T,
+        1,
+    )
+    .await;
+    assert_eq!(
+        p.outcome,
+        Outcome::Unreachable(ConnectFailure::Proxy(
+            "proxy proxy.invalid:3128: no address".into()
+        ))
+    );
+    assert_eq!(
+        p.outcome.to_string(),
+        "unreachable: proxy proxy.invalid:3128: no address"
     );
 }

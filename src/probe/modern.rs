@@ -128,7 +128,7 @@ impl ModernClient {
             Ok(Err(e)) => return ModernOutcome::Failed(e.to_string()),
             Ok(Ok(s)) => s,
         };
-        timing.first_byte = Some(start.elapsed());
+        timing.handshake = Some(start.elapsed());
         let (_, conn) = tls.get_ref();
         let chain: Vec<CertificateDer<'static>> = conn
             .peer_certificates()

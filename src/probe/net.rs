@@ -20,8 +20,8 @@ pub enum Route {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProxyRoute {
-    /// Where the proxy listens.
-    pub proxy: SocketAddr,
+    /// Where the proxy listens, or why its name did not resolve.
+    pub proxy: Result<SocketAddr, String>,
     /// The proxy as the user named it (`host:port`), for reports.
     pub label: String,
     /// `Proxy-Authorization: Basic …` value, if any.
@@ -64,7 +64,8 @@ pub async fn open(
             Ok((stream, start.elapsed()))
         }
         Route::Proxy(p) => {
-            let mut stream = connect(p.proxy, timeout)
+            let proxy = p.proxy.clone().map_err(ConnectFailure::Proxy)?;
+            let mut stream = connect(proxy, timeout)
                 .await
                 .map_err(|e| ConnectFailure::Proxy(format!("proxy {} {}", p.label, e)))?;
             match tokio::time::timeout(timeout, tunnel(&mut stream, p)).await {

@@ -33,6 +33,9 @@ pub struct Accepted {
     pub retry_request: bool,
     /// DER certificates, leaf first, when the version sends them in clear text.
     pub chain: Vec<Vec<u8>>,
+    /// The ServerHello carried the TLS 1.3 downgrade sentinel: the server can do
+    /// TLS 1.3 but was offered less.
+    pub downgrade_sentinel: bool,
 }
 
 /// How a server refused a version.
@@ -174,11 +177,16 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// Where the time of one probe went.
+/// Where the time of one probe went, each measured from the probe's start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timing {
+    /// TCP connected (through a proxy: tunnel established).
     pub connect: Option<Duration>,
+    /// First reply byte (raw probe only; rustls does not expose it).
     pub first_byte: Option<Duration>,
+    /// The verdict was known (raw probe) or the handshake completed (rustls).
+    pub handshake: Option<Duration>,
+    /// Everything, retries included.
     pub total: Duration,
 }
 

@@ -10,7 +10,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::net::{Route, is_reset, open};
-use super::outcome::{Accepted, Outcome, ProbeError, Rejection, Timing, VersionProbe};
+use super::outcome::{
+    Accepted, ConnectFailure, Outcome, ProbeError, Rejection, Timing, VersionProbe,
+};
 use crate::target::Host;
 use crate::version::TlsVersion;
 use crate::wire::enums::ProtocolVersion;
@@ -39,20 +41,26 @@ pub async fn probe_version(
     retries: u32,
 ) -> VersionProbe {
     let start = Instant::now();
-    let (first, mut timing) = attempt(target, version, HelloVariant::Full, timeout).await;
+    let (mut first, mut timing) = attempt(target, version, HelloVariant::Full, timeout).await;
+    let mut attempts = 1;
+    // A connect timeout is retried as it is (the hello played no part in it).
+    while first == Outcome::Unreachable(ConnectFailure::Timeout) && attempts <= retries {
+        attempts += 1;
+        (first, timing) = attempt(target, version, HelloVariant::Full, timeout).await;
+    }
     let is_timeout = |o: &Outcome| matches!(o, Outcome::Timeout { .. });
     if !first.is_doubtful() || (is_timeout(&first) && retries == 0) {
         timing.total = start.elapsed();
         return VersionProbe {
             outcome: first,
             variant: HelloVariant::Full,
-            attempts: 1,
+            attempts,
             first_outcome: None,
             timing,
         };
     }
     let mut timeouts_left = retries.saturating_sub(u32::from(is_timeout(&first)));
-    let mut attempts = 2;
+    attempts += 1;
     let (mut last, mut last_timing) =
         attempt(target, version, HelloVariant::Compact, timeout).await;
     while is_timeout(&last) && timeouts_left > 0 {
@@ -101,6 +109,9 @@ pub async fn attempt(
         Err(e) => Outcome::Error(ProbeError::Io(e.to_string())),
         Ok(()) => read_verdict(&mut stream, version.wire(), deadline, start, &mut timing).await,
     };
+    if timing.first_byte.is_some() && !matches!(outcome, Outcome::Timeout { .. }) {
+        timing.handshake = Some(start.elapsed());
+    }
     timing.total = start.elapsed();
     (outcome, timing)
 }
@@ -123,7 +134,9 @@ async fn read_verdict(
                 return Outcome::Rejected(Rejection::Reset);
             }
             Ok(Err(e)) if is_reset(&e) => true,
-            Ok(Err(e)) => return Outcome::Error(ProbeError::Io(e.to_string())),
+            Ok(Err(e)) => {
+                return salvage(&buf, offered, Outcome::Error(ProbeError::Io(e.to_string())));
+            }
         };
         if timing.first_byte.is_none() && !buf.is_empty() {
             timing.first_byte = Some(start.elapsed());
@@ -135,7 +148,11 @@ async fn read_verdict(
             Progress::Done(reply) => return judge(reply, offered),
             Progress::Malformed(m) => return Outcome::Error(ProbeError::Malformed(m)),
             Progress::NeedMore if buf.len() >= MAX_REPLY => {
-                return Outcome::Error(ProbeError::TooLarge { limit: MAX_REPLY });
+                return salvage(
+                    &buf,
+                    offered,
+                    Outcome::Error(ProbeError::TooLarge { limit: MAX_REPLY }),
+                );
             }
             Progress::NeedMore => {
                 // Never let one read grow the buffer past the limit.
@@ -146,14 +163,24 @@ async fn read_verdict(
     }
 }
 
-/// The deadline passed. An accepting ServerHello already received still counts (the
-/// server stalled while sending its chain); anything else is a timeout.
+/// The deadline passed: a timeout, unless an accepting ServerHello already came (the
+/// server stalled while sending its chain).
 fn at_deadline(buf: &[u8], offered: ProtocolVersion) -> Outcome {
-    match parse_reply(buf, offered, true) {
-        Progress::Done(reply @ Reply::Hello(_)) => judge(reply, offered),
-        _ => Outcome::Timeout {
+    salvage(
+        buf,
+        offered,
+        Outcome::Timeout {
             bytes_received: buf.len(),
         },
+    )
+}
+
+/// The verdict from a ServerHello already received, else `otherwise`: a reply that
+/// fails after the server has said which version it takes still answers the question.
+fn salvage(buf: &[u8], offered: ProtocolVersion, otherwise: Outcome) -> Outcome {
+    match parse_reply(buf, offered, true) {
+        Progress::Done(reply @ Reply::Hello(_)) => judge(reply, offered),
+        _ => otherwise,
     }
 }
 
@@ -165,6 +192,7 @@ pub fn judge(reply: Reply, offered: ProtocolVersion) -> Outcome {
             cipher: h.cipher,
             retry_request: h.retry_request,
             chain: h.certificates,
+            downgrade_sentinel: h.downgrade_sentinel,
         }),
         Reply::Hello(h) => Outcome::Rejected(Rejection::OtherVersion(h.version)),
         Reply::Alert { description, .. } => Outcome::Rejected(Rejection::Alert(description)),

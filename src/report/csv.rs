@@ -42,19 +42,27 @@ pub struct CsvSink<W: Write> {
 impl<W: Write> CsvSink<W> {
     pub fn new(out: W) -> std::io::Result<Self> {
         let mut out = csv::Writer::from_writer(out);
-        out.write_record(HEADER)?;
+        out.write_record(HEADER).map_err(io_error)?;
         Ok(Self { out })
     }
 }
 
 impl<W: Write> Sink for CsvSink<W> {
     fn record(&mut self, r: &Record) -> std::io::Result<()> {
-        self.out.write_record(row(r))?;
+        self.out.write_record(row(r)).map_err(io_error)?;
         Ok(())
     }
 
     fn finish(&mut self, _: &Summary) -> std::io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// Keeps the I/O error (a closed pipe must stay recognisable as one).
+fn io_error(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("CSV: {other:?}")),
     }
 }
 

@@ -76,6 +76,7 @@ fn timing(t: &Timing) -> Value {
     json!({
         "connect_ms": t.connect.map(ms),
         "first_byte_ms": t.first_byte.map(ms),
+        "handshake_ms": t.handshake.map(ms),
         "total_ms": ms(t.total),
     })
 }
@@ -131,6 +132,7 @@ fn probe(p: &VersionProbe) -> serde_json::Map<String, Value> {
         m.insert("cipher".into(), json!(a.cipher.to_string()));
         m.insert("hello_retry_request".into(), json!(a.retry_request));
         m.insert("certificates".into(), json!(a.chain.len()));
+        m.insert("downgrade_sentinel".into(), json!(a.downgrade_sentinel));
     }
     m.insert("timing".into(), timing(&p.timing));
     m

@@ -121,18 +121,13 @@ pub fn parse_reply(buf: &[u8], offered: ProtocolVersion, eof: bool) -> Progress 
         });
     }
     let mut flight = Flight::default();
-    let mut r = Reader::new(buf);
-    while !r.is_empty() {
-        let Some(record) = next_record(&mut r) else {
-            break; // incomplete record: wait for more bytes
+    if let Some(progress) = read_records(&mut flight, buf, offered) {
+        // A ServerHello that accepted the offered version stands, whatever breaks
+        // after it while we wait for the chain: the verdict is known, the chain is not.
+        return match (progress, flight.hello.take()) {
+            (Progress::Malformed(_), Some(hello)) => Progress::Done(Reply::Hello(hello)),
+            (progress, _) => progress,
         };
-        let (typ, body) = match record {
-            Ok(rec) => rec,
-            Err(m) => return Progress::Malformed(m),
-        };
-        if let Some(done) = flight.absorb(typ, body, offered) {
-            return done;
-        }
     }
     if eof {
         return match (flight.hello, flight.warning) {
@@ -145,6 +140,23 @@ pub fn parse_reply(buf: &[u8], offered: ProtocolVersion, eof: bool) -> Progress 
         };
     }
     Progress::NeedMore
+}
+
+/// Feeds every complete record to `flight`; `Some` once the answer (or a decoding
+/// error) is known, `None` when more bytes are needed.
+fn read_records(flight: &mut Flight, buf: &[u8], offered: ProtocolVersion) -> Option<Progress> {
+    let mut r = Reader::new(buf);
+    while !r.is_empty() {
+        // `None`: an incomplete record; wait for more bytes.
+        let (typ, body) = match next_record(&mut r)? {
+            Ok(rec) => rec,
+            Err(m) => return Some(Progress::Malformed(m)),
+        };
+        if let Some(done) = flight.absorb(typ, body, offered) {
+            return Some(done);
+        }
+    }
+    None
 }
 
 /// True when the first bytes could start a TLS record: a known content type and

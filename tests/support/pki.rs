@@ -89,3 +89,13 @@ pub fn expired(p: &mut CertificateParams) {
     p.not_before = rcgen::date_time_ymd(2020, 1, 1);
     p.not_after = rcgen::date_time_ymd(2021, 1, 1);
 }
+
+/// A self-signed certificate that is also a CA (basicConstraints CA:TRUE), as
+/// `openssl req -x509` makes by default, used as a server certificate.
+pub fn self_signed_ca_leaf(name: &str) -> Leaf {
+    let key = KeyPair::generate().expect("key");
+    let mut params = leaf_params(&[name]);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("self-signed CA");
+    Leaf::new(&cert, &key)
+}

@@ -213,3 +213,27 @@ proptest! {
         let _ = parse_reply(&wire[..cut], V12, eof);
     }
 }
+
+#[test]
+fn failures_after_an_accepting_hello_keep_the_acceptance() {
+    let hello = server_hello(0x0301, 0x002f, [1; 32], None);
+    // A Certificate message whose inner length overruns it.
+    let mut bad_cert = hello.clone();
+    bad_cert.extend(handshake(11, &[0, 0, 9, 0, 0, 20, 1, 2, 3]));
+    let h = hello_of(parse_reply(&record(22, &bad_cert), V10, false));
+    assert_eq!(h.version, V10);
+    assert!(h.certificates.is_empty());
+    // A garbage record header after the hello.
+    let mut wire = record(22, &hello);
+    wire.extend([0x99, 0x99, 0x99, 0, 1, 0]);
+    assert_eq!(hello_of(parse_reply(&wire, V10, false)).version, V10);
+    // Before any hello, the same garbage is an error.
+    assert!(matches!(
+        parse_reply(
+            &[22, 3, 1, 0, 1, 0x63, 0x99, 0x99, 0x99, 0, 1, 0],
+            V10,
+            false
+        ),
+        Progress::Malformed(_)
+    ));
+}
