@@ -6,6 +6,8 @@
 //!   verifier semantics (chain accepted, handshake signatures checked) — the limit our
 //!   path is held against;
 //! - `raw_probe`: our raw TLS 1.2 version probe (hello → ServerHello … Certificate);
+//! - `raw_floor`: the least a raw probe can cost — connect, write one prebuilt hello,
+//!   read the first flight, close — to show how much of `raw_probe` is the server's;
 //!
 //! each at 1, 16 and 64 connections in flight, with an ECDSA P-256 and an RSA-2048
 //! server certificate. Throughput is reported in handshakes (elements) per second.
@@ -122,6 +124,38 @@ fn bare_connector() -> tokio_rustls::TlsConnector {
     tokio_rustls::TlsConnector::from(Arc::new(config))
 }
 
+/// One prebuilt TLS 1.2 hello, written and answered with no parsing beyond waiting
+/// for the ServerHelloDone (the flight's last message, `0e 00 00 00`).
+async fn raw_floor(addr: SocketAddr) -> bool {
+    use std::sync::OnceLock;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    static HELLO: OnceLock<Vec<u8>> = OnceLock::new();
+    let hello = HELLO.get_or_init(|| {
+        tlscompat::wire::hello::client_hello_record(&tlscompat::wire::hello::HelloSpec {
+            version: TlsVersion::Tls12,
+            variant: tlscompat::wire::hello::HelloVariant::Full,
+            server_name: Some("bench.test"),
+            random: [7; 32],
+            entropy: [9; 32],
+        })
+    });
+    let Ok(mut tcp) = tokio::net::TcpStream::connect(addr).await else {
+        return false;
+    };
+    let _ = tcp.set_nodelay(true);
+    if tcp.write_all(hello).await.is_err() {
+        return false;
+    }
+    let mut buf = Vec::with_capacity(8192);
+    loop {
+        match tcp.read_buf(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(_) if buf.ends_with(&[0x0e, 0, 0, 0]) => return true,
+            Ok(_) => {}
+        }
+    }
+}
+
 fn handshakes(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -173,6 +207,14 @@ fn handshakes(c: &mut Criterion) {
                             bare.connect(name, tcp).await.is_ok()
                         }
                     }))
+                })
+            });
+            group.bench_function(BenchmarkId::new("raw_floor", concurrency), |b| {
+                b.iter(|| {
+                    rt.block_on(batch(
+                        concurrency,
+                        move || async move { raw_floor(addr).await },
+                    ))
                 })
             });
             group.bench_function(BenchmarkId::new("raw_probe", concurrency), |b| {
