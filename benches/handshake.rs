@@ -43,6 +43,8 @@ fn ecdsa_server() -> SocketAddr {
     support::rustls_server_with(vec![leaf.der, ca.der], leaf.key_der)
 }
 
+/// The RSA key is a throwaway made for this bench with `openssl genpkey` and kept in
+/// `benches/data/` because ring (rcgen's backend) cannot generate RSA keys.
 fn rsa_server() -> SocketAddr {
     let pem = include_str!("data/rsa2048.pkcs8.pem");
     let key =
