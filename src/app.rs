@@ -14,6 +14,7 @@ use crate::cli::{Cli, Command, EndpointsArgs, Format, ScanArgs, UsageError};
 use crate::endpoints::{Endpoint, EndpointList};
 use crate::pipeline::{Pipeline, ProxyPlan, ScanItem};
 use crate::progress::{self, Progress};
+use crate::proxy::ProxySettings;
 use crate::report::csv::CsvSink;
 use crate::report::json::JsonSink;
 use crate::report::junit::JunitSink;
@@ -146,8 +147,7 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
 
 /// Resolves the proxy's own address once, before the scan. A proxy name that does
 /// not resolve is reported per endpoint, like a proxy that is down.
-async fn proxy_plan(args: &ScanArgs) -> Result<ProxyPlan, UsageError> {
-    let settings = args.proxy_settings()?;
+async fn proxy_plan(settings: ProxySettings, compare_direct: bool) -> ProxyPlan {
     let proxy_addr = match &settings.proxy {
         None => None,
         Some(p) => {
@@ -160,11 +160,11 @@ async fn proxy_plan(args: &ScanArgs) -> Result<ProxyPlan, UsageError> {
             })
         }
     };
-    Ok(ProxyPlan {
+    ProxyPlan {
         settings,
         proxy_addr,
-        compare_direct: args.compare_direct,
-    })
+        compare_direct,
+    }
 }
 
 /// Report files are written under a temporary name beside the target and renamed
@@ -270,7 +270,9 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     let settings = args.probe_settings()?;
     let fail_on = args.fail_on()?;
     let items = items(args)?;
-    let trust = TrustStores::new(&args.trust_settings()).map_err(UsageError)?;
+    let trust_settings = args.trust_settings();
+    let trust = TrustStores::new(&trust_settings).map_err(UsageError)?;
+    let proxy_settings = args.proxy_settings()?;
     let ctx = ScanContext {
         versions: settings.range.iter().collect(),
         fail_on: fail_on.clone(),
@@ -289,8 +291,8 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             "target_count": items.len(),
             "roots": args.roots.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "ca_files": args.ca_file.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "system_store": !args.no_system_store,
-            "proxy": args.proxy_settings()?.proxy.map(|p| p.to_string()),
+            "system_store": trust_settings.system_store,
+            "proxy": proxy_settings.proxy.as_ref().map(|p| p.to_string()),
             "compare_direct": args.compare_direct,
         }),
     };
@@ -306,7 +308,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         // Everything that can refuse the invocation happens before any output opens.
         let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
         let prober = Prober::new(settings, observer.clone()).map_err(UsageError)?;
-        let proxy = proxy_plan(args).await?;
+        let proxy = proxy_plan(proxy_settings, args.compare_direct).await;
         let mut outputs = Outputs::open(args, &ctx)?;
         let pipeline = Arc::new(Pipeline {
             resolver,

@@ -92,8 +92,9 @@ impl Record {
     /// True when every legacy version probed was rejected; `None` when a legacy cell
     /// has no definite answer (timeout, error, unreachable) or none was probed.
     pub fn legacy_rejected(&self) -> Option<bool> {
-        let legacy: Vec<&Cell> = [TlsVersion::Tls10, TlsVersion::Tls11]
+        let legacy: Vec<&Cell> = TlsVersion::ALL
             .into_iter()
+            .filter(|v| v.is_legacy())
             .map(|v| self.cell(v))
             .filter(|c| c.state != CellState::Skipped)
             .collect();
@@ -205,9 +206,9 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
             .and_then(|l| l.as_ref().err())
             .map(|e| e.to_string());
     }
-    let legacy_accepted = [TlsVersion::Tls10, TlsVersion::Tls11]
+    let legacy_accepted = TlsVersion::ALL
         .iter()
-        .any(|v| r.cell(*v).state == CellState::Accepted);
+        .any(|v| v.is_legacy() && r.cell(*v).state == CellState::Accepted);
     r.signals = signals(&Evidence {
         chain: &r.chain,
         trust: verdict.as_ref(),
@@ -272,9 +273,9 @@ fn findings(r: &Record, verdict: Option<&TrustVerdict>) -> Vec<Finding> {
             detail: why.join("; "),
         });
     }
-    let legacy: Vec<String> = [TlsVersion::Tls10, TlsVersion::Tls11]
+    let legacy: Vec<String> = TlsVersion::ALL
         .into_iter()
-        .filter(|v| r.cell(*v).state == CellState::Accepted)
+        .filter(|v| v.is_legacy() && r.cell(*v).state == CellState::Accepted)
         .map(|v| v.to_string())
         .collect();
     if !legacy.is_empty() {

@@ -27,10 +27,6 @@ impl TlsVersion {
         }
     }
 
-    pub fn from_wire(v: ProtocolVersion) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.wire() == v)
-    }
-
     /// "1.0" … "1.3", the spelling of `--tls-min` / `--tls-max`.
     pub fn number(self) -> &'static str {
         match self {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use rustls::client::Resumption;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio_rustls::TlsConnector;
@@ -79,9 +79,7 @@ impl ModernClient {
             return Ok(None);
         }
         let provider = Arc::new(crate::crypto::provider());
-        let accept_any = Arc::new(AcceptAnyChain {
-            algorithms: provider.signature_verification_algorithms,
-        });
+        let accept_any = accept_any_chain(&provider);
         let mut config = ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(&versions)
             .map_err(|e| format!("rustls config: {e}"))?
@@ -144,6 +142,14 @@ impl ModernClient {
             chain: chain.iter().map(|c| c.as_ref().to_vec()).collect(),
         }
     }
+}
+
+/// A verifier that records nothing and accepts any chain, but checks handshake
+/// signatures with `provider`'s algorithms.
+pub fn accept_any_chain(provider: &CryptoProvider) -> Arc<dyn ServerCertVerifier> {
+    Arc::new(AcceptAnyChain {
+        algorithms: provider.signature_verification_algorithms,
+    })
 }
 
 /// Accepts any chain (verification happens after the handshake, see module doc) but

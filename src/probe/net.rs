@@ -38,13 +38,6 @@ impl Route {
             Self::Proxy(p) => format!("via {}", p.label),
         }
     }
-
-    pub fn direct(&self) -> Option<SocketAddr> {
-        match self {
-            Self::Direct(a) => Some(*a),
-            Self::Proxy(_) => None,
-        }
-    }
 }
 
 /// The most header bytes a proxy may send in answer to CONNECT.
