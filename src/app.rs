@@ -1,23 +1,28 @@
 //! Glue: turns a parsed command line into a pipeline run and decides the exit code.
 //!
-//! Exit codes are a contract for CI: [`EXIT_OK`], [`EXIT_FINDINGS`], [`EXIT_USAGE`].
+//! Exit codes are a contract for CI: [`EXIT_OK`], [`EXIT_FINDINGS`], [`EXIT_USAGE`],
+//! [`EXIT_IO`], and 128 + signal number when Ctrl-C/SIGTERM stopped the scan
+//! (see [`crate::interrupt`]).
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::json;
 
 use crate::cli::{Cli, Command, EndpointsArgs, Format, ScanArgs, UsageError};
+use crate::diag;
 use crate::endpoints::{Endpoint, EndpointList};
+use crate::interrupt::Interrupt;
 use crate::pipeline::{Pipeline, ProxyPlan, ScanItem};
 use crate::progress::{self, Progress};
 use crate::proxy::ProxySettings;
 use crate::report::csv::CsvSink;
 use crate::report::json::JsonSink;
 use crate::report::junit::JunitSink;
+use crate::report::output;
+use crate::report::output::{Labeled, Opened, Request, plan};
 use crate::report::table::TableSink;
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
@@ -29,8 +34,12 @@ use crate::trust::TrustStores;
 pub const EXIT_OK: u8 = 0;
 /// Scan done, at least one finding in the `--fail-on` set.
 pub const EXIT_FINDINGS: u8 = 1;
-/// Invalid invocation or input; nothing scanned.
+/// Invalid invocation or input (including a report path that cannot be written);
+/// nothing scanned.
 pub const EXIT_USAGE: u8 = 2;
+/// The scan ran but a report could not be written (disk full, stdout unwritable, the
+/// rename into place failed); the message names the file or `stdout`.
+pub const EXIT_IO: u8 = 3;
 
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
@@ -40,14 +49,14 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Usage(UsageError(msg))) => {
-            eprintln!("tlscompat: {msg}");
+            diag::error(&msg);
             ExitCode::from(EXIT_USAGE)
         }
         // A closed pipe (`tlscompat scan | head`) is not an error worth a message.
         Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
         Err(Failure::Io(e)) => {
-            eprintln!("tlscompat: {e}");
-            ExitCode::from(EXIT_USAGE)
+            diag::error(&e.to_string());
+            ExitCode::from(EXIT_IO)
         }
     }
 }
@@ -79,7 +88,7 @@ fn load_endpoints(path: Option<&Path>) -> Result<EndpointList, UsageError> {
 
 fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
     let list = load_endpoints(args.endpoints.as_deref())?;
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut out = Labeled::new("stdout", BufWriter::new(io::stdout().lock()));
     writeln!(
         out,
         "# {} ({} endpoints)",
@@ -167,102 +176,123 @@ async fn proxy_plan(settings: ProxySettings, compare_direct: bool) -> ProxyPlan 
     }
 }
 
-/// Report files are written under a temporary name beside the target and renamed
-/// into place when the scan completes: a report is whole or absent, and an invocation
-/// that fails leaves earlier reports untouched.
-struct PendingFile {
-    tmp: PathBuf,
-    path: PathBuf,
-}
-
-impl PendingFile {
-    fn create(path: &Path, flag: &str) -> Result<(Self, BufWriter<File>), UsageError> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.tlscompat-{}", std::process::id()));
-        let file = File::create(&tmp)
-            .map_err(|e| UsageError(format!("{flag} {}: {e}", path.display())))?;
-        Ok((
-            Self {
-                tmp,
-                path: path.to_path_buf(),
-            },
-            BufWriter::new(file),
-        ))
-    }
-
-    fn commit(self) -> io::Result<()> {
-        std::fs::rename(&self.tmp, &self.path)
-    }
-
-    fn abandon(self) {
-        let _ = std::fs::remove_file(&self.tmp);
-    }
-}
-
-/// Every sink of a scan, and the report files to put in place when it completes.
+/// Every sink of a scan, and the report destinations to put in place when it ends.
+/// Rules for report paths: [`crate::report::output`].
 struct Outputs {
     sinks: Vec<Box<dyn Sink>>,
-    files: Vec<PendingFile>,
+    files: Vec<Opened>,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Csv,
+    Json,
+    Junit,
+}
+
+/// The report paths of the command line, checked together (same file twice, a
+/// directory, stdout named twice) before anything is opened.
+fn report_plans(args: &ScanArgs) -> Result<Vec<(Kind, Request, output::Plan)>, UsageError> {
+    let requests: Vec<(Kind, Request)> = [
+        (Kind::Csv, "--csv", &args.csv),
+        (Kind::Json, "--json", &args.json),
+        (Kind::Junit, "--junit", &args.junit),
+    ]
+    .into_iter()
+    .filter_map(|(kind, flag, path)| {
+        let path = path.clone()?;
+        Some((kind, Request { flag, path }))
+    })
+    .collect();
+    let only: Vec<Request> = requests.iter().map(|(_, r)| r.clone()).collect();
+    let plans = plan(&only).map_err(UsageError)?;
+    Ok(requests
+        .into_iter()
+        .zip(plans)
+        .map(|((k, r), p)| (k, r, p))
+        .collect())
+}
+
+fn sink(kind: Kind, w: Labeled<Box<dyn Write>>, ctx: &ScanContext) -> io::Result<Box<dyn Sink>> {
+    Ok(match kind {
+        Kind::Csv => Box::new(CsvSink::new(w)?),
+        Kind::Json => Box::new(JsonSink::new(w, ctx)?),
+        Kind::Junit => Box::new(JunitSink::new(w, ctx.clone())),
+    })
 }
 
 impl Outputs {
-    /// Opens the report files, then the stdout sink: nothing reaches stdout unless
-    /// every file opened.
-    fn open(args: &ScanArgs, ctx: &ScanContext) -> Result<Self, Failure> {
+    /// Opens every report destination (exit 2 naming the path when one cannot be),
+    /// then the sinks. A report sent to stdout (`-`) takes the place of `--format`.
+    fn open(
+        args: &ScanArgs,
+        plans: Vec<(Kind, Request, output::Plan)>,
+        ctx: &ScanContext,
+    ) -> Result<Self, Failure> {
         let mut out = Self {
             sinks: Vec::new(),
             files: Vec::new(),
         };
-        if let Err(e) = out.open_files(args, ctx) {
-            out.abandon();
-            return Err(e);
+        let mut kinds = Vec::new();
+        for (kind, request, plan) in plans {
+            match Opened::open(&request, plan) {
+                Ok(o) => {
+                    out.files.push(o);
+                    kinds.push(kind);
+                }
+                Err(e) => {
+                    out.abandon();
+                    return Err(UsageError(e).into());
+                }
+            }
         }
-        let stdout = BufWriter::new(io::stdout());
-        let main: Box<dyn Sink> = match args.format {
-            Format::Table => Box::new(TableSink::new(stdout, ctx.clone())),
-            Format::Csv => Box::new(CsvSink::new(stdout)?),
-            Format::Json => Box::new(JsonSink::new(stdout, ctx)?),
-        };
-        out.sinks.insert(0, main);
+        let stdout_taken = out.files.iter().any(Opened::is_stdout);
+        if !stdout_taken {
+            let w = Labeled::new("stdout", BufWriter::new(io::stdout()));
+            let main: Box<dyn Sink> = match args.format {
+                Format::Table => Box::new(TableSink::new(w, ctx.clone())),
+                Format::Csv => Box::new(CsvSink::new(w)?),
+                Format::Json => Box::new(JsonSink::new(w, ctx)?),
+            };
+            out.sinks.push(main);
+        }
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let w = out.files[i].writer();
+            match sink(kind, w, ctx) {
+                Ok(s) => out.sinks.push(s),
+                Err(e) => {
+                    out.abandon();
+                    return Err(e.into());
+                }
+            }
+        }
         Ok(out)
     }
 
-    fn open_files(&mut self, args: &ScanArgs, ctx: &ScanContext) -> Result<(), Failure> {
-        if let Some(w) = self.file(&args.csv, "--csv")? {
-            self.sinks.push(Box::new(CsvSink::new(w)?));
-        }
-        if let Some(w) = self.file(&args.json, "--json")? {
-            self.sinks.push(Box::new(JsonSink::new(w, ctx)?));
-        }
-        if let Some(w) = self.file(&args.junit, "--junit")? {
-            self.sinks.push(Box::new(JunitSink::new(w, ctx.clone())));
-        }
-        Ok(())
-    }
-
-    fn file(
-        &mut self,
-        path: &Option<PathBuf>,
-        flag: &str,
-    ) -> Result<Option<BufWriter<File>>, UsageError> {
-        let Some(p) = path else { return Ok(None) };
-        let (pending, writer) = PendingFile::create(p, flag)?;
-        self.files.push(pending);
-        Ok(Some(writer))
-    }
-
-    /// Puts the finished reports in place.
-    fn commit(self) -> io::Result<()> {
+    /// Puts the finished reports in place, except those whose sink failed (`failed`
+    /// holds sink indices): a half-written report never replaces an earlier one. The
+    /// first failure to commit is returned; the other reports are still committed.
+    fn commit(self, failed: &[usize]) -> io::Result<()> {
+        let offset = self.sinks.len() - self.files.len();
         drop(self.sinks);
-        self.files.into_iter().try_for_each(PendingFile::commit)
+        let mut first = Ok(());
+        for (i, f) in self.files.into_iter().enumerate() {
+            if failed.contains(&(i + offset)) {
+                f.abandon();
+                continue;
+            }
+            if let Err(e) = f.commit()
+                && first.is_ok()
+            {
+                first = Err(e);
+            }
+        }
+        first
     }
 
     fn abandon(self) {
         drop(self.sinks);
-        self.files.into_iter().for_each(PendingFile::abandon);
+        self.files.into_iter().for_each(Opened::abandon);
     }
 }
 
@@ -304,12 +334,15 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         Some(b) => b.clone(),
         None => Arc::new(Silent),
     };
-    let summary = runtime.block_on(async {
+    let plans = report_plans(args)?;
+    let (summary, interrupt) = runtime.block_on(async {
         // Everything that can refuse the invocation happens before any output opens.
         let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
         let prober = Prober::new(settings, observer.clone()).map_err(UsageError)?;
         let proxy = proxy_plan(proxy_settings, args.compare_direct).await;
-        let mut outputs = Outputs::open(args, &ctx)?;
+        let interrupt = Interrupt::install()?;
+        let mut outputs = Outputs::open(args, plans, &ctx)?;
+        interrupt.scanning();
         let pipeline = Arc::new(Pipeline {
             resolver,
             prober,
@@ -318,22 +351,26 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             observer,
             ctx,
         });
-        match pipeline.run(items, &mut outputs.sinks).await {
-            Ok(summary) => {
-                outputs.commit()?;
-                Ok::<_, Failure>(summary)
-            }
-            Err(e) => {
-                outputs.abandon();
-                Err(e.into())
-            }
+        let stop = interrupt.stopped();
+        let run = pipeline.run_until(items, &mut outputs.sinks, stop).await;
+        let failed: Vec<usize> = run.failed.iter().map(|(s, _)| *s).collect();
+        let committed = outputs.commit(&failed);
+        match run.failed.into_iter().next() {
+            Some((_, e)) => Err(Failure::Io(e)),
+            None => committed
+                .map(|()| (run.summary, interrupt))
+                .map_err(Failure::Io),
         }
     })?;
     if let Some(b) = bar {
         b.finish();
     }
     if !args.quiet && args.format != Format::Table {
-        eprintln!("{}", summary.line());
+        diag::line(&summary.line());
+    }
+    if let Some(code) = interrupt.exit_code() {
+        diag::error("interrupted; the reports hold the records finished before the signal");
+        return Ok(code);
     }
     Ok(if summary.failing_records > 0 {
         EXIT_FINDINGS

@@ -48,7 +48,8 @@ impl Observer for Progress {
     }
 
     fn done(&self, host: &str, n: u64) {
-        self.bar.set_message(host.to_string());
+        self.bar
+            .set_message(crate::safe::terminal(host).into_owned());
         self.bar.inc(n);
     }
 }

@@ -6,6 +6,7 @@
 pub mod csv;
 pub mod json;
 pub mod junit;
+pub mod output;
 pub mod summary;
 pub mod table;
 

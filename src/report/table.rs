@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use super::summary::Summary;
 use super::{ScanContext, Sink, cell_text};
 use crate::record::Record;
+use crate::safe::terminal;
 
 pub struct TableSink<W: Write> {
     out: W,
@@ -44,7 +45,10 @@ impl<W: Write> Sink for TableSink<W> {
         );
         row.push(r.cipher.map_or("-".into(), |c| c.to_string()));
         row.push(cert_text(r));
-        self.rows.push(row);
+        // Names, details and excerpts come from the network: every cell is escaped,
+        // and widths are measured on what is printed.
+        self.rows
+            .push(row.iter().map(|c| terminal(c).into_owned()).collect());
         let at = if r.address.is_empty() {
             String::new()
         } else {
@@ -56,8 +60,8 @@ impl<W: Write> Sink for TableSink<W> {
             } else {
                 "note"
             };
-            self.findings
-                .push(format!("{mark} {}:{}{at}: {f}", r.host, r.port));
+            let line = format!("{mark} {}:{}{at}: {f}", r.host, r.port);
+            self.findings.push(terminal(&line).into_owned());
         }
         Ok(())
     }
@@ -93,6 +97,12 @@ impl<W: Write> Sink for TableSink<W> {
         }
         writeln!(self.out)?;
         writeln!(self.out, "{}", summary.line())?;
+        if summary.interrupted {
+            writeln!(
+                self.out,
+                "INCOMPLETE: interrupted; only the records finished before the signal are shown"
+            )?;
+        }
         self.out.flush()
     }
 }
