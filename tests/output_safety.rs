@@ -29,16 +29,17 @@ fn hostile_server(ca_cn: &str, leaf_cn: &str) -> u16 {
 /// True when `s` holds anything a terminal would interpret or hide.
 fn has_terminal_hazard(s: &str) -> bool {
     s.chars().any(|c| {
-        (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     })
 }
 
 /// Every character is one XML 1.0 allows, so a parser cannot reject the document on
 /// characters alone (markup is checked by the sink's own tests).
 fn xml_chars_ok(s: &str) -> bool {
-    s.chars().all(|c| {
-        matches!(u32::from(c), 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..)
-    })
+    s.chars().all(
+        |c| matches!(u32::from(c), 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..),
+    )
 }
 
 fn run_hostile(extra: &[&str]) -> (Output, Vec<u16>) {
@@ -49,7 +50,14 @@ fn run_hostile(extra: &[&str]) -> (Output, Vec<u16>) {
         hostile_server(RTL, "@SUM(1)"),
     ];
     let targets: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
-    let mut args = vec!["scan", "--no-system-store", "--timeout", "2s", "--tls-min", "1.2"];
+    let mut args = vec![
+        "scan",
+        "--no-system-store",
+        "--timeout",
+        "2s",
+        "--tls-min",
+        "1.2",
+    ];
     args.extend_from_slice(extra);
     args.extend(targets.iter().map(String::as_str));
     (tlscompat(&args), ports)
@@ -67,8 +75,14 @@ fn hostile_certificate_names_cannot_rewrite_the_table() {
         "a certificate forged a line"
     );
     // The names are shown, visibly escaped.
-    assert!(table.contains("\\x1b[2J\\x1b[H\\x1b[31mALL GOOD"), "{table}");
-    assert!(table.contains("\\nFAIL fake.example:443: forged line\\r\\n"), "{table}");
+    assert!(
+        table.contains("\\x1b[2J\\x1b[H\\x1b[31mALL GOOD"),
+        "{table}"
+    );
+    assert!(
+        table.contains("\\nFAIL fake.example:443: forged line\\r\\n"),
+        "{table}"
+    );
     assert!(table.contains("\\u{202e}"), "{table}");
     // Every target still has its own, genuine FAIL line.
     for p in ports {
@@ -81,7 +95,11 @@ fn hostile_certificate_names_cannot_rewrite_the_table() {
 #[test]
 fn hostile_names_in_junit_csv_and_json() {
     let dir = TempDir::new("hostile");
-    let (junit, csv, json) = (dir.0.join("r.xml"), dir.0.join("r.csv"), dir.0.join("r.json"));
+    let (junit, csv, json) = (
+        dir.0.join("r.xml"),
+        dir.0.join("r.csv"),
+        dir.0.join("r.json"),
+    );
     let (out, _) = run_hostile(&[
         "--quiet",
         "--junit",
@@ -111,7 +129,10 @@ fn hostile_names_in_junit_csv_and_json() {
             );
         }
     }
-    assert!(subjects.iter().any(|s| s.starts_with("CN=")), "{subjects:?}");
+    assert!(
+        subjects.iter().any(|s| s.starts_with("CN=")),
+        "{subjects:?}"
+    );
 
     // JSON keeps the exact values.
     let v: serde_json::Value =
@@ -120,7 +141,12 @@ fn hostile_names_in_junit_csv_and_json() {
         .as_array()
         .expect("records")
         .iter()
-        .map(|r| r["certificate_chain"][0]["issuer_cn"].as_str().unwrap_or("").to_string())
+        .map(|r| {
+            r["certificate_chain"][0]["issuer_cn"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect();
     assert!(issuers.iter().any(|i| i == CLEAR_SCREEN), "{issuers:?}");
     assert!(issuers.iter().any(|i| i == FORGED_LINE), "{issuers:?}");
@@ -192,10 +218,17 @@ fn no_proxy_cidr_and_port_entries_bypass_the_proxy() {
     let origin = rustls_server(&[&rustls::version::TLS13]);
     let dead_proxy = closed_port();
     let target = format!("127.0.0.1:{}", origin.port());
-    for no_proxy in ["127.0.0.0/8", &format!("127.0.0.1:{}", origin.port()), "::1,127.0.0.0/30"] {
+    for no_proxy in [
+        "127.0.0.0/8",
+        &format!("127.0.0.1:{}", origin.port()),
+        "::1,127.0.0.0/30",
+    ] {
         let out = tlscompat_env(
             &["scan", "--format", "csv", "--timeout", "2s", &target],
-            &[("HTTPS_PROXY", &format!("http://{dead_proxy}")), ("NO_PROXY", no_proxy)],
+            &[
+                ("HTTPS_PROXY", &format!("http://{dead_proxy}")),
+                ("NO_PROXY", no_proxy),
+            ],
         );
         let rows = csv_rows(&text(&out.stdout));
         assert_eq!(rows[0]["address"], "127.0.0.1", "NO_PROXY={no_proxy}");
@@ -204,7 +237,10 @@ fn no_proxy_cidr_and_port_entries_bypass_the_proxy() {
     // A port that does not match leaves the proxy in place.
     let out = tlscompat_env(
         &["scan", "--format", "csv", "--timeout", "2s", &target],
-        &[("HTTPS_PROXY", &format!("http://{dead_proxy}")), ("NO_PROXY", "127.0.0.1:1")],
+        &[
+            ("HTTPS_PROXY", &format!("http://{dead_proxy}")),
+            ("NO_PROXY", "127.0.0.1:1"),
+        ],
     );
     let rows = csv_rows(&text(&out.stdout));
     assert_eq!(rows[0]["address"], format!("via {dead_proxy}"));
