@@ -39,14 +39,17 @@ fn fifo_report_is_written_into_the_fifo() {
     let fifo = dir.0.join("report.csv");
     let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
     assert!(made.success());
-    let reader = {
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
         let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read fifo"))
-    };
+        std::thread::spawn(move || tx.send(std::fs::read_to_string(fifo).expect("read fifo")));
+    }
     let closed = closed_port().to_string();
     let out = tlscompat(&["scan", "--quiet", "--csv", s(&fifo), &closed]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let csv = reader.join().expect("reader");
+    let csv = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the FIFO's reader got the report (the FIFO was not replaced)");
     let rows = csv_rows(&csv);
     assert_eq!(rows.len(), 1, "{csv}");
     assert!(
