@@ -80,7 +80,7 @@ impl Proxy {
         } else {
             hostport.to_string()
         };
-        let t: Target = target.parse().map_err(|_| bad("expected host:port"))?;
+        let t: Target = target.parse().map_err(|e: String| bad(&terminal(&e)))?;
         Ok(Self {
             host: t.host,
             port: t.port,
