@@ -77,7 +77,8 @@ fn capture(addr: SocketAddr, version: TlsVersion) -> Vec<u8> {
         entropy: [9; 32],
     });
     s.write_all(&hello).expect("send hello");
-    s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
     let mut out = Vec::new();
     let mut buf = [0u8; 16384];
     let start = Instant::now();
@@ -113,7 +114,10 @@ impl Drop for Killed {
 fn wait_listening(addr: SocketAddr) {
     let start = Instant::now();
     while TcpStream::connect(addr).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "{addr} never listened");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{addr} never listened"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -128,7 +132,9 @@ fn free_port() -> u16 {
 fn rsa_pem(dir: &Path) -> (PathBuf, PathBuf) {
     let (cert, key) = (dir.join("rsa.pem"), dir.join("rsa.key"));
     let ok = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30"])
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
         .args(["-subj", "/CN=lab.test", "-keyout"])
         .arg(&key)
         .arg("-out")
@@ -153,7 +159,10 @@ fn capture_seeds() {
     let modern = openssl_server("TLSv1.2", "TLSv1.3");
     save("openssl_modern", modern.addr);
     // rustls 1.2 + 1.3 (the lab's ECDSA chain).
-    save("rustls", rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]));
+    save(
+        "rustls",
+        rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]),
+    );
     // GnuTLS with every version enabled.
     let port = free_port();
     let gnutls = Killed(
@@ -162,7 +171,10 @@ fn capture_seeds() {
             .arg(&rsa_cert)
             .arg("--x509keyfile")
             .arg(&rsa_key)
-            .args(["--priority", "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+SHA1:+AES-128-CBC"])
+            .args([
+                "--priority",
+                "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+SHA1:+AES-128-CBC",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
