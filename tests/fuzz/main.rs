@@ -63,6 +63,7 @@ fn main() {
     let mut failed = false;
     for target in wanted.split(',') {
         let mut rng = Rng::new(seed ^ hash(target));
+        text::PARSED.store(0, std::sync::atomic::Ordering::Relaxed);
         let start = Instant::now();
         let f = match target {
             "reply" => run(iters, target, |i| fuzz_reply(&mut rng, &flights, i)),
@@ -72,11 +73,14 @@ fn main() {
             other => panic!("unknown target {other}"),
         };
         let secs = start.elapsed().as_secs_f64();
+        let parsed = text::PARSED.load(std::sync::atomic::Ordering::Relaxed);
         println!(
-            "{target:8} {:>9} inputs  {:>7.1}s  {:>9.0}/s  panics {}  oracle failures {}",
+            "{target:8} {:>9} inputs  {:>7.1}s  {:>9.0}/s  {:>5.1}% {}  panics {}  oracle failures {}",
             f.inputs,
             secs,
             f.inputs as f64 / secs,
+            100.0 * parsed as f64 / f.inputs.max(1) as f64,
+            deep(target),
             f.panics,
             f.oracle
         );
@@ -87,6 +91,16 @@ fn main() {
     }
     if failed {
         std::process::exit(1);
+    }
+}
+
+/// What the per-target percentage counts.
+fn deep(target: &str) -> &'static str {
+    match target {
+        "reply" => "ServerHello verdicts",
+        "cert" => "summarised",
+        "connect" => "tunnels accepted",
+        _ => "messages decoded",
     }
 }
 

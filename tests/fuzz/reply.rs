@@ -27,6 +27,9 @@ const MAX_BODY: usize = 16384;
 /// Runs every oracle on one flight; `Err` says which one failed and how.
 pub fn check(rng: &mut Rng, flight: &[u8], offered: ProtocolVersion) -> Result<(), String> {
     let whole = parse_reply(flight, offered, true);
+    if matches!(whole, Progress::Done(Reply::Hello(_))) {
+        super::text::PARSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     finality(rng, flight, offered, &whole)?;
     fragmentation(rng, flight, offered, &whole)
 }

@@ -2,11 +2,17 @@
 //! DNS-derived names. Each is checked against the output-safety rules of
 //! `tlscompat::safe` as well as for panics.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use hickory_resolver::proto::op::Message;
 use hickory_resolver::proto::rr::{Name, RData};
 use tlscompat::probe::net::check_status;
 use tlscompat::probe::outcome::ConnectFailure;
 use tlscompat::safe::{csv_cell, terminal, unsafe_for_terminal, xml_text};
+
+/// Inputs that got past the parser (a summary, a decoded DNS message), to show how
+/// deep the mutations reach.
+pub static PARSED: AtomicU64 = AtomicU64::new(0);
 
 /// The sinks' rules hold for `s`: the terminal form has nothing a terminal interprets,
 /// the XML form only characters XML 1.0 allows and no raw markup, the CSV form no
@@ -37,6 +43,7 @@ pub fn certificate(der: &[u8], recheck: bool) -> Result<(), String> {
     let Ok(s) = tlscompat::cert::summarize(der) else {
         return Ok(());
     };
+    PARSED.fetch_add(1, Ordering::Relaxed);
     sinks_safe("subject", &s.subject)?;
     sinks_safe("issuer", &s.issuer)?;
     if let Some(cn) = &s.issuer_cn {
@@ -61,6 +68,9 @@ pub fn certificate(der: &[u8], recheck: bool) -> Result<(), String> {
 pub fn connect_answer(head: &[u8], junk: &[u8]) -> Result<(), String> {
     const LABEL: &str = "proxy.lab:3128";
     let verdict = check_status(head, LABEL);
+    if verdict.is_ok() {
+        PARSED.fetch_add(1, Ordering::Relaxed);
+    }
     let text = String::from_utf8_lossy(head);
     let first = text.lines().next().unwrap_or("").trim();
     match &verdict {
@@ -100,6 +110,7 @@ pub fn dns_message(bytes: &[u8]) -> Result<(), String> {
     let Ok(msg) = Message::from_vec(bytes) else {
         return Ok(());
     };
+    PARSED.fetch_add(1, Ordering::Relaxed);
     for r in &msg.answers {
         shown_name(&r.name)?;
         if let RData::CNAME(c) = &r.data {
