@@ -24,14 +24,14 @@ pub const HOSTILE: &[&[u8]] = &[
     b"&<>\"'",
 ];
 
-pub fn bit_flip(rng: &mut Rng, b: &mut Vec<u8>) {
+pub fn bit_flip(rng: &mut Rng, b: &mut [u8]) {
     if !b.is_empty() {
         let i = rng.below(b.len());
         b[i] ^= 1 << rng.below(8);
     }
 }
 
-pub fn interesting_byte(rng: &mut Rng, b: &mut Vec<u8>) {
+pub fn interesting_byte(rng: &mut Rng, b: &mut [u8]) {
     if !b.is_empty() {
         let i = rng.below(b.len());
         b[i] = *rng.pick(INTERESTING);
