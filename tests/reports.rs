@@ -290,3 +290,53 @@ fn dev_full() -> std::fs::File {
         .open("/dev/full")
         .expect("/dev/full")
 }
+
+#[test]
+fn a_signal_before_the_scan_removes_the_temporary_files() {
+    // The JUnit report goes to a FIFO nobody reads: opening it blocks before the first
+    // probe, after the CSV's temporary file exists. Ctrl-C must not leave that behind.
+    let dir = TempDir::new("early");
+    let fifo = dir.0.join("r.xml");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let csv = dir.0.join("r.csv");
+    std::fs::write(&csv, "old report").unwrap();
+    let child = bin()
+        .args([
+            "scan",
+            "--quiet",
+            "--csv",
+            s(&csv),
+            "--junit",
+            s(&fifo),
+            "127.0.0.1:1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while leftovers(&dir.0, &["r.xml", "r.csv"]).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        leftovers(&dir.0, &["r.xml", "r.csv"]).len(),
+        1,
+        "the CSV's temporary file"
+    );
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "nothing scanned");
+    assert_eq!(leftovers(&dir.0, &["r.xml", "r.csv"]), Vec::<String>::new());
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "old report");
+}
