@@ -340,3 +340,27 @@ fn a_signal_before_the_scan_removes_the_temporary_files() {
     assert_eq!(leftovers(&dir.0, &["r.xml", "r.csv"]), Vec::<String>::new());
     assert_eq!(std::fs::read_to_string(&csv).unwrap(), "old report");
 }
+
+#[test]
+fn dev_stderr_into_a_log_file_is_written_in_place() {
+    let dir = TempDir::new("stderr");
+    let log = dir.0.join("log.txt");
+    std::fs::write(&log, "earlier log\n").unwrap();
+    let inode = std::fs::metadata(&log).unwrap().ino();
+    let stderr = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let closed = closed_port().to_string();
+    let out = bin()
+        .args(["scan", "--quiet", "--csv", "/dev/stderr", &closed])
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::metadata(&log).unwrap().ino(),
+        inode,
+        "the log was replaced"
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("earlier log\nhost,port,address"), "{text}");
+}

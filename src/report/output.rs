@@ -128,7 +128,7 @@ fn plan_one(r: &Request, stdout: Option<(u64, u64)>) -> Result<(Plan, Key), Stri
                 false => Key::Inode(m.dev(), m.ino()),
             };
             let real = std::fs::canonicalize(&r.path).map_err(|e| e.to_string())?;
-            if !m.is_file() || real.starts_with("/dev") || real.starts_with("/proc") {
+            if !m.is_file() || through_dev_or_proc(&r.path) {
                 return Ok((Plan::Direct(r.path.clone()), key));
             }
             let keep = Some((m.mode() & 0o7777, m.uid(), m.gid()));
@@ -156,6 +156,29 @@ fn names_stdout(path: &Path, m: &std::fs::Metadata) -> bool {
         || ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
             .iter()
             .any(|p| path == Path::new(p))
+}
+
+/// Whether the path, or any symlink on the way to the file, lies in `/dev` or `/proc`
+/// (`/dev/stderr` → `/proc/self/fd/2` → a log file): such a file belongs to someone's
+/// open descriptor and is written in place, never replaced.
+fn through_dev_or_proc(path: &Path) -> bool {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = std::fs::canonicalize(dir.unwrap_or(Path::new(".")));
+        let abs = match (dir, p.file_name()) {
+            (Ok(d), Some(name)) => d.join(name),
+            _ => return false,
+        };
+        if abs.starts_with("/dev") || abs.starts_with("/proc") {
+            return true;
+        }
+        match std::fs::read_link(&abs) {
+            Ok(target) => p = abs.parent().unwrap_or(Path::new("/")).join(target),
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// Where a report that does not exist yet will be created: the end of a dangling
@@ -372,6 +395,8 @@ mod tests {
         .unwrap();
         assert_eq!(plans[0], Plan::Stdout);
         assert_eq!(plans[1], Plan::Direct("/dev/null".into()));
+        assert!(through_dev_or_proc(Path::new("/dev/stderr")));
+        assert!(!through_dev_or_proc(&link));
         match &plans[2] {
             Plan::Atomic { real, keep } => {
                 assert_eq!(real, &std::fs::canonicalize(&file).unwrap());
