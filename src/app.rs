@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::cli::{Cli, Command, EndpointsArgs, Format, ScanArgs, UsageError};
 use crate::diag;
+use crate::safe::terminal;
 use crate::endpoints::{Endpoint, EndpointList};
 use crate::interrupt::Interrupt;
 use crate::pipeline::{Pipeline, ProxyPlan, ScanItem};
@@ -92,7 +93,7 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
     writeln!(
         out,
         "# {} ({} endpoints)",
-        list.origin,
+        terminal(&list.origin),
         list.endpoints.len()
     )?;
     writeln!(
@@ -107,12 +108,12 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
         writeln!(
             out,
             "{:<40} {:>5}  {:<9} {:<19} {:<8} {}",
-            e.host,
+            terminal(&e.host),
             e.port,
             category.as_str().unwrap_or("?"),
             inspection.as_str().unwrap_or("?"),
             legacy.as_str().unwrap_or("?"),
-            e.purpose
+            terminal(&e.purpose)
         )?;
     }
     out.flush()?;
