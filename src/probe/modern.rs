@@ -18,7 +18,8 @@ use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio_rustls::TlsConnector;
 
 use super::net::open;
-use super::outcome::{ConnectFailure, Timing};
+use super::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
+use super::proof::Proof;
 use super::raw::ProbeTarget;
 use crate::target::Host;
 use crate::version::{TlsVersion, VersionRange};
@@ -29,6 +30,9 @@ use crate::wire::enums::{CipherSuite, ProtocolVersion};
 pub struct ModernHandshake {
     pub outcome: ModernOutcome,
     pub timing: Timing,
+    /// The one version offered, for a handshake pinned to it (a proof follow-up);
+    /// `None` for the handshake offering every modern version in the range.
+    pub pinned: Option<TlsVersion>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,8 +43,13 @@ pub enum ModernOutcome {
         /// DER certificates as presented, leaf first.
         chain: Vec<Vec<u8>>,
     },
-    /// The handshake failed: a TLS alert or a protocol error, as rustls words it.
+    /// The server misbehaved once the handshake was under way (no key share, a bad
+    /// signature, garbage, a close mid-handshake), as rustls words it: evidence that
+    /// a claimed version cannot actually be used.
     Failed(String),
+    /// The server refused rustls' hello (an alert) or they share nothing (suites,
+    /// groups): rustls' limits, not the server's honesty.
+    Incompatible(String),
     Timeout,
     Unreachable(ConnectFailure),
 }
@@ -52,6 +61,7 @@ impl fmt::Display for ModernOutcome {
                 version, cipher, ..
             } => write!(f, "{version} {cipher}"),
             Self::Failed(e) => write!(f, "failed: {e}"),
+            Self::Incompatible(e) => write!(f, "incompatible with rustls: {e}"),
             Self::Timeout => f.write_str("timeout"),
             Self::Unreachable(c) => write!(f, "unreachable: {c}"),
         }
@@ -62,85 +72,145 @@ impl fmt::Display for ModernOutcome {
 /// provider tables are shared by every handshake.
 #[derive(Clone)]
 pub struct ModernClient {
+    /// Offers every modern version in the range.
     connector: TlsConnector,
+    /// Offer TLS 1.2 only / TLS 1.3 only, for proof follow-ups.
+    tls12: TlsConnector,
+    tls13: TlsConnector,
 }
 
 impl ModernClient {
     /// `None` when the range holds neither TLS 1.2 nor 1.3.
     pub fn new(range: VersionRange) -> Result<Option<Self>, String> {
-        let mut versions = Vec::new();
-        if range.contains(TlsVersion::Tls12) {
-            versions.push(&rustls::version::TLS12);
-        }
-        if range.contains(TlsVersion::Tls13) {
-            versions.push(&rustls::version::TLS13);
-        }
+        let versions: Vec<TlsVersion> = [TlsVersion::Tls12, TlsVersion::Tls13]
+            .into_iter()
+            .filter(|v| range.contains(*v))
+            .collect();
         if versions.is_empty() {
             return Ok(None);
         }
         let provider = Arc::new(crate::crypto::provider());
-        let accept_any = accept_any_chain(&provider);
-        let mut config = ClientConfig::builder_with_provider(provider)
-            .with_protocol_versions(&versions)
-            .map_err(|e| format!("rustls config: {e}"))?
-            .dangerous()
-            .with_custom_certificate_verifier(accept_any)
-            .with_no_client_auth();
-        // Every handshake must be a full one: resumption would skip the chain.
-        config.resumption = Resumption::disabled();
         Ok(Some(Self {
-            connector: TlsConnector::from(Arc::new(config)),
+            connector: connector(&provider, &versions)?,
+            tls12: connector(&provider, &[TlsVersion::Tls12])?,
+            tls13: connector(&provider, &[TlsVersion::Tls13])?,
         }))
     }
 
+    /// A handshake offering every modern version in the range.
     pub async fn handshake(&self, target: ProbeTarget<'_>, timeout: Duration) -> ModernHandshake {
-        let start = Instant::now();
-        let mut timing = Timing::default();
-        let outcome = self.run(target, timeout, start, &mut timing).await;
-        timing.total = start.elapsed();
-        ModernHandshake { outcome, timing }
+        self.timed(&self.connector, target, timeout, None).await
     }
 
-    async fn run(
+    /// A handshake offering `version` alone (1.2 or 1.3): proves or disproves a raw
+    /// probe's claim that the server accepts it.
+    pub async fn handshake_at(
         &self,
         target: ProbeTarget<'_>,
         timeout: Duration,
-        start: Instant,
-        timing: &mut Timing,
-    ) -> ModernOutcome {
-        let server_name = match target.host {
-            Host::Name(n) => match ServerName::try_from(n.to_owned()) {
-                Ok(s) => s,
-                Err(e) => return ModernOutcome::Failed(format!("invalid server name: {e}")),
-            },
-            Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
+        version: TlsVersion,
+    ) -> ModernHandshake {
+        let connector = match version {
+            TlsVersion::Tls13 => &self.tls13,
+            _ => &self.tls12,
         };
-        let (tcp, connect_time) = match open(target.route, timeout).await {
-            Ok(s) => s,
-            Err(e) => return ModernOutcome::Unreachable(e),
-        };
-        timing.connect = Some(connect_time);
-        let handshake = self.connector.connect(server_name, tcp);
-        let tls = match tokio::time::timeout(timeout, handshake).await {
-            Err(_) => return ModernOutcome::Timeout,
-            Ok(Err(e)) => return ModernOutcome::Failed(e.to_string()),
-            Ok(Ok(s)) => s,
-        };
-        timing.handshake = Some(start.elapsed());
-        let (_, conn) = tls.get_ref();
-        let chain: Vec<CertificateDer<'static>> = conn
-            .peer_certificates()
-            .map(|c| c.to_vec())
-            .unwrap_or_default();
-        ModernOutcome::Completed {
-            version: conn
-                .protocol_version()
-                .map_or(ProtocolVersion(0), |v| ProtocolVersion(u16::from(v))),
-            cipher: conn
-                .negotiated_cipher_suite()
-                .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite()))),
-            chain: chain.iter().map(|c| c.as_ref().to_vec()).collect(),
+        self.timed(connector, target, timeout, Some(version)).await
+    }
+
+    async fn timed(
+        &self,
+        connector: &TlsConnector,
+        target: ProbeTarget<'_>,
+        timeout: Duration,
+        pinned: Option<TlsVersion>,
+    ) -> ModernHandshake {
+        let start = Instant::now();
+        let mut timing = Timing::default();
+        let outcome = run(connector, target, timeout, start, &mut timing).await;
+        timing.total = start.elapsed();
+        ModernHandshake {
+            outcome,
+            timing,
+            pinned,
         }
+    }
+}
+
+fn connector(
+    provider: &Arc<CryptoProvider>,
+    versions: &[TlsVersion],
+) -> Result<TlsConnector, String> {
+    let versions: Vec<&'static rustls::SupportedProtocolVersion> = versions
+        .iter()
+        .map(|v| match v {
+            TlsVersion::Tls13 => &rustls::version::TLS13,
+            _ => &rustls::version::TLS12,
+        })
+        .collect();
+    let accept_any = accept_any_chain(provider);
+    let mut config = ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&versions)
+        .map_err(|e| format!("rustls config: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(accept_any)
+        .with_no_client_auth();
+    // Every handshake must be a full one: resumption would skip the chain.
+    config.resumption = Resumption::disabled();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// Sorts a failed handshake: refused or nothing in common (`Incompatible`), or the
+/// server went wrong after the handshake started (`Failed`).
+pub fn classify_failure(e: &std::io::Error) -> ModernOutcome {
+    use rustls::Error as E;
+    let inner = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+    match inner {
+        Some(E::AlertReceived(_) | E::PeerIncompatible(_)) => {
+            ModernOutcome::Incompatible(e.to_string())
+        }
+        _ => ModernOutcome::Failed(e.to_string()),
+    }
+}
+
+async fn run(
+    connector: &TlsConnector,
+    target: ProbeTarget<'_>,
+    timeout: Duration,
+    start: Instant,
+    timing: &mut Timing,
+) -> ModernOutcome {
+    let server_name = match target.host {
+        Host::Name(n) => match ServerName::try_from(n.to_owned()) {
+            Ok(s) => s,
+            Err(e) => return ModernOutcome::Failed(format!("invalid server name: {e}")),
+        },
+        Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
+    };
+    let (tcp, connect_time) = match open(target.route, timeout).await {
+        Ok(s) => s,
+        Err(e) => return ModernOutcome::Unreachable(e),
+    };
+    timing.connect = Some(connect_time);
+    let handshake = connector.connect(server_name, tcp);
+    let tls = match tokio::time::timeout(timeout, handshake).await {
+        Err(_) => return ModernOutcome::Timeout,
+        Ok(Err(e)) => return classify_failure(&e),
+        Ok(Ok(s)) => s,
+    };
+    timing.handshake = Some(start.elapsed());
+    let (_, conn) = tls.get_ref();
+    let chain: Vec<CertificateDer<'static>> = conn
+        .peer_certificates()
+        .map(|c| c.to_vec())
+        .unwrap_or_default();
+    ModernOutcome::Completed {
+        version: conn
+            .protocol_version()
+            .map_or(ProtocolVersion(0), |v| ProtocolVersion(u16::from(v))),
+        cipher: conn
+            .negotiated_cipher_suite()
+            .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite()))),
+        chain: chain.iter().map(|c| c.as_ref().to_vec()).collect(),
     }
 }
 
@@ -193,4 +263,25 @@ impl ServerCertVerifier for AcceptAnyChain {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
     }
+}
+
+/// The versions whose raw claim still needs a pinned handshake: 1.2 / 1.3 claimed by
+/// the raw probe (accepted, but not proven by a verified ServerKeyExchange), where the
+/// handshake offering every version did not complete at that version.
+pub fn needs_pinned(
+    raw: &[(TlsVersion, VersionProbe)],
+    combined: Option<&ModernHandshake>,
+) -> Vec<TlsVersion> {
+    let completed = combined.and_then(|m| match &m.outcome {
+        ModernOutcome::Completed { version, .. } => Some(*version),
+        _ => None,
+    });
+    raw.iter()
+        .filter(|(v, p)| {
+            !v.is_legacy()
+                && completed != Some(v.wire())
+                && matches!(&p.outcome, Outcome::Accepted(a) if !matches!(a.proof, Proof::Verified(_)))
+        })
+        .map(|(v, _)| *v)
+        .collect()
 }
