@@ -204,7 +204,10 @@ async fn fragile_stack_is_reached_by_the_compact_retry() {
         .await;
         assert!(accepted(&p.outcome, v.wire()), "{v}: {:?}", p.outcome);
         assert_eq!((p.attempts, p.variant), (2, HelloVariant::Compact));
-        assert_eq!(p.first_outcome().cloned(), Some(Outcome::Rejected(Rejection::Closed)));
+        assert_eq!(
+            p.first_outcome().cloned(),
+            Some(Outcome::Rejected(Rejection::Closed))
+        );
     }
 }
 

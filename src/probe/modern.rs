@@ -10,12 +10,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rustls::ClientConnection;
 use rustls::client::Resumption;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
-use tokio_rustls::TlsConnector;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use super::net::open;
 use super::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
@@ -73,10 +75,10 @@ impl fmt::Display for ModernOutcome {
 #[derive(Clone)]
 pub struct ModernClient {
     /// Offers every modern version in the range.
-    connector: TlsConnector,
+    connector: Arc<ClientConfig>,
     /// Offer TLS 1.2 only / TLS 1.3 only, for proof follow-ups.
-    tls12: TlsConnector,
-    tls13: TlsConnector,
+    tls12: Arc<ClientConfig>,
+    tls13: Arc<ClientConfig>,
 }
 
 impl ModernClient {
@@ -119,7 +121,7 @@ impl ModernClient {
 
     async fn timed(
         &self,
-        connector: &TlsConnector,
+        connector: &Arc<ClientConfig>,
         target: ProbeTarget<'_>,
         timeout: Duration,
         pinned: Option<TlsVersion>,
@@ -139,7 +141,7 @@ impl ModernClient {
 fn connector(
     provider: &Arc<CryptoProvider>,
     versions: &[TlsVersion],
-) -> Result<TlsConnector, String> {
+) -> Result<Arc<ClientConfig>, String> {
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = versions
         .iter()
         .map(|v| match v {
@@ -156,24 +158,106 @@ fn connector(
         .with_no_client_auth();
     // Every handshake must be a full one: resumption would skip the chain.
     config.resumption = Resumption::disabled();
-    Ok(TlsConnector::from(Arc::new(config)))
+    Ok(Arc::new(config))
 }
 
-/// Sorts a failed handshake: refused or nothing in common (`Incompatible`), or the
-/// server went wrong after the handshake started (`Failed`).
-pub fn classify_failure(e: &std::io::Error) -> ModernOutcome {
+/// Sorts a rustls error: refused or nothing in common (`Incompatible`), or the server
+/// went wrong after the handshake started (`Failed`).
+pub fn classify_error(e: &rustls::Error) -> ModernOutcome {
     use rustls::Error as E;
-    let inner = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
-    match inner {
-        Some(E::AlertReceived(_) | E::PeerIncompatible(_)) => {
-            ModernOutcome::Incompatible(e.to_string())
-        }
+    match e {
+        E::AlertReceived(_) | E::PeerIncompatible(_) => ModernOutcome::Incompatible(e.to_string()),
         _ => ModernOutcome::Failed(e.to_string()),
     }
 }
 
+/// How a handshake that did not complete ended, with whether the server's
+/// ServerHello had been processed (the server had claimed a version by then).
+enum Broken {
+    Tls(rustls::Error),
+    Timeout {
+        after_hello: bool,
+    },
+    Closed {
+        after_hello: bool,
+    },
+    Io {
+        error: std::io::Error,
+        after_hello: bool,
+    },
+}
+
+impl Broken {
+    fn outcome(self) -> ModernOutcome {
+        match self {
+            Self::Tls(e) => classify_error(&e),
+            Self::Timeout { after_hello: true } => {
+                ModernOutcome::Failed("the server stalled after its ServerHello".into())
+            }
+            Self::Timeout { after_hello: false } => ModernOutcome::Timeout,
+            Self::Closed { after_hello: true } => {
+                ModernOutcome::Failed("connection closed after the ServerHello".into())
+            }
+            Self::Closed { after_hello: false } => {
+                ModernOutcome::Incompatible("connection closed without an answer".into())
+            }
+            Self::Io {
+                error,
+                after_hello: true,
+            } => ModernOutcome::Failed(format!("after the ServerHello: {error}")),
+            Self::Io { error, .. } => ModernOutcome::Incompatible(error.to_string()),
+        }
+    }
+}
+
+/// Drives a rustls client handshake over `tcp` by hand (instead of tokio-rustls), so
+/// that a handshake that breaks can say whether the server had already answered with
+/// a ServerHello: a server that claims a version and then stalls or hangs up has not
+/// accepted it.
+async fn drive(
+    mut conn: ClientConnection,
+    tcp: &mut TcpStream,
+    deadline: tokio::time::Instant,
+) -> Result<ClientConnection, Broken> {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let after_hello = conn.protocol_version().is_some();
+        while conn.wants_write() {
+            let mut out = Vec::new();
+            if let Err(error) = conn.write_tls(&mut out) {
+                return Err(Broken::Io { error, after_hello });
+            }
+            if let Err(error) = tcp.write_all(&out).await {
+                return Err(Broken::Io { error, after_hello });
+            }
+        }
+        if !conn.is_handshaking() {
+            return Ok(conn);
+        }
+        let n = match tokio::time::timeout_at(deadline, tcp.read(&mut buf)).await {
+            Err(_) => return Err(Broken::Timeout { after_hello }),
+            Ok(Ok(0)) => return Err(Broken::Closed { after_hello }),
+            Ok(Ok(n)) => n,
+            Ok(Err(error)) => return Err(Broken::Io { error, after_hello }),
+        };
+        let mut rd = &buf[..n];
+        while !rd.is_empty() {
+            if let Err(error) = conn.read_tls(&mut rd) {
+                return Err(Broken::Io { error, after_hello });
+            }
+            if let Err(e) = conn.process_new_packets() {
+                // Send our alert, as a client would; the verdict does not depend on it.
+                let mut out = Vec::new();
+                let _ = conn.write_tls(&mut out);
+                let _ = tcp.write_all(&out).await;
+                return Err(Broken::Tls(e));
+            }
+        }
+    }
+}
+
 async fn run(
-    connector: &TlsConnector,
+    config: &Arc<ClientConfig>,
     target: ProbeTarget<'_>,
     timeout: Duration,
     start: Instant,
@@ -186,22 +270,24 @@ async fn run(
         },
         Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
     };
-    let (tcp, connect_time) = match open(target.route, timeout).await {
+    let (mut tcp, connect_time) = match open(target.route, timeout).await {
         Ok(s) => s,
         Err(e) => return ModernOutcome::Unreachable(e),
     };
     timing.connect = Some(connect_time);
-    let handshake = connector.connect(server_name, tcp);
-    let tls = match tokio::time::timeout(timeout, handshake).await {
-        Err(_) => return ModernOutcome::Timeout,
-        Ok(Err(e)) => return classify_failure(&e),
-        Ok(Ok(s)) => s,
+    let conn = match ClientConnection::new(config.clone(), server_name) {
+        Ok(c) => c,
+        Err(e) => return ModernOutcome::Failed(format!("rustls client: {e}")),
+    };
+    let deadline = tokio::time::Instant::now() + timeout;
+    let conn = match drive(conn, &mut tcp, deadline).await {
+        Ok(c) => c,
+        Err(broken) => return broken.outcome(),
     };
     timing.handshake = Some(start.elapsed());
-    let (_, conn) = tls.get_ref();
-    let chain: Vec<CertificateDer<'static>> = conn
+    let chain: Vec<Vec<u8>> = conn
         .peer_certificates()
-        .map(|c| c.to_vec())
+        .map(|c| c.iter().map(|d| d.as_ref().to_vec()).collect())
         .unwrap_or_default();
     ModernOutcome::Completed {
         version: conn
@@ -210,7 +296,7 @@ async fn run(
         cipher: conn
             .negotiated_cipher_suite()
             .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite()))),
-        chain: chain.iter().map(|c| c.as_ref().to_vec()).collect(),
+        chain,
     }
 }
 

@@ -1,6 +1,6 @@
 use super::*;
-use crate::wire::enums::NamedGroup;
 use crate::wire::codec::{put_prefixed, put_u16};
+use crate::wire::enums::NamedGroup;
 use proptest::prelude::*;
 
 const V12: ProtocolVersion = ProtocolVersion::TLS12;
@@ -251,7 +251,10 @@ fn tls12_flight_keeps_key_exchange_and_says_how_it_ended() {
     let h = hello_of(parse_reply(&before_done, V12, true));
     assert_eq!(h.flight, FlightEnd::Closed);
     assert_eq!(h.random, [5; 32]);
-    assert_eq!(h.key_exchange.as_deref(), Some(&[3, 0, 0x17, 1, 4, 0x04, 0x03, 0, 1, 9][..]));
+    assert_eq!(
+        h.key_exchange.as_deref(),
+        Some(&[3, 0, 0x17, 1, 4, 0x04, 0x03, 0, 1, 9][..])
+    );
     flight.extend(handshake(14, &[]));
     let h = hello_of(parse_reply(&record(22, &flight), V12, false));
     assert_eq!(h.flight, FlightEnd::Complete);
@@ -259,7 +262,10 @@ fn tls12_flight_keeps_key_exchange_and_says_how_it_ended() {
     let mut wire = before_done.clone();
     wire.extend(record(21, &[2, 40]));
     let h = hello_of(parse_reply(&wire, V12, false));
-    assert_eq!(h.flight, FlightEnd::Alert(AlertDescription::HANDSHAKE_FAILURE));
+    assert_eq!(
+        h.flight,
+        FlightEnd::Alert(AlertDescription::HANDSHAKE_FAILURE)
+    );
 }
 
 #[test]
@@ -325,7 +331,11 @@ fn incremental_feeding_matches_whole_parsing() {
         let mut last = Progress::NeedMore;
         for piece in wire.chunks(step) {
             last = p.feed(piece);
-            assert!(p.pending.len() <= 5 + 4, "pending grew to {}", p.pending.len());
+            assert!(
+                p.pending.len() <= 5 + 4,
+                "pending grew to {}",
+                p.pending.len()
+            );
         }
         assert_eq!(last, whole, "step {step}");
     }
