@@ -29,6 +29,9 @@ pub struct CertSummary {
     pub signature_algorithm: String,
     /// Lowercase hex SHA-256 of the DER encoding.
     pub sha256: String,
+    /// Uppercase hex SHA-1 of the DER encoding: the "thumbprint" Windows and
+    /// Microsoft's CA documentation use.
+    pub sha1: String,
     pub self_issued: bool,
 }
 
@@ -70,6 +73,7 @@ pub fn summarize(der: &[u8]) -> Result<CertSummary, String> {
             str::to_string,
         ),
         sha256: sha256_hex(der),
+        sha1: sha1_thumbprint(der),
         self_issued: cert.subject() == cert.issuer(),
     })
 }
@@ -89,8 +93,21 @@ pub fn summarize_or_placeholder(der: &[u8]) -> CertSummary {
         key: String::new(),
         signature_algorithm: String::new(),
         sha256: sha256_hex(der),
+        sha1: sha1_thumbprint(der),
         self_issued: false,
     })
+}
+
+/// Uppercase hex SHA-1 of `der`, as Windows prints certificate thumbprints.
+pub fn sha1_thumbprint(der: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
+    digest
+        .as_ref()
+        .iter()
+        .fold(String::with_capacity(40), |mut s, b| {
+            let _ = write!(s, "{b:02X}");
+            s
+        })
 }
 
 pub fn sha256_hex(der: &[u8]) -> String {

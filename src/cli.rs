@@ -95,6 +95,11 @@ pub struct ScanArgs {
     /// Extra attempts after a timeout (closes and resets are always confirmed once).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=5))]
     pub retries: u32,
+    /// Addresses scanned per name, at most: a name with more A/AAAA records (a CDN
+    /// pool, a misconfigured zone) is scanned on the first N (IPv4 first, in address
+    /// order) and its records carry a note saying how many were left out.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_addresses: u32,
     /// Connections in flight across the whole scan.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub concurrency: u32,

@@ -74,6 +74,23 @@ impl Emitter<'_> {
     }
 }
 
+/// The first `max` addresses, and the note that says how many were left out.
+fn cap_addresses(
+    mut addrs: Vec<std::net::IpAddr>,
+    max: usize,
+) -> (Vec<std::net::IpAddr>, Option<String>) {
+    let total = addrs.len();
+    if total <= max.max(1) {
+        return (addrs, None);
+    }
+    addrs.truncate(max.max(1));
+    let note = format!(
+        "the name has {total} addresses; scanned the first {} (--max-addresses)",
+        addrs.len()
+    );
+    (addrs, Some(note))
+}
+
 /// One thing to scan: a target, and its endpoint-list entry when it has one.
 #[derive(Clone, Debug)]
 pub struct ScanItem {
@@ -106,6 +123,8 @@ impl ProxyPlan {
 /// Everything the stages share; built once per scan.
 pub struct Pipeline {
     pub resolver: NameResolver,
+    /// Addresses scanned per name, at most (`--max-addresses`).
+    pub max_addresses: usize,
     pub prober: Prober,
     pub trust: TrustStores,
     pub proxy: ProxyPlan,
@@ -190,6 +209,7 @@ impl Pipeline {
             }
             Ok(a) => a,
         };
+        let (addrs, capped) = cap_addresses(addrs, self.max_addresses);
         self.observer
             .planned(addrs.len() as u64 * self.prober.probes_per_address());
         let mut set = tokio::task::JoinSet::new();
@@ -212,6 +232,7 @@ impl Pipeline {
             .map(|(_, scan)| {
                 let mut r = aggregate(scan, &input);
                 r.cnames = resolved.cnames.clone();
+                r.notes.extend(capped.clone());
                 r
             })
             .collect();

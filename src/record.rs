@@ -85,6 +85,9 @@ pub struct Record {
     /// The endpoint-list entry, when the host is in the list.
     pub endpoint: Option<Arc<Endpoint>>,
     pub findings: Vec<Finding>,
+    /// Remarks that are not findings: addresses left out by `--max-addresses`, a root
+    /// store difference on a genuine Microsoft chain.
+    pub notes: Vec<String>,
     /// Why the record has no (or incomplete) probe results.
     pub error: Option<String>,
     /// Probes run for this record (connections attempted, retries not counted).
@@ -150,6 +153,7 @@ impl Record {
             signals: Vec::new(),
             endpoint: None,
             findings: Vec::new(),
+            notes: Vec::new(),
             error: None,
             probe_count: 0,
         }
@@ -193,6 +197,12 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r.intercepted = verdict
         .as_ref()
         .map(|v| is_intercepted(&r.signals, Some(v), &r.chain));
+    let skew = r
+        .signals
+        .iter()
+        .filter(|s| s.kind == crate::intercept::SignalKind::RootStoreDifference);
+    r.notes
+        .extend(skew.map(|s| s.detail.clone()).collect::<Vec<_>>());
     r.findings = findings(&r, verdict.as_ref());
     r
 }

@@ -120,6 +120,7 @@ fn record(r: &Record) -> Value {
         "interception_signals": r.signals,
         "endpoint": r.endpoint.as_deref(),
         "findings": r.findings,
+        "notes": r.notes,
         "error": r.error,
         "probes": r.probe_count,
     })

@@ -59,6 +59,10 @@ impl<W: Write> Sink for TableSink<W> {
             self.findings
                 .push(format!("{mark} {}:{}{at}: {f}", r.host, r.port));
         }
+        for n in &r.notes {
+            self.findings
+                .push(format!("note {}:{}{at}: {n}", r.host, r.port));
+        }
         Ok(())
     }
 
