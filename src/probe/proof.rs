@@ -357,9 +357,13 @@ pub fn verify(
                 .verify(signed, sig)
                 .is_ok()
         }
-        (Key::Ec { curve, point }, Scheme::Ecdsa(h)) => {
-            ecdsa(*curve, point, &h.digest(signed), sig)?
-        }
+        (Key::Ec { curve, point }, Scheme::Ecdsa(h)) => match ring_ecdsa(*curve, h) {
+            // ring where it has the (curve, hash) pair: it is the faster verifier.
+            Some(alg) => ring::signature::UnparsedPublicKey::new(alg, point)
+                .verify(signed, sig)
+                .is_ok(),
+            None => ecdsa(*curve, point, &h.digest(signed), sig)?,
+        },
         (Key::Ed25519(k), Scheme::Ed25519) => {
             ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, k)
                 .verify(signed, sig)
@@ -447,6 +451,20 @@ fn rsa_pkcs1(n: &[u8], e: &[u8], hash: &[u8], h: Hash, sig: &[u8]) -> bool {
     em == expected
 }
 
+fn ring_ecdsa(
+    curve: NamedGroup,
+    h: Hash,
+) -> Option<&'static ring::signature::EcdsaVerificationAlgorithm> {
+    use ring::signature as sig;
+    match (curve, h) {
+        (NamedGroup::SECP256R1, Hash::Sha256) => Some(&sig::ECDSA_P256_SHA256_ASN1),
+        (NamedGroup::SECP256R1, Hash::Sha384) => Some(&sig::ECDSA_P256_SHA384_ASN1),
+        (NamedGroup::SECP384R1, Hash::Sha256) => Some(&sig::ECDSA_P384_SHA256_ASN1),
+        (NamedGroup::SECP384R1, Hash::Sha384) => Some(&sig::ECDSA_P384_SHA384_ASN1),
+        _ => None,
+    }
+}
+
 /// ECDSA over a pre-computed hash (TLS 1.0/1.1 and ecdsa_sha1 sign SHA-1, which ring
 /// does not offer for ECDSA). The hash is left-padded to the field size: the same
 /// integer, which the RustCrypto prehash check requires to be at least half a field.
@@ -478,4 +496,130 @@ fn ecdsa(curve: NamedGroup, point: &[u8], hash: &[u8], sig: &[u8]) -> Result<boo
         }
         other => return Err(SigError::Unsupported(format!("ECDSA on {other}"))),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::enums::CipherSuite as CS;
+
+    fn hello(cipher: CS) -> ServerHello {
+        ServerHello {
+            version: crate::wire::enums::ProtocolVersion::TLS12,
+            cipher,
+            compression: 0,
+            random: [2; 32],
+            retry_request: false,
+            downgrade_sentinel: false,
+            key_share: None,
+            certificates: Vec::new(),
+            key_exchange: None,
+            flight: FlightEnd::Complete,
+        }
+    }
+
+    fn offer(version: TlsVersion) -> Offer {
+        Offer {
+            version,
+            variant: HelloVariant::Full,
+            client_random: [1; 32],
+        }
+    }
+
+    fn failed(p: Proof) -> String {
+        match p {
+            Proof::Failed(why) => why,
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn inconsistent_claims_fail_with_the_reason() {
+        let o = offer(TlsVersion::Tls12);
+        assert!(
+            failed(judge_claim(&hello(CS(0x1337)), &o)).contains("0x1337, which was not offered")
+        );
+        let mut h = hello(CS::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+        h.compression = 1;
+        assert!(failed(judge_claim(&h, &o)).contains("compression method 1"));
+        let scsv = hello(CS::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+        assert!(failed(judge_claim(&scsv, &o)).contains("not offered"));
+        let o13 = offer(TlsVersion::Tls13);
+        let mut h = hello(CS::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+        h.key_share = Some(NamedGroup::X25519);
+        assert!(failed(judge_claim(&h, &o13)).contains("in a TLS 1.3 ServerHello"));
+        let h = hello(CS::TLS13_AES_128_GCM_SHA256);
+        assert!(failed(judge_claim(&h, &o13)).contains("without a key share"));
+        let mut hrr = hello(CS::TLS13_AES_128_GCM_SHA256);
+        hrr.retry_request = true;
+        hrr.key_share = Some(NamedGroup(0x0042));
+        assert!(failed(judge_claim(&hrr, &o13)).contains("which was not offered"));
+        hrr.key_share = Some(NamedGroup::FFDHE2048);
+        assert!(matches!(judge_claim(&hrr, &o13), Proof::Unproven(_)));
+    }
+
+    #[test]
+    fn flight_ends_decide_what_cannot_be_proven() {
+        let o = offer(TlsVersion::Tls12);
+        let mut rsa = hello(CS::TLS_RSA_WITH_AES_128_CBC_SHA);
+        rsa.certificates = vec![b"leaf".to_vec()];
+        assert!(matches!(judge_claim(&rsa, &o), Proof::Unproven(w) if w.contains("static RSA")));
+        let mut ecdhe = hello(CS::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+        ecdhe.certificates = vec![b"leaf".to_vec()];
+        assert!(failed(judge_claim(&ecdhe, &o)).contains("no ServerKeyExchange"));
+        ecdhe.flight = FlightEnd::Closed;
+        assert!(failed(judge_claim(&ecdhe, &o)).contains("then connection closed"));
+        ecdhe.flight = FlightEnd::Stalled;
+        assert!(matches!(judge_claim(&ecdhe, &o), Proof::Unproven(_)));
+    }
+
+    #[test]
+    fn rsa_pkcs1_signatures_verify_by_hand() {
+        let pem = include_str!("../../benches/data/rsa2048.pkcs8.pem");
+        let key = rcgen::KeyPair::from_pem(pem).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["a.example".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let ring_key = ring::signature::RsaKeyPair::from_pkcs8(&key.serialize_der()).unwrap();
+        let msg = b"client random, server random, params";
+        let mut sig = vec![0; ring_key.public().modulus_len()];
+        let rng = ring::rand::SystemRandom::new();
+        ring_key
+            .sign(&ring::signature::RSA_PKCS1_SHA256, &rng, msg, &mut sig)
+            .unwrap();
+        let ok = verify(cert.der(), Authentication::Rsa, Some(0x0401), msg, &sig);
+        assert_eq!(ok, Ok("rsa_pkcs1_sha256".to_string()));
+        assert_eq!(
+            verify(
+                cert.der(),
+                Authentication::Rsa,
+                Some(0x0401),
+                b"another message",
+                &sig
+            ),
+            Err(SigError::Bad)
+        );
+        // An RSA key cannot carry an ECDSA suite.
+        assert!(matches!(
+            verify(cert.der(), Authentication::Ecdsa, Some(0x0401), msg, &sig),
+            Err(SigError::Mismatch(_))
+        ));
+    }
+
+    #[test]
+    fn ecdsa_sha1_prehash_path_verifies() {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        let signer = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let point = signer.verifying_key().to_encoded_point(false);
+        let msg = b"tls 1.0 key exchange";
+        let hash = Hash::Sha1.digest(msg);
+        let mut padded = vec![0u8; 12];
+        padded.extend(&hash);
+        let sig: p256::ecdsa::Signature = signer.sign_prehash(&padded).unwrap();
+        let der = sig.to_der();
+        let check = |h: &[u8]| ecdsa(NamedGroup::SECP256R1, point.as_bytes(), h, der.as_bytes());
+        assert_eq!(check(&hash), Ok(true));
+        assert_eq!(check(&Hash::Sha1.digest(b"other")), Ok(false));
+    }
 }
