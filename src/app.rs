@@ -13,7 +13,6 @@ use serde_json::json;
 
 use crate::cli::{Cli, Command, EndpointsArgs, Format, ScanArgs, UsageError};
 use crate::diag;
-use crate::safe::terminal;
 use crate::endpoints::{Endpoint, EndpointList};
 use crate::interrupt::Interrupt;
 use crate::pipeline::{Pipeline, ProxyPlan, ScanItem};
@@ -27,6 +26,7 @@ use crate::report::output::{Labeled, Opened, Request, plan};
 use crate::report::table::TableSink;
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
+use crate::safe::terminal;
 use crate::scan::{Observer, Prober, Silent};
 use crate::target::{Host, Target};
 use crate::trust::TrustStores;
@@ -124,10 +124,9 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
 /// list has the same host and port, so expectations still apply), or the whole list.
 fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
     let from_cli = args.parsed_targets()?;
-    let list = load_endpoints(args.endpoints.as_deref())?;
+    let mut list = load_endpoints(args.endpoints.as_deref())?;
     let origin = list.origin.clone();
-    let entries: Vec<(Target, Arc<Endpoint>)> = list
-        .endpoints
+    let entries: Vec<(Target, Arc<Endpoint>)> = std::mem::take(&mut list.endpoints)
         .into_iter()
         .map(|e| {
             let host = Host::parse(&e.host).map_err(|m| UsageError(format!("{origin}: {m}")))?;
@@ -143,16 +142,30 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
             })
             .collect());
     }
-    Ok(from_cli
+    Ok(dedup(from_cli)
         .into_iter()
         .map(|target| {
             let endpoint = entries
                 .iter()
                 .find(|(t, _)| *t == target)
-                .map(|(_, e)| e.clone());
+                .map(|(_, e)| e.clone())
+                .or_else(|| match &target.host {
+                    Host::Name(n) => list.inherited(n, target.port).map(Arc::new),
+                    Host::Ip(_) => None,
+                });
             ScanItem { target, endpoint }
         })
         .collect())
+}
+
+/// The command line's targets with repeats dropped (first one kept, names compared
+/// without case): `scan a.example A.example:443` scans one endpoint once.
+fn dedup(targets: Vec<Target>) -> Vec<Target> {
+    let mut seen = std::collections::HashSet::new();
+    targets
+        .into_iter()
+        .filter(|t| seen.insert(t.to_string().to_ascii_lowercase()))
+        .collect()
 }
 
 /// Resolves the proxy's own address once, before the scan. A proxy name that does
@@ -346,6 +359,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         interrupt.scanning();
         let pipeline = Arc::new(Pipeline {
             resolver,
+            max_addresses: args.max_addresses as usize,
             prober,
             trust,
             proxy,

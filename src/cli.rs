@@ -96,6 +96,11 @@ pub struct ScanArgs {
     /// Extra attempts after a timeout (closes and resets are always confirmed once).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=5))]
     pub retries: u32,
+    /// Addresses scanned per name, at most: a name with more A/AAAA records (a CDN
+    /// pool, a misconfigured zone) is scanned on the first N (IPv4 first, in address
+    /// order) and its records carry a note saying how many were left out.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_addresses: u32,
     /// Connections in flight across the whole scan.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub concurrency: u32,
@@ -127,7 +132,8 @@ pub struct ScanArgs {
 
 /// "Activation from here would fail or be inspected": the findings that fail a scan by
 /// default.
-pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid,intercepted";
+pub const DEFAULT_FAIL_ON: &str =
+    "dns,unreachable,no-modern-tls,cert-invalid,intercepted,handshake-failed";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -286,6 +292,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(5));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(6));
     }
 }

@@ -25,16 +25,24 @@ pub enum FindingKind {
     CertInvalid,
     /// The chain is not the one the real service presents (see `intercept.rs`).
     Intercepted,
+    /// A version was claimed (a ServerHello) but no handshake at it completes, or the
+    /// claim is inconsistent or disproven (see `probe/proof.rs`).
+    HandshakeFailed,
+    /// This machine has no route to the address's family (most often IPv6); not a
+    /// failure of the endpoint unless every address of the host is like this.
+    NoRoute,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 6] = [
+    pub const ALL: [FindingKind; 8] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
         Self::LegacyAccepted,
         Self::CertInvalid,
         Self::Intercepted,
+        Self::HandshakeFailed,
+        Self::NoRoute,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +53,8 @@ impl FindingKind {
             Self::LegacyAccepted => "legacy-accepted",
             Self::CertInvalid => "cert-invalid",
             Self::Intercepted => "intercepted",
+            Self::HandshakeFailed => "handshake-failed",
+            Self::NoRoute => "no-route",
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::Instant;
 use crate::endpoints::Endpoint;
 use crate::probe::net::{ProxyRoute, Route};
 use crate::proxy::ProxySettings;
-use crate::record::{AggregateInput, Record, aggregate};
+use crate::record::{AggregateInput, Record, aggregate, promote_no_route};
 use crate::report::summary::Summary;
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
@@ -83,6 +83,23 @@ pub struct Run {
     pub failed: Vec<(usize, io::Error)>,
 }
 
+/// The first `max` addresses, and the note that says how many were left out.
+fn cap_addresses(
+    mut addrs: Vec<std::net::IpAddr>,
+    max: usize,
+) -> (Vec<std::net::IpAddr>, Option<String>) {
+    let total = addrs.len();
+    if total <= max.max(1) {
+        return (addrs, None);
+    }
+    addrs.truncate(max.max(1));
+    let note = format!(
+        "the name has {total} addresses; scanned the first {} (--max-addresses)",
+        addrs.len()
+    );
+    (addrs, Some(note))
+}
+
 /// One thing to scan: a target, and its endpoint-list entry when it has one.
 #[derive(Clone, Debug)]
 pub struct ScanItem {
@@ -115,6 +132,8 @@ impl ProxyPlan {
 /// Everything the stages share; built once per scan.
 pub struct Pipeline {
     pub resolver: NameResolver,
+    /// Addresses scanned per name, at most (`--max-addresses`).
+    pub max_addresses: usize,
     pub prober: Prober,
     pub trust: TrustStores,
     pub proxy: ProxyPlan,
@@ -225,6 +244,7 @@ impl Pipeline {
             }
             Ok(a) => a,
         };
+        let (addrs, capped) = cap_addresses(addrs, self.max_addresses);
         self.observer
             .planned(addrs.len() as u64 * self.prober.probes_per_address());
         let mut set = tokio::task::JoinSet::new();
@@ -242,13 +262,17 @@ impl Pipeline {
             endpoint: item.endpoint.as_ref(),
             direct_leaves: None,
         };
-        done.into_iter()
+        let mut records: Vec<Record> = done
+            .into_iter()
             .map(|(_, scan)| {
                 let mut r = aggregate(scan, &input);
                 r.cnames = resolved.cnames.clone();
+                r.notes.extend(capped.clone());
                 r
             })
-            .collect()
+            .collect();
+        promote_no_route(&mut records);
+        records
     }
 
     /// Leaf fingerprints of the target seen without the proxy (empty when the direct

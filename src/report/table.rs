@@ -63,6 +63,10 @@ impl<W: Write> Sink for TableSink<W> {
             let line = format!("{mark} {}:{}{at}: {f}", r.host, r.port);
             self.findings.push(terminal(&line).into_owned());
         }
+        for n in &r.notes {
+            self.findings
+                .push(format!("note {}:{}{at}: {n}", r.host, r.port));
+        }
         Ok(())
     }
 
