@@ -2,7 +2,8 @@
 //! of real inputs, run through every parser of network bytes, with oracles beyond
 //! "no panic" (see `reply.rs` and `text.rs`).
 //!
-//! Targets: `reply` (wire::reply::parse_reply), `cert` (cert::summarize), `connect`
+//! Targets: `reply` (wire::reply::parse_reply), `proof` (probe::proof::judge_claim:
+//! ServerKeyExchange parsing and signature checks), `cert` (cert::summarize), `connect`
 //! (probe::net::check_status), `dns` (DNS messages → the names the scan shows).
 //!
 //! Seeds: `tests/fuzz-seeds/*.bin`, first flights of OpenSSL, GnuTLS, JSSE and rustls
@@ -24,6 +25,7 @@
 //! `$TMPDIR/tlscompat-fuzz-failures/`; the exit status is 1 if there was any.
 
 mod mutate;
+mod proof;
 mod reply;
 mod rng;
 mod text;
@@ -51,10 +53,25 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2000);
     let seed: u64 = env("FUZZ_SEED").and_then(|v| v.parse().ok()).unwrap_or(1);
-    let wanted = env("FUZZ_TARGETS").unwrap_or_else(|| "reply,cert,connect,dns".into());
+    let wanted = env("FUZZ_TARGETS").unwrap_or_else(|| "reply,proof,cert,connect,dns".into());
     std::panic::set_hook(Box::new(|_| {})); // counted, not printed
     let flights = flight_seeds();
     let certs = cert_seeds(&flights);
+    // Every captured flight that verifies under any offered version (a splice can turn
+    // one seed into another, judged against another seed's offer).
+    let genuine: Vec<proof::Signed> = flights
+        .iter()
+        .flat_map(|(f, _)| {
+            TlsVersion::ALL
+                .iter()
+                .filter_map(|v| proof::verified(f, v.wire()))
+        })
+        .collect();
+    assert!(
+        genuine.len() >= 3,
+        "captured ECDHE flights verify: {}",
+        genuine.len()
+    );
     println!(
         "fuzz: {iters} inputs per target, seed {seed}, {} flights, {} certificates",
         flights.len(),
@@ -67,6 +84,9 @@ fn main() {
         let start = Instant::now();
         let f = match target {
             "reply" => run(iters, target, |i| fuzz_reply(&mut rng, &flights, i)),
+            "proof" => run(iters, target, |i| {
+                fuzz_proof(&mut rng, &flights, &genuine, i)
+            }),
             "cert" => run(iters, target, |i| fuzz_cert(&mut rng, &certs, i)),
             "connect" => run(iters, target, |_| fuzz_connect(&mut rng)),
             "dns" => run(iters, target, |_| fuzz_dns(&mut rng)),
@@ -98,6 +118,7 @@ fn main() {
 fn deep(target: &str) -> &'static str {
     match target {
         "reply" => "ServerHello verdicts",
+        "proof" => "verified (all genuine)",
         "cert" => "summarised",
         "connect" => "tunnels accepted",
         _ => "messages decoded",
@@ -264,6 +285,28 @@ fn fuzz_reply(
         offered = flights[i as usize].1;
     }
     let verdict = reply::check(rng, &input, offered);
+    (input, verdict)
+}
+
+fn fuzz_proof(
+    rng: &mut Rng,
+    flights: &[(Vec<u8>, ProtocolVersion)],
+    genuine: &[proof::Signed],
+    i: u64,
+) -> (Vec<u8>, Result<(), String>) {
+    let (mut input, offered) = flights[rng.below(flights.len())].clone();
+    if i >= flights.len() as u64 {
+        let others: Vec<Vec<u8>> = (0..2)
+            .map(|_| flights[rng.below(flights.len())].0.clone())
+            .collect();
+        for _ in 0..1 + rng.below(3) {
+            mutate::tls(rng, &mut input, &others);
+        }
+    }
+    let verdict = proof::check(&input, offered, genuine);
+    if verdict.is_ok() && proof::verified(&input, offered).is_some() {
+        text::PARSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     (input, verdict)
 }
 

@@ -14,9 +14,14 @@
 //! 3. **Fragmentation does not matter.** Re-cutting the leading run of complete
 //!    handshake records at other record boundaries (TLS lets handshake messages span
 //!    records arbitrarily) gives exactly the same verdict, with and without eof.
+//! 4. **Segmentation does not matter.** The incremental `ReplyParser` (what the probe
+//!    uses), fed the flight in random TCP-sized chunks, answers after each chunk what
+//!    `parse_reply` answers on everything fed so far, and at the end (`finish`) what
+//!    `parse_reply(flight, eof=true)` answers (a `NotTls` excerpt decided on fewer bytes
+//!    may be shorter).
 
 use tlscompat::wire::enums::ProtocolVersion;
-use tlscompat::wire::reply::{Progress, Reply, parse_reply};
+use tlscompat::wire::reply::{Progress, Reply, ReplyParser, parse_reply};
 
 use super::mutate::records;
 use super::rng::Rng;
@@ -31,7 +36,37 @@ pub fn check(rng: &mut Rng, flight: &[u8], offered: ProtocolVersion) -> Result<(
         super::text::PARSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     finality(rng, flight, offered, &whole)?;
-    fragmentation(rng, flight, offered, &whole)
+    fragmentation(rng, flight, offered, &whole)?;
+    segmentation(rng, flight, offered, &whole)
+}
+
+fn segmentation(
+    rng: &mut Rng,
+    flight: &[u8],
+    offered: ProtocolVersion,
+    whole: &Progress,
+) -> Result<(), String> {
+    let mut parser = ReplyParser::new(offered);
+    let mut at = 0;
+    while at < flight.len() {
+        let most = *rng.pick(&[1, 7, 64, 1460, 16384]);
+        let n = 1 + rng.below(most.min(flight.len() - at));
+        let got = parser.feed(&flight[at..at + n]);
+        at += n;
+        let want = parse_reply(&flight[..at], offered, false);
+        if !agrees(&got, &want) {
+            return Err(format!(
+                "segmentation: after {at} bytes fed in chunks {got:?}, at once {want:?}"
+            ));
+        }
+    }
+    let end = parser.finish();
+    if flight.is_empty() || agrees(&end, whole) {
+        return Ok(());
+    }
+    Err(format!(
+        "segmentation: finish gave {end:?}, parse_reply at eof {whole:?}"
+    ))
 }
 
 /// Same verdict, allowing a `NotTls` excerpt to grow.
