@@ -340,6 +340,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             "compare_direct": args.compare_direct,
         }),
     };
+    let plans = report_plans(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -348,8 +349,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         Some(b) => b.clone(),
         None => Arc::new(Silent),
     };
-    let plans = report_plans(args)?;
-    let (summary, interrupt) = runtime.block_on(async {
+    let result = runtime.block_on(async {
         // Everything that can refuse the invocation happens before any output opens.
         let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
         let prober = Prober::new(settings, observer.clone()).map_err(UsageError)?;
@@ -376,10 +376,12 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
                 .map(|()| (run.summary, interrupt))
                 .map_err(Failure::Io),
         }
-    })?;
+    });
+    // The bar goes before any message, whatever the outcome.
     if let Some(b) = bar {
         b.finish();
     }
+    let (summary, interrupt) = result?;
     if !args.quiet && args.format != Format::Table {
         diag::line(&summary.line());
     }
