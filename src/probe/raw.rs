@@ -134,11 +134,7 @@ pub async fn attempt(
         random,
         entropy,
     });
-    let offer = Offer {
-        version,
-        variant,
-        client_random: random,
-    };
+    let offer = Offer::for_probe(version, variant, random);
     let deadline = tokio::time::Instant::now() + timeout;
     let outcome = match stream.write_all(&hello).await {
         Err(e) if is_reset(&e) => Outcome::Rejected(Rejection::Reset),
@@ -160,7 +156,8 @@ async fn read_verdict(
     start: Instant,
     timing: &mut Timing,
 ) -> Outcome {
-    let mut parser = ReplyParser::new(offer.version.wire());
+    let offered: Vec<_> = offer.versions.iter().map(|v| v.wire()).collect();
+    let mut parser = ReplyParser::for_versions(offered);
     let mut chunk = vec![0u8; 16 * 1024];
     loop {
         if parser.received() >= MAX_REPLY {
@@ -228,7 +225,7 @@ fn salvage(parser: &mut ReplyParser, offer: &Offer, otherwise: Outcome) -> Outco
 /// carries its proof (see `proof.rs`).
 pub fn judge(reply: Reply, offer: &Offer) -> Outcome {
     match reply {
-        Reply::Hello(h) if h.version == offer.version.wire() => {
+        Reply::Hello(h) if offer.offered(h.version).is_some() => {
             let proof = judge_claim(&h, offer);
             Outcome::Accepted(Accepted {
                 version: h.version,
