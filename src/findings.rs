@@ -6,10 +6,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The finding kinds of DESIGN.md, by their CLI/JSON names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     /// The name did not resolve.
@@ -25,16 +25,20 @@ pub enum FindingKind {
     CertInvalid,
     /// The chain is not the one the real service presents (see `intercept.rs`).
     Intercepted,
+    /// Changed since the `--baseline` report (see `baseline.rs`); not in the default
+    /// `--fail-on`.
+    Drift,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 6] = [
+    pub const ALL: [FindingKind; 7] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
         Self::LegacyAccepted,
         Self::CertInvalid,
         Self::Intercepted,
+        Self::Drift,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +49,7 @@ impl FindingKind {
             Self::LegacyAccepted => "legacy-accepted",
             Self::CertInvalid => "cert-invalid",
             Self::Intercepted => "intercepted",
+            Self::Drift => "drift",
         }
     }
 }
@@ -73,7 +78,7 @@ impl FromStr for FindingKind {
 }
 
 /// One finding with the evidence for it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     pub detail: String,

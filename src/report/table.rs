@@ -15,7 +15,24 @@ pub struct TableSink<W: Write> {
     findings: Vec<String>,
 }
 
+/// How the table is drawn.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TableStyle {
+    pub color: bool,
+    pub width: Option<usize>,
+}
+
+impl TableStyle {
+    pub fn for_stdout(_c: crate::cli::ColorChoice) -> Self {
+        Self::default()
+    }
+}
+
 impl<W: Write> TableSink<W> {
+    pub fn styled(self, _style: TableStyle) -> Self {
+        self
+    }
+
     pub fn new(out: W, ctx: ScanContext) -> Self {
         let mut header = vec!["HOST".to_string(), "PORT".into(), "ADDRESS".into()];
         header.extend(ctx.versions.iter().map(|v| v.to_string().to_uppercase()));
