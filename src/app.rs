@@ -356,7 +356,13 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let bar = progress::wanted(args.quiet, args.no_progress).then(|| Arc::new(Progress::new()));
+    let bar = progress::wanted(args.quiet, args.no_progress).then(|| {
+        Arc::new(Progress::new(
+            settings.timeout,
+            settings.retries,
+            settings.per_address as u64,
+        ))
+    });
     let observer: Arc<dyn Observer> = match &bar {
         Some(b) => b.clone(),
         None => Arc::new(Silent),

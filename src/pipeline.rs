@@ -189,10 +189,12 @@ impl Pipeline {
                 false => None,
             };
             self.observer.planned(self.prober.probes_per_address());
+            self.observer.address_started();
             let scan = self
                 .prober
                 .scan_address(t.host.clone(), t.port, Route::Proxy(route))
                 .await;
+            self.observer.address_finished();
             let input = AggregateInput {
                 probed: &probed,
                 trust: &self.trust,
@@ -216,8 +218,13 @@ impl Pipeline {
         for (i, ip) in addrs.into_iter().enumerate() {
             let (prober, host) = (self.prober.clone(), t.host.clone());
             let route = Route::Direct(SocketAddr::new(ip, t.port));
-            let port = t.port;
-            set.spawn(async move { (i, prober.scan_address(host, port, route).await) });
+            let (port, observer) = (t.port, self.observer.clone());
+            set.spawn(async move {
+                observer.address_started();
+                let scan = prober.scan_address(host, port, route).await;
+                observer.address_finished();
+                (i, scan)
+            });
         }
         let mut done = set.join_all().await;
         done.sort_by_key(|(i, _)| *i);

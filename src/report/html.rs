@@ -143,7 +143,17 @@ impl<W: Write> Sink for HtmlSink<W> {
             r.port,
             esc(address)
         );
-        for v in &self.ctx.versions {
+        if r.address.is_empty() {
+            // A name that did not resolve: one sentence instead of empty cells.
+            let why = r.error.as_deref().unwrap_or("no address");
+            let _ = write!(
+                self.rows,
+                "<td colspan=\"{}\" class=\"bad\">did not resolve: {}</td>",
+                self.ctx.versions.len() + 4,
+                esc(why.strip_prefix("dns: ").unwrap_or(why))
+            );
+        }
+        for v in self.ctx.versions.iter().filter(|_| !r.address.is_empty()) {
             let c = r.cell(*v);
             let (class, word) = cell_class(*v, c.state);
             let why = match (&r.error, c.detail.is_empty()) {
@@ -173,12 +183,17 @@ impl<W: Write> Sink for HtmlSink<W> {
                     _ => "good",
                 };
                 let date = leaf.not_after.get(..10).unwrap_or(&leaf.not_after);
+                let when = match days {
+                    d if d < 0 => format!(" (expired {} d ago)", -d),
+                    d if d < 90 => format!(" (in {d} d)"),
+                    _ => String::new(),
+                };
                 (
                     leaf.issuer_cn
                         .clone()
                         .unwrap_or_else(|| leaf.issuer.clone()),
                     format!(
-                        "<td class=\"{class}\" title=\"{}\">{} ({days} d)</td>",
+                        "<td class=\"{class}\" title=\"{}\">{}{when}</td>",
                         esc(&leaf.not_after),
                         esc(date)
                     ),
@@ -211,12 +226,16 @@ impl<W: Write> Sink for HtmlSink<W> {
                 )
             })
             .collect();
-        let _ = writeln!(
-            self.rows,
-            "<td class=\"c\">{best}</td><td>{}</td>{expiry}{trust}<td>{}</td></tr>",
-            esc(&issuer),
-            kinds.join(" ")
-        );
+        if r.address.is_empty() {
+            let _ = writeln!(self.rows, "<td>{}</td></tr>", kinds.join(" "));
+        } else {
+            let _ = writeln!(
+                self.rows,
+                "<td class=\"c\">{best}</td><td>{}</td>{expiry}{trust}<td>{}</td></tr>",
+                esc(&issuer),
+                kinds.join(" ")
+            );
+        }
         let at = format!("{}:{} [{}]", r.host, r.port, address);
         for f in &r.findings {
             self.findings.entry(f.kind).or_default().push(format!(
@@ -247,7 +266,7 @@ impl<W: Write> Sink for HtmlSink<W> {
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width\">\
              <title>tlscompat report {}</title><style>{STYLE}</style></head><body>\n\
-             <h1>tlscompat report</h1>\n<p class=\"meta\">Scan started {}, took {:.1} s · tlscompat {}</p>\n<p>{}</p>\n",
+             <h1>tlscompat report</h1>\n<p class=\"meta\">Scan started {}, took {:.2} s · tlscompat {}</p>\n<p>{}</p>\n",
             esc(&started),
             esc(&started),
             s.elapsed.as_secs_f64(),

@@ -311,7 +311,7 @@ fn wrap(line: &str, max: Option<usize>) -> Vec<String> {
         let cut = rest[..room]
             .iter()
             .rposition(|c| *c == ' ')
-            .filter(|at| *at > room / 2)
+            .filter(|at| *at > room / 4)
             .unwrap_or(room);
         out.push(format!(
             "{prefix}{}",
