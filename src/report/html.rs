@@ -155,7 +155,14 @@ impl<W: Write> Sink for HtmlSink<W> {
         }
         for v in self.ctx.versions.iter().filter(|_| !r.address.is_empty()) {
             let c = r.cell(*v);
-            let (class, word) = cell_class(*v, c.state);
+            let (mut class, word) = cell_class(*v, c.state);
+            // A refused TLS 1.2 next to an accepted TLS 1.3 locks out older clients only.
+            if class == "bad"
+                && c.state == CellState::Rejected
+                && r.best_version.is_some_and(|b| !b.is_legacy())
+            {
+                class = "warn";
+            }
             let why = match (&r.error, c.detail.is_empty()) {
                 (_, false) => c.detail.clone(),
                 (Some(e), true) if c.state != CellState::Accepted => e.clone(),

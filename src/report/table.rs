@@ -183,7 +183,16 @@ impl<W: Write> Sink for TableSink<W> {
                     full: safe(&cell_text(c)).into_owned(),
                     short: short_word(c.state).into(),
                     reason,
-                    tone: tone(*v, c.state),
+                    tone: match tone(*v, c.state) {
+                        // As in the HTML: a refused TLS 1.2 beside an accepted TLS 1.3.
+                        Tone::Bad
+                            if c.state == CellState::Rejected
+                                && r.best_version.is_some_and(|b| !b.is_legacy()) =>
+                        {
+                            Tone::Warn
+                        }
+                        t => t,
+                    },
                 });
             }
             row.push(Cell::plain(
