@@ -55,6 +55,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<u8, Failure> {
         }
     }
     summary.baseline = baseline.map(std::sync::Arc::new);
+    check_targets(&reports)?;
     let mut records: Vec<LoadedRecord> = reports.into_iter().flat_map(|r| r.records).collect();
     // Stable: the addresses of one target keep the order their shard wrote them in.
     records.sort_by_key(|r| r.record.target_index);
@@ -200,6 +201,38 @@ fn check_together(reports: &[LoadedReport]) -> Result<(), UsageError> {
             "missing shard {}: a merge without every shard would not be the whole scan",
             missing.join(", ")
         )));
+    }
+    Ok(())
+}
+
+/// Every record must say where its target was, and a target must come from one report
+/// only: otherwise the shards did not scan the same list.
+fn check_targets(reports: &[LoadedReport]) -> Result<(), UsageError> {
+    let mut owner: std::collections::HashMap<usize, (&str, &str, u16)> = Default::default();
+    for r in reports {
+        for (i, rec) in r.records.iter().enumerate() {
+            if !rec.indexed() {
+                return Err(UsageError(format!(
+                    "{}: records[{i}].target_index: missing (written by a tlscompat that could not merge)",
+                    r.origin
+                )));
+            }
+            let t = &rec.record;
+            match owner.get(&t.target_index) {
+                Some((origin, host, port))
+                    if *origin != r.origin || *host != t.host || *port != t.port =>
+                {
+                    return Err(UsageError(format!(
+                        "target #{} is {host}:{port} in {origin} but {}:{} in {}: the shards scanned different target lists",
+                        t.target_index, t.host, t.port, r.origin
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    owner.insert(t.target_index, (&r.origin, &t.host, t.port));
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -149,6 +149,14 @@ fn record_keys(v: &Value) -> Vec<(String, u64, String, u64)> {
         .collect()
 }
 
+fn strip_target_index(report: &Value) -> Value {
+    let mut v = report.clone();
+    for r in v["records"].as_array_mut().expect("records") {
+        r.as_object_mut().expect("record").remove("target_index");
+    }
+    v
+}
+
 fn code(o: &Output) -> Option<i32> {
     o.status.code()
 }
@@ -316,6 +324,24 @@ fn sharded_scans_merge_into_the_unsharded_reports() {
     std::fs::write(&garbage, "{\"schema_version\": 1,\n  \"tool\": [").unwrap();
     refused(&["merge", &garbage], &format!("{garbage}:2:"));
     refused(&["merge", &lab.path("absent.json")], "absent.json");
+    // Reports from before target_index cannot be merged (they still serve as baselines).
+    let unindexed = lab.path("unindexed.json");
+    std::fs::write(
+        &unindexed,
+        strip_target_index(&json(&json_path)).to_string(),
+    )
+    .unwrap();
+    refused(&["merge", &unindexed], "records[0].target_index: missing");
+    // Shards of different target lists: one target index, two targets.
+    let mut s2 = json(&shard_files[1]);
+    let taken = json(&shard_files[0])["records"][0]["target_index"].clone();
+    s2["records"][0]["target_index"] = taken;
+    let clash = lab.path("clash.json");
+    std::fs::write(&clash, s2.to_string()).unwrap();
+    refused(
+        &["merge", &shard_files[0], &clash, &shard_files[2]],
+        "the shards scanned different target lists",
+    );
     for bad in ["0/3", "4/3", "x", "1/0", "2"] {
         refused(&["scan", "--shard", bad, "127.0.0.1:1"], "shard");
     }
@@ -328,11 +354,14 @@ fn baseline_reports_drift_in_words() {
     let out = lab.scan(&["--json", &base, "--format", "json"]);
     assert_eq!(code(&out), Some(1), "{}", text(&out.stderr));
 
-    // Against itself: no drift, nothing listed, exit code unchanged by drift.
+    // Against itself (as written by a tlscompat without target_index): no drift, nothing
+    // listed, exit code unchanged by drift.
+    let old_style = lab.path("old-style.json");
+    std::fs::write(&old_style, strip_target_index(&json(&base)).to_string()).unwrap();
     let same = lab.path("same.json");
     let out = lab.scan(&[
         "--baseline",
-        &base,
+        &old_style,
         "--json",
         &same,
         "--fail-on",

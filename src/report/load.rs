@@ -41,9 +41,17 @@ pub struct LoadedReport {
 
 #[derive(Debug)]
 pub struct LoadedRecord {
+    /// `record.target_index` is `usize::MAX` when the report predates `target_index`.
     pub record: Record,
     /// The record's JSON object exactly as read.
     pub raw: Value,
+}
+
+impl LoadedRecord {
+    /// Whether the record says where its target was in the full list.
+    pub fn indexed(&self) -> bool {
+        self.record.target_index != usize::MAX
+    }
 }
 
 impl LoadedReport {
@@ -213,9 +221,9 @@ fn to_record(raw: &Value) -> Result<Record, String> {
     r.findings = v.findings;
     r.error = v.error;
     r.probe_count = v.probes;
-    r.target_index = v
-        .target_index
-        .ok_or(".target_index: missing (report written before tlscompat could merge)")?;
+    // Reports written before `target_index` existed still serve as a baseline; `merge`
+    // refuses them (see `LoadedRecord::indexed`).
+    r.target_index = v.target_index.unwrap_or(usize::MAX);
     Ok(r)
 }
 
@@ -270,7 +278,7 @@ mod tests {
             "versions":{"tls1_0":{"state":"maybe"}},"best_version":null,"cipher":null,
             "chain_source":null,"trusted_public":null,"trusted_local":null,
             "trust_public_detail":null,"trust_local_detail":null,"intercepted":null,
-            "endpoint":null,"error":null,"target_index":0}]}"#;
+            "endpoint":null,"error":null}]}"#;
         let e = parse(doc, "b.json").unwrap_err();
         assert!(
             e.contains("b.json: records[0].versions.tls1_0.state: unknown 'maybe'"),
