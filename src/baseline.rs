@@ -375,3 +375,120 @@ pub fn compare_hosts(old: &[Record], new: &[Record]) -> Vec<String> {
     change(&mut out, "name", resolved(old), resolved(new));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::CertSummary;
+    use crate::record::Cell;
+    use crate::target::Host;
+
+    fn rec(address: &str, tls10: CellState, issuer: &str, fp: &str) -> Record {
+        let host = Host::parse("a.example").unwrap();
+        let mut r = Record::empty(&host, 443, address.into());
+        r.cells[TlsVersion::Tls10 as usize] = Cell {
+            state: tls10,
+            detail: String::new(),
+            probe: None,
+        };
+        r.best_version = Some(TlsVersion::Tls12);
+        r.chain = vec![CertSummary {
+            subject: "CN=a.example".into(),
+            issuer: format!("CN={issuer}"),
+            issuer_cn: Some(issuer.into()),
+            sans: vec![],
+            not_before: String::new(),
+            not_after: format!("2027-01-0{}T00:00:00Z", fp.len() % 9),
+            not_before_unix: 0,
+            not_after_unix: 0,
+            key: String::new(),
+            signature_algorithm: String::new(),
+            sha256: fp.into(),
+            self_issued: false,
+        }];
+        r.trusted_public = Some(true);
+        r.intercepted = Some(false);
+        r
+    }
+
+    #[test]
+    fn changes_in_words() {
+        let old = rec(
+            "192.0.2.1",
+            CellState::Rejected,
+            "Microsoft Azure RSA TLS Issuing CA 04",
+            "aa",
+        );
+        let mut new = rec(
+            "192.0.2.1",
+            CellState::Accepted,
+            "Contoso SSL Inspection CA",
+            "bbbb",
+        );
+        new.trusted_public = Some(false);
+        new.intercepted = Some(true);
+        let c = compare(&old, &new);
+        assert_eq!(
+            c,
+            [
+                "TLS 1.0: rejected → accepted",
+                "issuer: Microsoft Azure RSA TLS Issuing CA 04 → Contoso SSL Inspection CA",
+                "certificate: aa → bbbb",
+                "expires: 2027-01-02T00:00:00Z → 2027-01-04T00:00:00Z",
+                "trusted publicly: yes → no",
+                "intercepted: no → yes",
+            ]
+        );
+        assert!(compare(&old, &old).is_empty());
+        // Skipped on either side (another --tls-min) is not a change.
+        let skipped = rec(
+            "192.0.2.1",
+            CellState::Skipped,
+            "Microsoft Azure RSA TLS Issuing CA 04",
+            "aa",
+        );
+        assert!(compare(&old, &skipped).is_empty());
+    }
+
+    #[test]
+    fn address_rotation_alone_is_churn_not_drift() {
+        let report = |rs: Vec<Record>| LoadedReport {
+            origin: "old.json".into(),
+            schema_version: 1,
+            tool_name: "tlscompat".into(),
+            tool_version: "0".into(),
+            options: Default::default(),
+            records: rs
+                .into_iter()
+                .map(|record| crate::report::load::LoadedRecord {
+                    record,
+                    raw: Value::Null,
+                })
+                .collect(),
+            summary: Value::Null,
+        };
+        let old = vec![
+            rec("192.0.2.1", CellState::Rejected, "CA 04", "aa"),
+            rec("192.0.2.2", CellState::Rejected, "CA 04", "aa"),
+        ];
+        let b = Baseline::new(report(old.clone()), None);
+        let mut now = vec![rec("192.0.2.9", CellState::Rejected, "CA 04", "aa")];
+        b.annotate(&mut now);
+        assert!(now[0].findings.is_empty());
+        let s = b.finish();
+        assert_eq!(
+            s.address_churn,
+            ["a.example:443: +192.0.2.9 -192.0.2.1 -192.0.2.2"]
+        );
+        assert_eq!(s.drifted, 0);
+        // Rotation plus a real change: drift across addresses.
+        let b = Baseline::new(report(old), None);
+        let mut now = vec![rec("192.0.2.9", CellState::Accepted, "CA 04", "aa")];
+        b.annotate(&mut now);
+        assert_eq!(
+            now[0].findings[0].detail,
+            "TLS 1.0: rejected → accepted (across addresses)"
+        );
+        assert!(b.finish().disappeared.is_empty());
+    }
+}

@@ -730,3 +730,37 @@ fn html_report_is_one_escaped_self_contained_page() {
         std::fs::copy(&html_path, Path::new(&dir).join("html-report.html")).expect("copy page");
     }
 }
+
+#[test]
+fn progress_bar_says_what_it_waits_for() {
+    // A real terminal: `script` (util-linux, Essential on Debian) runs the scan in a pty.
+    let silent = blackhole();
+    let cmd = format!(
+        "'{}' scan {silent} --timeout 2s --retries 0 --tls-min 1.2 --fail-on none",
+        env!("CARGO_BIN_EXE_tlscompat")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("CI")
+        .env("TERM", "xterm")
+        .env("COLUMNS", "160")
+        .output()
+        .expect("run script");
+    let screen = text(&out.stdout);
+    assert_eq!(code(&out), Some(0), "{screen}");
+    assert!(
+        screen.contains("waiting on 1 silent address, ≤ "),
+        "{screen:?}"
+    );
+    assert!(!screen.contains("ETA 0s"), "{screen:?}");
+    // Rates with at most two decimals (`62.4/s`, not `62.4246/s`).
+    for (at, _) in screen.match_indices("/s") {
+        let before: String = screen[..at]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let decimals = before.find('.').unwrap_or(0);
+        assert!(decimals <= 2, "rate with {decimals} decimals in {screen:?}");
+    }
+}

@@ -236,11 +236,11 @@ fn github_actions_matrix_shards_merges_and_publishes() {
     github_pipeline(&site, doc)
         .unwrap_or_else(|o| panic!("second run: {}", String::from_utf8_lossy(&o.stderr)));
     let second = site.report("report.json");
-    assert_eq!(
-        second["summary"]["baseline"]["drifted"], 0,
-        "{}",
-        second["summary"]
-    );
+    let b = &second["summary"]["baseline"];
+    assert_eq!(b["drifted"], 0, "{b}");
+    // Each shard expected only its own targets of the baseline: nothing "disappeared".
+    assert_eq!(b["disappeared"], serde_json::json!([]), "{b}");
+    assert_eq!(b["appeared"], serde_json::json!([]), "{b}");
 
     // With a failing host the merge step fails the workflow, and the reports are there.
     let broken = lab_site("gha-broken", true);
