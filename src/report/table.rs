@@ -411,7 +411,7 @@ impl<W: Write> TableSink<W> {
         for (col, floor) in [(cert, 16), (0, 18), (2, 15)] {
             let over = visible(&widths, &hidden).saturating_sub(max);
             if over > 0 {
-                widths[col] = widths[col].saturating_sub(over).max(floor);
+                widths[col] = widths[col].saturating_sub(over).max(floor.min(widths[col]));
             }
         }
         let mut lines = self.lines(&widths, |c| (short(c), c.tone), &hidden);
