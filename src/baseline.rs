@@ -390,6 +390,7 @@ mod tests {
             state: tls10,
             detail: String::new(),
             probe: None,
+            proof: None,
         };
         r.best_version = Some(TlsVersion::Tls12);
         r.chain = vec![CertSummary {

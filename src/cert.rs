@@ -74,6 +74,25 @@ pub fn summarize(der: &[u8]) -> Result<CertSummary, String> {
     })
 }
 
+/// Summarises one DER certificate, or stands in for one x509-parser cannot read, so
+/// the chain keeps its positions (the leaf stays the leaf) and its fingerprints.
+pub fn summarize_or_placeholder(der: &[u8]) -> CertSummary {
+    summarize(der).unwrap_or_else(|why| CertSummary {
+        subject: format!("({why})"),
+        issuer: String::new(),
+        issuer_cn: None,
+        sans: Vec::new(),
+        not_before: String::new(),
+        not_after: String::new(),
+        not_before_unix: 0,
+        not_after_unix: 0,
+        key: String::new(),
+        signature_algorithm: String::new(),
+        sha256: sha256_hex(der),
+        self_issued: false,
+    })
+}
+
 pub fn sha256_hex(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
     digest
@@ -146,6 +165,9 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         assert!(summarize(b"not a certificate").is_err());
         assert!(summarize(&[]).is_err());
+        let placeholder = summarize_or_placeholder(b"not a certificate");
+        assert!(placeholder.subject.starts_with("(unparsable certificate"));
+        assert_eq!(placeholder.sha256, sha256_hex(b"not a certificate"));
     }
 
     #[test]

@@ -212,7 +212,8 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 
 /// "Activation from here would fail or be inspected": the findings that fail a scan by
 /// default.
-pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid,intercepted";
+pub const DEFAULT_FAIL_ON: &str =
+    "dns,unreachable,no-modern-tls,cert-invalid,intercepted,handshake-failed";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -371,6 +372,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(5));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(6));
     }
 }

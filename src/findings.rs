@@ -25,19 +25,27 @@ pub enum FindingKind {
     CertInvalid,
     /// The chain is not the one the real service presents (see `intercept.rs`).
     Intercepted,
+    /// A version was claimed (a ServerHello) but no handshake at it completes, or the
+    /// claim is inconsistent or disproven (see `probe/proof.rs`).
+    HandshakeFailed,
+    /// This machine has no route to the address's family (most often IPv6); not a
+    /// failure of the endpoint unless every address of the host is like this.
+    NoRoute,
     /// Changed since the `--baseline` report (see `baseline.rs`); not in the default
     /// `--fail-on`.
     Drift,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 7] = [
+    pub const ALL: [FindingKind; 9] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
         Self::LegacyAccepted,
         Self::CertInvalid,
         Self::Intercepted,
+        Self::HandshakeFailed,
+        Self::NoRoute,
         Self::Drift,
     ];
 
@@ -49,6 +57,8 @@ impl FindingKind {
             Self::LegacyAccepted => "legacy-accepted",
             Self::CertInvalid => "cert-invalid",
             Self::Intercepted => "intercepted",
+            Self::HandshakeFailed => "handshake-failed",
+            Self::NoRoute => "no-route",
             Self::Drift => "drift",
         }
     }

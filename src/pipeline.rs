@@ -14,7 +14,7 @@ use std::time::Instant;
 use crate::endpoints::Endpoint;
 use crate::probe::net::{ProxyRoute, Route};
 use crate::proxy::ProxySettings;
-use crate::record::{AggregateInput, Record, aggregate};
+use crate::record::{AggregateInput, Record, aggregate, promote_no_route};
 use crate::report::summary::Summary;
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
@@ -234,13 +234,16 @@ impl Pipeline {
             endpoint: item.endpoint.as_ref(),
             direct_leaves: None,
         };
-        done.into_iter()
+        let mut records: Vec<Record> = done
+            .into_iter()
             .map(|(_, scan)| {
                 let mut r = aggregate(scan, &input);
                 r.cnames = resolved.cnames.clone();
                 r
             })
-            .collect()
+            .collect();
+        promote_no_route(&mut records);
+        records
     }
 
     /// Leaf fingerprints of the target seen without the proxy (empty when the direct

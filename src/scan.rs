@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome};
+use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
 use crate::probe::net::Route;
 use crate::probe::outcome::{ConnectFailure, Outcome, VersionProbe};
 use crate::probe::raw::{ProbeTarget, probe_version};
@@ -63,6 +63,9 @@ pub struct AddressScan {
     /// Raw probe per version in the range, oldest first.
     pub probes: Vec<(TlsVersion, VersionProbe)>,
     pub modern: Option<ModernHandshake>,
+    /// Handshakes pinned to one version, run when a raw claim at 1.2/1.3 was not
+    /// proven otherwise (see `proof.rs`).
+    pub pinned: Vec<ModernHandshake>,
 }
 
 /// Runs probes. Cheap to clone; clones share the limits and the rustls config.
@@ -115,6 +118,7 @@ impl Prober {
             unreachable: None,
             probes: Vec::new(),
             modern: None,
+            pinned: Vec::new(),
         };
         let first_version = range.max();
         let first = self.version(&scan.host, &scan.route, first_version).await;
@@ -145,6 +149,12 @@ impl Prober {
             }
         }
         scan.probes.sort_by_key(|(v, _)| *v);
+        for version in needs_pinned(&scan.probes, scan.modern.as_ref()) {
+            self.inner.observer.planned(1);
+            if let Some(h) = self.pinned(&scan.host, &scan.route, version).await {
+                scan.pinned.push(h);
+            }
+        }
         self.release_address(&scan.route);
         scan
     }
@@ -213,6 +223,25 @@ impl Prober {
 }
 
 impl Prober {
+    /// A handshake offering `version` alone, to prove or disprove a raw claim.
+    async fn pinned(
+        &self,
+        host: &Host,
+        route: &Route,
+        version: TlsVersion,
+    ) -> Option<ModernHandshake> {
+        let client = self.inner.modern.as_ref()?;
+        let limit = self.address_limit(route);
+        let _address = limit.acquire().await;
+        let _global = self.inner.connections.acquire().await;
+        let target = ProbeTarget { route, host };
+        let result = client
+            .handshake_at(target, self.inner.settings.timeout, version)
+            .await;
+        self.inner.observer.done(&host.to_string(), 1);
+        Some(result)
+    }
+
     /// The leaf certificate fingerprint a direct modern handshake sees, for comparing
     /// with what a proxy shows (`--compare-direct`). Not counted as a probe.
     pub async fn direct_leaf(&self, host: &Host, route: &Route) -> Option<String> {

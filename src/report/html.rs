@@ -60,8 +60,12 @@ pub fn advice(kind: FindingKind) -> &'static str {
         FindingKind::Drift => {
             "Changed since the baseline report. Confirm the change is expected (a certificate renewal, a rollout) before accepting the new state as the baseline."
         }
-        #[allow(unreachable_patterns)]
-        _ => "See the finding's detail.",
+        FindingKind::HandshakeFailed => {
+            "A server claimed a version (a ServerHello) but no real handshake at it completes: clients that need that version fail even though a naive check says it is supported. Look for a middlebox or front end answering hellos it cannot serve."
+        }
+        FindingKind::NoRoute => {
+            "This machine has no route to that address family (usually IPv6). Not the endpoint's fault; clients on networks with that family may still use it."
+        }
     }
 }
 
@@ -100,6 +104,8 @@ fn cell_class(v: TlsVersion, state: CellState) -> (&'static str, &'static str) {
         (CellState::Rejected, false) => ("bad", "rejected"),
         (CellState::Timeout, _) => ("bad", "timeout"),
         (CellState::Unreachable, _) => ("bad", "unreachable"),
+        // Not the endpoint's fault: this machine has no route to that family.
+        (CellState::NoRoute, _) => ("none", "no route"),
         (CellState::Error, _) => ("bad", "error"),
         (CellState::Skipped, _) => ("none", "–"),
     }
@@ -163,7 +169,19 @@ impl<W: Write> Sink for HtmlSink<W> {
             {
                 class = "warn";
             }
+            let unproven = match &c.proof {
+                Some(crate::probe::proof::Proof::Unproven(how))
+                    if c.state == CellState::Accepted =>
+                {
+                    Some(how.clone())
+                }
+                _ => None,
+            };
+            let word = if unproven.is_some() { "unproven" } else { word };
             let why = match (&r.error, c.detail.is_empty()) {
+                (_, _) if unproven.is_some() => {
+                    format!("claimed, not provable: {}", unproven.unwrap_or_default())
+                }
                 (_, false) => c.detail.clone(),
                 (Some(e), true) if c.state != CellState::Accepted => e.clone(),
                 _ => String::new(),

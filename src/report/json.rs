@@ -100,7 +100,7 @@ pub fn record(r: &Record) -> Value {
         .iter()
         .map(|v| {
             let c = r.cell(*v);
-            let mut cell = json!({"state": c.state.as_str(), "detail": c.detail});
+            let mut cell = json!({"state": c.state.as_str(), "detail": c.detail, "proof": c.proof});
             if let (Some(p), Some(obj)) = (&c.probe, cell.as_object_mut()) {
                 obj.extend(probe(p));
             }
@@ -117,6 +117,13 @@ pub fn record(r: &Record) -> Value {
         "best_version": r.best_version.map(|v| v.number()),
         "cipher": r.cipher.map(|c| c.to_string()),
         "modern_handshake": r.modern.as_ref().map(modern),
+        "pinned_handshakes": r.pinned.iter().map(|m| {
+            let mut v = modern(m);
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("offered".into(), json!(m.pinned.map(|p| p.number())));
+            }
+            v
+        }).collect::<Vec<_>>(),
         "certificate_chain": r.chain,
         "chain_source": r.chain_source,
         "trusted_public": r.trusted_public,
@@ -140,14 +147,21 @@ fn probe(p: &VersionProbe) -> serde_json::Map<String, Value> {
     m.insert("attempts".into(), json!(p.attempts));
     m.insert(
         "first_outcome".into(),
-        json!(p.first_outcome.as_ref().map(|o| o.to_string())),
+        json!(p.first_outcome().map(|o| o.to_string())),
     );
+    let tries: Vec<Value> = p
+        .tries
+        .iter()
+        .map(|t| json!({"hello_variant": t.variant.name(), "outcome": t.outcome.to_string()}))
+        .collect();
+    m.insert("tries".into(), json!(tries));
     if let Outcome::Accepted(a) = &p.outcome {
         m.insert("negotiated".into(), json!(a.version.to_string()));
         m.insert("cipher".into(), json!(a.cipher.to_string()));
         m.insert("hello_retry_request".into(), json!(a.retry_request));
         m.insert("certificates".into(), json!(a.chain.len()));
         m.insert("downgrade_sentinel".into(), json!(a.downgrade_sentinel));
+        m.insert("raw_proof".into(), json!(a.proof));
     }
     m.insert("timing".into(), timing(&p.timing));
     m

@@ -150,6 +150,8 @@ struct CellView {
     state: String,
     #[serde(default)]
     detail: String,
+    #[serde(default)]
+    proof: Option<crate::probe::proof::Proof>,
 }
 
 /// The fields of a JSON record the sinks and the baseline need.
@@ -199,6 +201,7 @@ fn to_record(raw: &Value) -> Result<Record, String> {
             state,
             detail: c.detail.clone(),
             probe: None,
+            proof: c.proof.clone(),
         };
     }
     r.best_version = match v.best_version {
@@ -233,6 +236,7 @@ fn cell_state(s: &str) -> Option<CellState> {
         CellState::Rejected,
         CellState::Timeout,
         CellState::Unreachable,
+        CellState::NoRoute,
         CellState::Error,
         CellState::Skipped,
     ]

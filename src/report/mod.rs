@@ -45,9 +45,12 @@ pub trait Sink {
 
 /// A cell as the table shows it: the state word, with the reason when there is one.
 pub fn cell_text(cell: &Cell) -> String {
+    let unproven = matches!(cell.proof, Some(crate::probe::proof::Proof::Unproven(_)));
     match (cell.state, cell.detail.is_empty()) {
         (CellState::Skipped, _) => "-".into(),
+        (CellState::Accepted, true) if unproven => "yes (unproven)".into(),
         (CellState::Accepted, true) => "yes".into(),
+        (CellState::NoRoute, _) => "no route".into(),
         (CellState::Accepted, false) => format!("yes ({})", cell.detail),
         (CellState::Rejected, _) => format!("no: {}", cell.detail),
         (CellState::Unreachable, _) => "unreachable".into(),

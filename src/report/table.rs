@@ -86,7 +86,7 @@ fn tone(v: TlsVersion, s: CellState) -> Tone {
     match (s, v.is_legacy()) {
         (CellState::Accepted, true) => Tone::Warn,
         (CellState::Accepted, false) | (CellState::Rejected, true) => Tone::Good,
-        (CellState::Skipped, _) => Tone::Dim,
+        (CellState::Skipped | CellState::NoRoute, _) => Tone::Dim,
         _ => Tone::Bad,
     }
 }
@@ -153,6 +153,7 @@ fn short_word(s: CellState) -> &'static str {
         CellState::Rejected => "no",
         CellState::Timeout => "t/o",
         CellState::Unreachable => "unreach",
+        CellState::NoRoute => "noroute",
         CellState::Error => "err",
         CellState::Skipped => "-",
     }
@@ -179,9 +180,16 @@ impl<W: Write> Sink for TableSink<W> {
                 let c = r.cell(*v);
                 let reason = (!c.detail.is_empty() && c.state != CellState::Unreachable)
                     .then(|| safe(&c.detail).into_owned());
+                let unproven = c.state == CellState::Accepted
+                    && matches!(c.proof, Some(crate::probe::proof::Proof::Unproven(_)));
                 row.push(Cell {
                     full: safe(&cell_text(c)).into_owned(),
-                    short: short_word(c.state).into(),
+                    short: if unproven {
+                        "yes?"
+                    } else {
+                        short_word(c.state)
+                    }
+                    .into(),
                     reason,
                     tone: match tone(*v, c.state) {
                         // As in the HTML: a refused TLS 1.2 beside an accepted TLS 1.3.
@@ -417,7 +425,7 @@ impl<W: Write> TableSink<W> {
         let mut lines = self.lines(&widths, |c| (short(c), c.tone), &hidden);
         lines.push(Line::Text(String::new()));
         lines.push(Line::Text(
-            "yes = accepted; no = refused; t/o = no answer in time; unreach = no connection; err = error; - = not probed; [n] = reason below".into(),
+            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; - = not probed; [n] = reason below".into(),
         ));
         for (i, r) in reasons.iter().enumerate() {
             lines.push(Line::Text(format!("[{}] {r}", i + 1)));

@@ -179,7 +179,69 @@ open_enum! {
         SECP384R1 = 0x0018 => "secp384r1",
         SECP521R1 = 0x0019 => "secp521r1",
         X25519 = 0x001d => "x25519",
+        X448 = 0x001e => "x448",
         FFDHE2048 = 0x0100 => "ffdhe2048",
+        FFDHE3072 = 0x0101 => "ffdhe3072",
+        FFDHE4096 = 0x0102 => "ffdhe4096",
+        FFDHE6144 = 0x0103 => "ffdhe6144",
+        FFDHE8192 = 0x0104 => "ffdhe8192",
+    }
+}
+
+/// How a cipher suite agrees on keys, as far as the proof of acceptance cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyExchange {
+    /// Ephemeral ECDH, parameters signed in the ServerKeyExchange.
+    Ecdhe,
+    /// Ephemeral finite-field DH, parameters signed in the ServerKeyExchange.
+    Dhe,
+    /// Static RSA: the server signs nothing before the client's Finished.
+    Rsa,
+    /// A TLS 1.3 suite (key exchange negotiated separately).
+    Tls13,
+    /// Anything else (PSK, anonymous, export, unknown code points).
+    Other,
+}
+
+/// The key type a suite's certificate must carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authentication {
+    Rsa,
+    Ecdsa,
+    Dss,
+    /// TLS 1.3 suites (decided by signature_algorithms) and unknown ones.
+    Any,
+}
+
+impl CipherSuite {
+    /// True for the TLS 1.3 suites (0x13xx).
+    pub fn is_tls13(self) -> bool {
+        self.0 >> 8 == 0x13
+    }
+
+    /// Key exchange and authentication, from the IANA name.
+    pub fn kind(self) -> (KeyExchange, Authentication) {
+        if self.is_tls13() {
+            return (KeyExchange::Tls13, Authentication::Any);
+        }
+        let name = self.name().unwrap_or("");
+        let table: [(&str, KeyExchange, Authentication); 5] = [
+            (
+                "TLS_ECDHE_ECDSA_",
+                KeyExchange::Ecdhe,
+                Authentication::Ecdsa,
+            ),
+            ("TLS_ECDHE_RSA_", KeyExchange::Ecdhe, Authentication::Rsa),
+            ("TLS_DHE_RSA_", KeyExchange::Dhe, Authentication::Rsa),
+            ("TLS_DHE_DSS_", KeyExchange::Dhe, Authentication::Dss),
+            ("TLS_RSA_WITH_", KeyExchange::Rsa, Authentication::Rsa),
+        ];
+        table
+            .into_iter()
+            .find(|(prefix, _, _)| name.starts_with(prefix))
+            .map_or((KeyExchange::Other, Authentication::Any), |(_, k, a)| {
+                (k, a)
+            })
     }
 }
 

@@ -108,11 +108,20 @@ const COMPACT_TLS12: &[CS] = &[
     CS::TLS_RSA_WITH_AES_128_CBC_SHA,
 ];
 
+/// Every group a server might insist on: the key share is X25519 only, so a TLS 1.3
+/// server that needs another group must be able to name it in a HelloRetryRequest
+/// (which counts as accepted) instead of refusing outright.
 const FULL_GROUPS: &[NamedGroup] = &[
     NamedGroup::X25519,
     NamedGroup::SECP256R1,
     NamedGroup::SECP384R1,
     NamedGroup::SECP521R1,
+    NamedGroup::X448,
+    NamedGroup::FFDHE2048,
+    NamedGroup::FFDHE3072,
+    NamedGroup::FFDHE4096,
+    NamedGroup::FFDHE6144,
+    NamedGroup::FFDHE8192,
 ];
 const COMPACT_GROUPS: &[NamedGroup] = &[NamedGroup::X25519, NamedGroup::SECP256R1];
 
@@ -191,9 +200,17 @@ fn client_hello_body(b: &mut Vec<u8>, spec: &HelloSpec<'_>) {
     });
 }
 
+/// The groups a hello of this variant offers in supported_groups.
+pub fn groups(variant: HelloVariant) -> &'static [NamedGroup] {
+    match variant {
+        HelloVariant::Full => FULL_GROUPS,
+        HelloVariant::Compact => COMPACT_GROUPS,
+    }
+}
+
 fn extensions(e: &mut Vec<u8>, spec: &HelloSpec<'_>) {
     let full = spec.variant == HelloVariant::Full;
-    let groups = if full { FULL_GROUPS } else { COMPACT_GROUPS };
+    let groups = groups(spec.variant);
     if let Some(name) = spec.server_name {
         put_ext(e, ExtensionType::SERVER_NAME, |o| {
             put_prefixed(o, 2, |o| {

@@ -8,3 +8,4 @@ pub mod codec;
 pub mod enums;
 pub mod hello;
 pub mod reply;
+pub mod ske;
