@@ -6,10 +6,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The finding kinds of DESIGN.md, by their CLI/JSON names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     /// The name did not resolve.
@@ -31,10 +31,13 @@ pub enum FindingKind {
     /// This machine has no route to the address's family (most often IPv6); not a
     /// failure of the endpoint unless every address of the host is like this.
     NoRoute,
+    /// Changed since the `--baseline` report (see `baseline.rs`); not in the default
+    /// `--fail-on`.
+    Drift,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 8] = [
+    pub const ALL: [FindingKind; 9] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
@@ -43,6 +46,7 @@ impl FindingKind {
         Self::Intercepted,
         Self::HandshakeFailed,
         Self::NoRoute,
+        Self::Drift,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +59,7 @@ impl FindingKind {
             Self::Intercepted => "intercepted",
             Self::HandshakeFailed => "handshake-failed",
             Self::NoRoute => "no-route",
+            Self::Drift => "drift",
         }
     }
 }
@@ -83,7 +88,7 @@ impl FromStr for FindingKind {
 }
 
 /// One finding with the evidence for it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     pub detail: String,

@@ -92,6 +92,9 @@ pub struct Record {
     pub error: Option<String>,
     /// Probes run for this record (connections attempted, retries not counted).
     pub probe_count: u64,
+    /// Position of the record's target in the full target list (before `--shard`), so
+    /// that `tlscompat merge` can restore the order of an unsharded scan.
+    pub target_index: usize,
 }
 
 impl Record {
@@ -127,7 +130,8 @@ impl Record {
         r
     }
 
-    fn empty(host: &Host, port: u16, address: String) -> Self {
+    /// A record with nothing known yet; `tlscompat merge` fills one from a JSON report.
+    pub fn empty(host: &Host, port: u16, address: String) -> Self {
         Self {
             host: host.to_string(),
             port,
@@ -156,6 +160,7 @@ impl Record {
             notes: Vec::new(),
             error: None,
             probe_count: 0,
+            target_index: 0,
         }
     }
 }

@@ -38,6 +38,10 @@ pub trait Observer: Send + Sync {
     fn planned(&self, n: u64);
     /// One probe finished (or was settled without a connection) for `host`.
     fn done(&self, host: &str, n: u64);
+    /// The pipeline started probing one address (for "waiting on N silent addresses").
+    fn address_started(&self) {}
+    /// …and finished it.
+    fn address_finished(&self) {}
 }
 
 /// An observer that ignores everything.

@@ -13,7 +13,7 @@ use std::fmt;
 use md5::{Digest, Md5};
 use num_bigint::BigUint;
 use ring::digest;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use x509_parser::public_key::PublicKey;
 
 use crate::version::TlsVersion;
@@ -23,7 +23,7 @@ use crate::wire::reply::{FlightEnd, ServerHello};
 use crate::wire::ske::read_server_key_exchange;
 
 /// How far an acceptance is proven.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", content = "detail", rename_all = "kebab-case")]
 pub enum Proof {
     /// Proven, and how ("ServerKeyExchange signature (ecdsa_sha1) verified").

@@ -38,6 +38,16 @@ impl<W: Write> JsonSink<W> {
 }
 
 impl<W: Write> Sink for JsonSink<W> {
+    /// A merged record is written as it was read: nothing of the shard's JSON is lost.
+    fn record_json(&mut self, _: &Record, raw: &Value) -> io::Result<()> {
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.out, raw)?;
+        Ok(())
+    }
+
     fn record(&mut self, r: &Record) -> io::Result<()> {
         if !self.first {
             self.out.write_all(b",")?;
@@ -62,6 +72,9 @@ impl<W: Write> Sink for JsonSink<W> {
             "elapsed_ms": ms(s.elapsed),
             "probes_per_second": s.probes_per_second(),
             "peak_rss_kib": super::summary::peak_rss_kib(),
+            "started_at": s.started_at.map(super::load::rfc3339_time),
+            "started_unix": s.started_at.and_then(super::load::unix_secs),
+            "baseline": s.baseline.as_deref(),
         });
         writeln!(self.out, "],\"summary\":{summary}}}")?;
         self.out.flush()
@@ -81,7 +94,8 @@ fn timing(t: &Timing) -> Value {
     })
 }
 
-fn record(r: &Record) -> Value {
+/// The JSON object of one record (also what `--baseline` compares client verdicts in).
+pub fn record(r: &Record) -> Value {
     let versions: serde_json::Map<String, Value> = TlsVersion::ALL
         .iter()
         .map(|v| {
@@ -123,6 +137,7 @@ fn record(r: &Record) -> Value {
         "notes": r.notes,
         "error": r.error,
         "probes": r.probe_count,
+        "target_index": r.target_index,
     })
 }
 

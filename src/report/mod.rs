@@ -4,8 +4,10 @@
 //! time: CSV and JSON stream them out, the table and JUnit keep only their own rows.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod load;
 pub mod summary;
 pub mod table;
 
@@ -33,6 +35,11 @@ impl ScanContext {
 
 pub trait Sink {
     fn record(&mut self, r: &Record) -> io::Result<()>;
+    /// A record read back from a JSON report (`tlscompat merge`), with that JSON. Sinks
+    /// that render from the record need not override this; the JSON sink writes `raw`.
+    fn record_json(&mut self, r: &Record, _raw: &serde_json::Value) -> io::Result<()> {
+        self.record(r)
+    }
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
 }
 
