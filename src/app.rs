@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use crate::checks::registry;
 use crate::cli::{
     Cli, ColorChoice, Command, EndpointsAction, EndpointsArgs, Format, ScanArgs, UsageError,
 };
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(args) => scan(&args),
         Command::Endpoints(args) => endpoints(&args),
         Command::Merge(args) => crate::merge::run(&args),
+        Command::Clients => clients().map_err(Failure::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -113,6 +115,14 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
             e.purpose
         )?;
     }
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
+/// `tlscompat clients`: every profile and the hello it sends.
+fn clients() -> io::Result<u8> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    out.write_all(crate::checks::profiles::describe_all().as_bytes())?;
     out.flush()?;
     Ok(EXIT_OK)
 }
@@ -275,7 +285,7 @@ impl Outputs {
             Format::Table => Box::new(
                 TableSink::new(stdout, ctx.clone()).styled(TableStyle::for_stdout(args.color)),
             ),
-            Format::Csv => Box::new(CsvSink::new(stdout)?),
+            Format::Csv => Box::new(CsvSink::new(stdout, ctx)?),
             Format::Json => Box::new(JsonSink::new(stdout, ctx)?),
         };
         out.sinks.insert(0, main);
@@ -284,7 +294,7 @@ impl Outputs {
 
     fn open_files(&mut self, args: &ReportFlags<'_>, ctx: &ScanContext) -> Result<(), Failure> {
         if let Some(w) = self.file(args.csv, "--csv")? {
-            self.sinks.push(Box::new(CsvSink::new(w)?));
+            self.sinks.push(Box::new(CsvSink::new(w, ctx)?));
         }
         if let Some(w) = self.file(args.json, "--json")? {
             self.sinks.push(Box::new(JsonSink::new(w, ctx)?));
@@ -340,6 +350,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     };
     let trust_settings = args.trust_settings();
     let trust = TrustStores::new(&trust_settings).map_err(UsageError)?;
+    let checks = args.check_options()?;
     let proxy_settings = args.proxy_settings()?;
     let ctx = ScanContext {
         versions: settings.range.iter().collect(),
@@ -364,7 +375,10 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             "system_store": trust_settings.system_store,
             "proxy": proxy_settings.proxy.as_ref().map(|p| p.to_string()),
             "compare_direct": args.compare_direct,
+            "clients": checks.clients.iter().map(|p| p.name).collect::<Vec<_>>(),
+            "ciphers": checks.ciphers,
         }),
+        clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -383,7 +397,8 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     let summary = runtime.block_on(async {
         // Everything that can refuse the invocation happens before any output opens.
         let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
-        let prober = Prober::new(settings, observer.clone()).map_err(UsageError)?;
+        let prober = Prober::with_checks(settings, observer.clone(), registry(&checks))
+            .map_err(UsageError)?;
         let proxy = proxy_plan(proxy_settings, args.compare_direct).await;
         let mut outputs = Outputs::open(&ReportFlags::of_scan(args), &ctx)?;
         let pipeline = Arc::new(Pipeline {

@@ -39,6 +39,8 @@ pub enum Command {
     /// Combine the JSON reports of sharded scans (`scan --shard K/N --json F`) into the
     /// reports and exit code one unsharded scan would have produced.
     Merge(MergeArgs),
+    /// List the client profiles of `--clients` and the exact ClientHello each sends.
+    Clients,
 }
 
 #[derive(Debug, clap::Args)]
@@ -155,6 +157,16 @@ pub struct ScanArgs {
     /// order) and its records carry a note saying how many were left out.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub max_addresses: u32,
+    /// Client profiles to emulate: a comma-separated list of win7, win7-tls12, win81,
+    /// win10, win11, or `all`. Each sends that client's exact ClientHello once per
+    /// address and says whether it would connect, and why not (`tlscompat clients`
+    /// shows the hellos).
+    #[arg(long, value_name = "LIST|all")]
+    pub clients: Option<String>,
+    /// Enumerate the cipher suites of every accepted version, in the server's
+    /// preference order (about one probe per accepted suite, plus one).
+    #[arg(long)]
+    pub ciphers: bool,
     /// Connections in flight across the whole scan.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub concurrency: u32,
@@ -218,7 +230,7 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 /// "Activation from here would fail or be inspected": the findings that fail a scan by
 /// default.
 pub const DEFAULT_FAIL_ON: &str =
-    "dns,unreachable,no-modern-tls,cert-invalid,intercepted,handshake-failed";
+    "dns,unreachable,no-modern-tls,cert-invalid,intercepted,handshake-failed,client-incompatible";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -275,6 +287,19 @@ impl ScanArgs {
             .iter()
             .map(|t| t.parse::<Target>().map_err(UsageError))
             .collect()
+    }
+
+    /// The checks asked for (`--ciphers`, `--clients`).
+    pub fn check_options(&self) -> Result<crate::checks::CheckOptions, UsageError> {
+        let clients = match &self.clients {
+            Some(list) => crate::checks::profiles::parse_list(list)
+                .map_err(|e| UsageError(format!("--clients: {e}")))?,
+            None => Vec::new(),
+        };
+        Ok(crate::checks::CheckOptions {
+            ciphers: self.ciphers,
+            clients,
+        })
     }
 
     pub fn fail_on(&self) -> Result<Vec<FindingKind>, UsageError> {
@@ -377,6 +402,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(6));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(7));
     }
 }

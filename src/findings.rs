@@ -34,10 +34,12 @@ pub enum FindingKind {
     /// Changed since the `--baseline` report (see `baseline.rs`); not in the default
     /// `--fail-on`.
     Drift,
+    /// A client profile given to `--clients` cannot connect (see `checks/clients.rs`).
+    ClientIncompatible,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 9] = [
+    pub const ALL: [FindingKind; 10] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
@@ -47,6 +49,7 @@ impl FindingKind {
         Self::HandshakeFailed,
         Self::NoRoute,
         Self::Drift,
+        Self::ClientIncompatible,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +63,7 @@ impl FindingKind {
             Self::HandshakeFailed => "handshake-failed",
             Self::NoRoute => "no-route",
             Self::Drift => "drift",
+            Self::ClientIncompatible => "client-incompatible",
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod baseline;
 pub mod cert;
+pub mod checks;
 pub mod cli;
 pub mod crypto;
 pub mod endpoints;
@@ -25,6 +26,7 @@ pub mod resolve;
 pub mod safe;
 pub mod scan;
 pub mod shard;
+pub mod suites;
 pub mod target;
 pub mod trust;
 pub mod version;

@@ -285,9 +285,20 @@ fn context(r: &LoadedReport, fail_on: &[FindingKind]) -> Result<ScanContext, Usa
         "fail_on".into(),
         json!(fail_on.iter().map(|k| k.name()).collect::<Vec<_>>()),
     );
+    let clients = options
+        .get("clients")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(ScanContext {
         versions: range.iter().collect(),
         fail_on: fail_on.to_vec(),
         options: Value::Object(options),
+        clients,
     })
 }

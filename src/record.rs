@@ -85,6 +85,8 @@ pub struct Record {
     /// The endpoint-list entry, when the host is in the list.
     pub endpoint: Option<Arc<Endpoint>>,
     pub findings: Vec<Finding>,
+    /// One report per check that ran (`--ciphers`, `--clients`), in registry order.
+    pub checks: Vec<crate::checks::CheckReport>,
     /// Remarks that are not findings: addresses left out by `--max-addresses`, a root
     /// store difference on a genuine Microsoft chain.
     pub notes: Vec<String>,
@@ -158,6 +160,7 @@ impl Record {
             endpoint: None,
             findings: Vec::new(),
             notes: Vec::new(),
+            checks: Vec::new(),
             error: None,
             probe_count: 0,
             target_index: 0,
@@ -209,6 +212,9 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r.notes
         .extend(skew.map(|s| s.detail.clone()).collect::<Vec<_>>());
     r.findings = findings(&r, verdict.as_ref());
+    r.checks = scan.checks;
+    let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
+    r.findings.extend(from_checks);
     r
 }
 

@@ -66,6 +66,9 @@ pub fn advice(kind: FindingKind) -> &'static str {
         FindingKind::NoRoute => {
             "This machine has no route to that address family (usually IPv6). Not the endpoint's fault; clients on networks with that family may still use it."
         }
+        FindingKind::ClientIncompatible => {
+            "A Windows client profile cannot connect. Update the client (Windows 7/8.1 need KB3140245 and the SChannel TLS 1.2 registry keys, and still lack ECDHE-RSA-GCM), or reach the service through an endpoint that still serves old clients."
+        }
     }
 }
 

@@ -107,7 +107,7 @@ pub fn record(r: &Record) -> Value {
             (v.key().to_string(), cell)
         })
         .collect();
-    json!({
+    let mut out = json!({
         "host": r.host,
         "port": r.port,
         "address": r.address,
@@ -135,10 +135,18 @@ pub fn record(r: &Record) -> Value {
         "endpoint": r.endpoint.as_deref(),
         "findings": r.findings,
         "notes": r.notes,
+        "checks": r.checks,
         "error": r.error,
         "probes": r.probe_count,
         "target_index": r.target_index,
-    })
+    });
+    // Each check's findings also under its own name (`clients`, `ciphers`), for tools.
+    if let Some(obj) = out.as_object_mut() {
+        for c in &r.checks {
+            obj.insert(c.check.clone(), c.data.clone());
+        }
+    }
+    out
 }
 
 fn probe(p: &VersionProbe) -> serde_json::Map<String, Value> {

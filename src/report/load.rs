@@ -180,6 +180,8 @@ struct RecordView {
     findings: Vec<Finding>,
     #[serde(default)]
     notes: Vec<String>,
+    #[serde(default)]
+    checks: Vec<crate::checks::CheckReport>,
     error: Option<String>,
     #[serde(default)]
     probes: u64,
@@ -225,6 +227,7 @@ fn to_record(raw: &Value) -> Result<Record, String> {
     r.endpoint = v.endpoint.map(Arc::new);
     r.findings = v.findings;
     r.notes = v.notes;
+    r.checks = v.checks;
     r.error = v.error;
     r.probe_count = v.probes;
     // Reports written before `target_index` existed still serve as a baseline; `merge`

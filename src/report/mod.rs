@@ -25,9 +25,26 @@ pub struct ScanContext {
     pub fail_on: Vec<FindingKind>,
     /// The options the scan ran with, for the JSON report.
     pub options: serde_json::Value,
+    /// The client profiles given to `--clients`, by name, in order.
+    pub clients: Vec<String>,
 }
 
 impl ScanContext {
+    /// The CSV columns after DESIGN.md's fixed ones: `suites_tls1_0` … `suites_tls1_3`,
+    /// then `client_<profile>` per profile asked for.
+    pub fn check_columns(&self) -> Vec<String> {
+        let mut cols: Vec<String> = crate::version::TlsVersion::ALL
+            .iter()
+            .map(|v| format!("suites_{}", v.key()))
+            .collect();
+        cols.extend(
+            self.clients
+                .iter()
+                .map(|c| format!("client_{}", c.replace('-', "_"))),
+        );
+        cols
+    }
+
     pub fn fails(&self, r: &Record) -> bool {
         r.findings.iter().any(|f| self.fail_on.contains(&f.kind))
     }

@@ -232,6 +232,12 @@ impl<W: Write> Sink for TableSink<W> {
             self.findings
                 .push((false, format!("note {host}:{}{at}: {}", r.port, safe(n))));
         }
+        for check in &r.checks {
+            for line in &check.lines {
+                let text = format!("{} {host}:{}{at}: {}", check.check, r.port, safe(line));
+                self.findings.push((false, text));
+            }
+        }
         Ok(())
     }
 
