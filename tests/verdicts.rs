@@ -246,7 +246,10 @@ fn alerts_in_ssl3_records_are_read() {
 
 #[test]
 fn hello_retry_request_end_to_end() {
-    let server = rustls_server_groups(vec![rustls::crypto::ring::kx_group::SECP384R1]);
+    let server = rustls_server_groups(
+        vec![rustls::crypto::ring::kx_group::SECP384R1],
+        &[&rustls::version::TLS12, &rustls::version::TLS13],
+    );
     let (code, r) = scan(&server.to_string(), &["--tls-min", "1.3"]);
     assert_eq!(state(&r, "tls1_3"), "accepted", "{r}");
     assert_eq!(detail(&r, "tls1_3"), "HelloRetryRequest");

@@ -41,9 +41,17 @@ pub fn csv_rows(text: &str) -> Vec<Row> {
     assert_eq!(&header[..19], tlscompat::report::csv::HEADER);
     assert_eq!(
         &header[19..23],
-        ["suites_tls1_0", "suites_tls1_1", "suites_tls1_2", "suites_tls1_3"]
+        [
+            "suites_tls1_0",
+            "suites_tls1_1",
+            "suites_tls1_2",
+            "suites_tls1_3"
+        ]
     );
-    assert!(header[23..].iter().all(|c| c.starts_with("client_")), "{header:?}");
+    assert!(
+        header[23..].iter().all(|c| c.starts_with("client_")),
+        "{header:?}"
+    );
     rd.records()
         .map(|r| {
             header
