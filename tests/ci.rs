@@ -764,3 +764,39 @@ fn progress_bar_says_what_it_waits_for() {
         assert!(decimals <= 2, "rate with {decimals} decimals in {screen:?}");
     }
 }
+
+/// Checks survive the round trip: shards scanned with `--clients` and `--ciphers` merge
+/// into the same CSV (client and suite columns included) and JUnit cases per client.
+#[test]
+fn merged_checks_render_like_the_unsharded_scan() {
+    let lab = lab("checks");
+    let flags = ["--clients", "win7,win10", "--ciphers"];
+    let (csv, junit) = (lab.path("full.csv"), lab.path("full.xml"));
+    let mut args = flags.to_vec();
+    args.extend(["--csv", &csv, "--junit", &junit]);
+    let full = lab.scan(&args);
+    let full_csv = read(&csv);
+    assert!(full_csv.lines().next().unwrap_or("").ends_with(
+        "suites_tls1_0,suites_tls1_1,suites_tls1_2,suites_tls1_3,client_win7,client_win10"
+    ));
+    assert!(full_csv.contains("ok TLS 1.2 "), "{full_csv}");
+    assert!(
+        full_csv.contains("fail server requires TLS 1.2 or newer"),
+        "{full_csv}"
+    );
+    let cases = read(&junit);
+    assert!(cases.contains("client win7"), "{cases}");
+    let mut shards = Vec::new();
+    for k in 1..=2 {
+        let p = lab.path(&format!("c{k}.json"));
+        let shard = format!("{k}/2");
+        let mut args = flags.to_vec();
+        args.extend(["--shard", &shard, "--json", &p]);
+        lab.scan(&args);
+        shards.push(p);
+    }
+    let mcsv = lab.path("m.csv");
+    let merged = tlscompat(&["merge", &shards[0], &shards[1], "--csv", &mcsv]);
+    assert_eq!(code(&merged), code(&full), "{}", text(&merged.stderr));
+    assert_eq!(read(&mcsv), full_csv, "merged CSV = unsharded CSV");
+}
