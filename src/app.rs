@@ -5,13 +5,16 @@
 //! (see [`crate::interrupt`]).
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::cli::{Cli, Command, EndpointsArgs, Format, ScanArgs, UsageError};
+use crate::checks::registry;
+use crate::cli::{
+    Cli, ColorChoice, Command, EndpointsAction, EndpointsArgs, Format, ScanArgs, UsageError,
+};
 use crate::diag;
 use crate::endpoints::{Endpoint, EndpointList};
 use crate::interrupt::Interrupt;
@@ -19,11 +22,12 @@ use crate::pipeline::{Pipeline, ProxyPlan, ScanItem};
 use crate::progress::{self, Progress};
 use crate::proxy::ProxySettings;
 use crate::report::csv::CsvSink;
+use crate::report::html::HtmlSink;
 use crate::report::json::JsonSink;
 use crate::report::junit::JunitSink;
 use crate::report::output;
 use crate::report::output::{Labeled, Opened, Request, plan};
-use crate::report::table::TableSink;
+use crate::report::table::{TableSink, TableStyle};
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
 use crate::safe::terminal;
@@ -46,6 +50,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Endpoints(args) => endpoints(&args),
+        Command::Merge(args) => crate::merge::run(&args),
+        Command::Clients => clients().map_err(Failure::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -62,7 +68,7 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Usage(UsageError),
     Io(io::Error),
 }
@@ -88,6 +94,9 @@ fn load_endpoints(path: Option<&Path>) -> Result<EndpointList, UsageError> {
 }
 
 fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
+    if let Some(EndpointsAction::Import { file, output }) = &args.action {
+        return crate::endpoints_import::run(file, output.as_deref());
+    }
     let list = load_endpoints(args.endpoints.as_deref())?;
     let mut out = Labeled::new("stdout", BufWriter::new(io::stdout().lock()));
     writeln!(
@@ -120,6 +129,14 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
     Ok(EXIT_OK)
 }
 
+/// `tlscompat clients`: every profile and the hello it sends.
+fn clients() -> io::Result<u8> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    out.write_all(crate::checks::profiles::describe_all().as_bytes())?;
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
 /// What to scan: the command line's targets (with their endpoint-list entry when the
 /// list has the same host and port, so expectations still apply), or the whole list.
 fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
@@ -136,7 +153,9 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
     if from_cli.is_empty() {
         return Ok(entries
             .into_iter()
-            .map(|(target, e)| ScanItem {
+            .enumerate()
+            .map(|(index, (target, e))| ScanItem {
+                index,
                 target,
                 endpoint: Some(e),
             })
@@ -144,7 +163,8 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
     }
     Ok(dedup(from_cli)
         .into_iter()
-        .map(|target| {
+        .enumerate()
+        .map(|(index, target)| {
             let endpoint = entries
                 .iter()
                 .find(|(t, _)| *t == target)
@@ -153,7 +173,11 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
                     Host::Name(n) => list.inherited(n, target.port).map(Arc::new),
                     Host::Ip(_) => None,
                 });
-            ScanItem { target, endpoint }
+            ScanItem {
+                index,
+                target,
+                endpoint,
+            }
         })
         .collect())
 }
@@ -190,27 +214,86 @@ async fn proxy_plan(settings: ProxySettings, compare_direct: bool) -> ProxyPlan 
     }
 }
 
+/// A file written atomically by the rules of [`crate::report::output`], for writers
+/// other than the scan's sinks (`endpoints import --output`).
+pub(crate) struct PendingFile(Opened);
+
+impl PendingFile {
+    pub(crate) fn create(
+        path: &Path,
+        flag: &'static str,
+    ) -> Result<(Self, Labeled<Box<dyn Write>>), UsageError> {
+        let request = Request {
+            flag,
+            path: path.to_path_buf(),
+        };
+        let planned = plan(std::slice::from_ref(&request)).map_err(UsageError)?;
+        let Some(p) = planned.into_iter().next() else {
+            return Err(UsageError(format!("{}: nowhere to write", request.label())));
+        };
+        let mut opened = Opened::open(&request, p).map_err(UsageError)?;
+        let writer = opened.writer();
+        Ok((Self(opened), writer))
+    }
+
+    pub(crate) fn commit(self) -> io::Result<()> {
+        self.0.commit()
+    }
+
+    pub(crate) fn abandon(self) {
+        self.0.abandon()
+    }
+}
+
+/// The report flags `scan` and `merge` share.
+pub(crate) struct ReportFlags<'a> {
+    pub format: Format,
+    pub csv: &'a Option<PathBuf>,
+    pub json: &'a Option<PathBuf>,
+    pub junit: &'a Option<PathBuf>,
+    pub html: &'a Option<PathBuf>,
+    pub color: ColorChoice,
+}
+
+impl<'a> ReportFlags<'a> {
+    fn of_scan(args: &'a ScanArgs) -> Self {
+        Self {
+            format: args.format,
+            csv: &args.csv,
+            json: &args.json,
+            junit: &args.junit,
+            html: &args.html,
+            color: args.color,
+        }
+    }
+}
+
 /// Every sink of a scan, and the report destinations to put in place when it ends.
 /// Rules for report paths: [`crate::report::output`].
-struct Outputs {
-    sinks: Vec<Box<dyn Sink>>,
+pub(crate) struct Outputs {
+    pub sinks: Vec<Box<dyn Sink>>,
     files: Vec<Opened>,
 }
 
 #[derive(Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
     Csv,
     Json,
     Junit,
+    Html,
 }
+
+/// The planned report destinations.
+pub(crate) type Plans = Vec<(Kind, Request, output::Plan)>;
 
 /// The report paths of the command line, checked together (same file twice, a
 /// directory, stdout named twice) before anything is opened.
-fn report_plans(args: &ScanArgs) -> Result<Vec<(Kind, Request, output::Plan)>, UsageError> {
+pub(crate) fn report_plans(flags: &ReportFlags<'_>) -> Result<Plans, UsageError> {
     let requests: Vec<(Kind, Request)> = [
-        (Kind::Csv, "--csv", &args.csv),
-        (Kind::Json, "--json", &args.json),
-        (Kind::Junit, "--junit", &args.junit),
+        (Kind::Csv, "--csv", flags.csv),
+        (Kind::Json, "--json", flags.json),
+        (Kind::Junit, "--junit", flags.junit),
+        (Kind::Html, "--html", flags.html),
     ]
     .into_iter()
     .filter_map(|(kind, flag, path)| {
@@ -229,18 +312,25 @@ fn report_plans(args: &ScanArgs) -> Result<Vec<(Kind, Request, output::Plan)>, U
 
 fn sink(kind: Kind, w: Labeled<Box<dyn Write>>, ctx: &ScanContext) -> io::Result<Box<dyn Sink>> {
     Ok(match kind {
-        Kind::Csv => Box::new(CsvSink::new(w)?),
+        Kind::Csv => Box::new(CsvSink::new(w, ctx)?),
         Kind::Json => Box::new(JsonSink::new(w, ctx)?),
         Kind::Junit => Box::new(JunitSink::new(w, ctx.clone())),
+        Kind::Html => Box::new(HtmlSink::new(w, ctx.clone())),
     })
 }
 
 impl Outputs {
-    /// Opens every report destination (exit 2 naming the path when one cannot be),
+    /// Plans and opens every report destination, then the sinks (for `merge`).
+    pub(crate) fn open(flags: &ReportFlags<'_>, ctx: &ScanContext) -> Result<Self, Failure> {
+        let plans = report_plans(flags)?;
+        Self::open_planned(flags, plans, ctx)
+    }
+
+    /// Opens every planned destination (exit 2 naming the path when one cannot be),
     /// then the sinks. A report sent to stdout (`-`) takes the place of `--format`.
-    fn open(
-        args: &ScanArgs,
-        plans: Vec<(Kind, Request, output::Plan)>,
+    pub(crate) fn open_planned(
+        flags: &ReportFlags<'_>,
+        plans: Plans,
         ctx: &ScanContext,
     ) -> Result<Self, Failure> {
         let mut out = Self {
@@ -263,9 +353,11 @@ impl Outputs {
         let stdout_taken = out.files.iter().any(Opened::is_stdout);
         if !stdout_taken {
             let w = Labeled::new("stdout", BufWriter::new(io::stdout()));
-            let main: Box<dyn Sink> = match args.format {
-                Format::Table => Box::new(TableSink::new(w, ctx.clone())),
-                Format::Csv => Box::new(CsvSink::new(w)?),
+            let main: Box<dyn Sink> = match flags.format {
+                Format::Table => Box::new(
+                    TableSink::new(w, ctx.clone()).styled(TableStyle::for_stdout(flags.color)),
+                ),
+                Format::Csv => Box::new(CsvSink::new(w, ctx)?),
                 Format::Json => Box::new(JsonSink::new(w, ctx)?),
             };
             out.sinks.push(main);
@@ -283,10 +375,15 @@ impl Outputs {
         Ok(out)
     }
 
+    /// Puts the finished reports in place.
+    pub(crate) fn commit(self) -> io::Result<()> {
+        self.commit_except(&[])
+    }
+
     /// Puts the finished reports in place, except those whose sink failed (`failed`
     /// holds sink indices): a half-written report never replaces an earlier one. The
     /// first failure to commit is returned; the other reports are still committed.
-    fn commit(self, failed: &[usize]) -> io::Result<()> {
+    pub(crate) fn commit_except(self, failed: &[usize]) -> io::Result<()> {
         let offset = self.sinks.len() - self.files.len();
         drop(self.sinks);
         let mut first = Ok(());
@@ -304,7 +401,7 @@ impl Outputs {
         first
     }
 
-    fn abandon(self) {
+    pub(crate) fn abandon(self) {
         drop(self.sinks);
         self.files.into_iter().for_each(Opened::abandon);
     }
@@ -314,8 +411,22 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     let settings = args.probe_settings()?;
     let fail_on = args.fail_on()?;
     let items = items(args)?;
+    let target_count = items.len();
+    // Sharding keeps each item's index in the full list, for `merge`.
+    let items: Vec<ScanItem> = match args.shard {
+        Some(s) => items
+            .into_iter()
+            .filter(|i| s.contains(&i.target.host.to_string(), i.target.port))
+            .collect(),
+        None => items,
+    };
+    let baseline = match &args.baseline {
+        Some(p) => Some(crate::baseline::Baseline::load(p, args.shard).map_err(UsageError)?),
+        None => None,
+    };
     let trust_settings = args.trust_settings();
     let trust = TrustStores::new(&trust_settings).map_err(UsageError)?;
+    let checks = args.check_options()?;
     let proxy_settings = args.proxy_settings()?;
     let ctx = ScanContext {
         versions: settings.range.iter().collect(),
@@ -332,19 +443,30 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             "ipv6_only": args.ipv6,
             "fail_on": fail_on.iter().map(|k| k.name()).collect::<Vec<_>>(),
             "endpoints": args.endpoints.as_ref().map(|p| p.display().to_string()),
-            "target_count": items.len(),
+            "target_count": target_count,
+            "shard": args.shard.map(|s| json!({"index": s.index, "count": s.count})),
+            "baseline": args.baseline.as_ref().map(|p| p.display().to_string()),
             "roots": args.roots.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "ca_files": args.ca_file.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "system_store": trust_settings.system_store,
             "proxy": proxy_settings.proxy.as_ref().map(|p| p.to_string()),
             "compare_direct": args.compare_direct,
+            "clients": checks.clients.iter().map(|p| p.name).collect::<Vec<_>>(),
+            "ciphers": checks.ciphers,
         }),
+        clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };
-    let plans = report_plans(args)?;
+    let plans = report_plans(&ReportFlags::of_scan(args))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let bar = progress::wanted(args.quiet, args.no_progress).then(|| Arc::new(Progress::new()));
+    let bar = progress::wanted(args.quiet, args.no_progress).then(|| {
+        Arc::new(Progress::new(
+            settings.timeout,
+            settings.retries,
+            settings.per_address as u64,
+        ))
+    });
     let observer: Arc<dyn Observer> = match &bar {
         Some(b) => b.clone(),
         None => Arc::new(Silent),
@@ -352,10 +474,11 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     let result = runtime.block_on(async {
         // Everything that can refuse the invocation happens before any output opens.
         let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
-        let prober = Prober::new(settings, observer.clone()).map_err(UsageError)?;
+        let prober = Prober::with_checks(settings, observer.clone(), registry(&checks))
+            .map_err(UsageError)?;
         let proxy = proxy_plan(proxy_settings, args.compare_direct).await;
         let interrupt = Interrupt::install()?;
-        let mut outputs = Outputs::open(args, plans, &ctx)?;
+        let mut outputs = Outputs::open_planned(&ReportFlags::of_scan(args), plans, &ctx)?;
         interrupt.scanning();
         let pipeline = Arc::new(Pipeline {
             resolver,
@@ -365,11 +488,12 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             proxy,
             observer,
             ctx,
+            baseline,
         });
         let stop = interrupt.stopped();
         let run = pipeline.run_until(items, &mut outputs.sinks, stop).await;
         let failed: Vec<usize> = run.failed.iter().map(|(s, _)| *s).collect();
-        let committed = outputs.commit(&failed);
+        let committed = outputs.commit_except(&failed);
         match run.failed.into_iter().next() {
             Some((_, e)) => Err(Failure::Io(e)),
             None => committed

@@ -5,14 +5,14 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use x509_parser::extensions::GeneralName;
 use x509_parser::objects::{oid_registry, oid2sn};
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::X509Name;
 
 /// What reports show about one certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertSummary {
     pub subject: String,
     pub issuer: String,
@@ -31,6 +31,7 @@ pub struct CertSummary {
     pub sha256: String,
     /// Uppercase hex SHA-1 of the DER encoding: the "thumbprint" Windows and
     /// Microsoft's CA documentation use.
+    #[serde(default)]
     pub sha1: String,
     pub self_issued: bool,
 }

@@ -29,7 +29,7 @@ pub const EMBEDDED: &str = include_str!("../endpoints.toml");
 pub const EMBEDDED_ORIGIN: &str = "embedded endpoints.toml";
 
 /// The category of the endpoint set in Microsoft's endpoint table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     Optimize,
@@ -40,7 +40,7 @@ pub enum Category {
 }
 
 /// What Microsoft says about TLS inspection (break-and-inspect) of the endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Inspection {
     /// Interception breaks the service (client-certificate authentication).
@@ -54,7 +54,7 @@ pub enum Inspection {
 }
 
 /// Whether a Microsoft source says the service refuses TLS 1.0/1.1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LegacyTls {
     Refused,
@@ -107,7 +107,7 @@ impl LegacyTls {
 }
 
 /// One `[[endpoint]]` entry, validated, with the defaults applied.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
     /// A lowercase DNS name without trailing dot, or an IP literal (IPv6 without brackets).
     pub host: String,
@@ -128,8 +128,12 @@ pub struct Endpoint {
     /// issuer that carries an expected name but is another certificate impersonates
     /// it, and a documented one is genuine even where a root store disagrees. The
     /// entry's own list, else `defaults.issuer_thumbprints`; empty = not judged.
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing, default = "no_thumbprints")]
     pub issuer_thumbprints: Arc<[String]>,
+}
+
+fn no_thumbprints() -> Arc<[String]> {
+    Arc::from([])
 }
 
 /// A validated endpoint list, in file order, without duplicate (host, port) pairs.

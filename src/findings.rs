@@ -6,10 +6,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The finding kinds of DESIGN.md, by their CLI/JSON names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     /// The name did not resolve.
@@ -31,10 +31,15 @@ pub enum FindingKind {
     /// This machine has no route to the address's family (most often IPv6); not a
     /// failure of the endpoint unless every address of the host is like this.
     NoRoute,
+    /// Changed since the `--baseline` report (see `baseline.rs`); not in the default
+    /// `--fail-on`.
+    Drift,
+    /// A client profile given to `--clients` cannot connect (see `checks/clients.rs`).
+    ClientIncompatible,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 8] = [
+    pub const ALL: [FindingKind; 10] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
@@ -43,6 +48,8 @@ impl FindingKind {
         Self::Intercepted,
         Self::HandshakeFailed,
         Self::NoRoute,
+        Self::Drift,
+        Self::ClientIncompatible,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +62,8 @@ impl FindingKind {
             Self::Intercepted => "intercepted",
             Self::HandshakeFailed => "handshake-failed",
             Self::NoRoute => "no-route",
+            Self::Drift => "drift",
+            Self::ClientIncompatible => "client-incompatible",
         }
     }
 }
@@ -83,7 +92,7 @@ impl FromStr for FindingKind {
 }
 
 /// One finding with the evidence for it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     pub detail: String,

@@ -27,13 +27,13 @@
 //! service may have changed CAs), and so is a self-signed leaf (a misconfigured server
 //! or a captive portal; reported as `cert-invalid: self-signed`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cert::CertSummary;
 use crate::endpoints::{Endpoint, Inspection, LegacyTls, glob_match};
 use crate::trust::TrustVerdict;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignalKind {
     LocallyTrustedOnly,
@@ -57,7 +57,7 @@ impl SignalKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signal {
     pub kind: SignalKind,
     pub detail: String,

@@ -6,14 +6,18 @@
 //! out; [`wire`] is the pure codec the raw probe is built on.
 
 pub mod app;
+pub mod baseline;
 pub mod cert;
+pub mod checks;
 pub mod cli;
 pub mod crypto;
 pub mod diag;
 pub mod endpoints;
+pub mod endpoints_import;
 pub mod findings;
 pub mod intercept;
 pub mod interrupt;
+pub mod merge;
 pub mod pipeline;
 pub mod probe;
 pub mod progress;
@@ -23,6 +27,8 @@ pub mod report;
 pub mod resolve;
 pub mod safe;
 pub mod scan;
+pub mod shard;
+pub mod suites;
 pub mod target;
 pub mod trust;
 pub mod version;

@@ -103,6 +103,8 @@ fn cap_addresses(
 /// One thing to scan: a target, and its endpoint-list entry when it has one.
 #[derive(Clone, Debug)]
 pub struct ScanItem {
+    /// Position in the full target list, before `--shard` (see [`Record::target_index`]).
+    pub index: usize,
     pub target: Target,
     pub endpoint: Option<Arc<Endpoint>>,
 }
@@ -139,6 +141,8 @@ pub struct Pipeline {
     pub proxy: ProxyPlan,
     pub observer: Arc<dyn Observer>,
     pub ctx: ScanContext,
+    /// `--baseline`: adds `drift` findings before the records reach the sinks.
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 impl Pipeline {
@@ -174,7 +178,10 @@ impl Pipeline {
             sinks,
             dead: Vec::new(),
             failed: Vec::new(),
-            summary: Summary::default(),
+            summary: Summary {
+                started_at: Some(std::time::SystemTime::now()),
+                ..Summary::default()
+            },
         };
         let total = items.len();
         let mut items = items.into_iter().enumerate();
@@ -203,18 +210,31 @@ impl Pipeline {
                 None => break,
             };
             done.insert(i, records);
-            while let Some(records) = done.remove(&next_out) {
+            while let Some(mut records) = done.remove(&next_out) {
+                if let Some(b) = &self.baseline {
+                    b.annotate(&mut records);
+                }
                 out.emit(&records, &self.ctx);
                 next_out += 1;
             }
         }
         running.abort_all();
         out.summary.elapsed = start.elapsed();
+        out.summary.baseline = self.baseline.as_ref().map(|b| Arc::new(b.finish()));
         out.finish()
     }
 
     /// Resolves one target (or routes it through the proxy) and probes each address.
     async fn scan_item(self: Arc<Self>, item: ScanItem) -> Vec<Record> {
+        let index = item.index;
+        let mut records = self.scan_target(item).await;
+        for r in &mut records {
+            r.target_index = index;
+        }
+        records
+    }
+
+    async fn scan_target(self: Arc<Self>, item: ScanItem) -> Vec<Record> {
         let probed: Vec<TlsVersion> = self.prober.settings().range.iter().collect();
         let t = &item.target;
         if let Some(route) = self.proxy.route(t) {
@@ -223,10 +243,12 @@ impl Pipeline {
                 false => None,
             };
             self.observer.planned(self.prober.probes_per_address());
+            self.observer.address_started();
             let scan = self
                 .prober
                 .scan_address(t.host.clone(), t.port, Route::Proxy(route))
                 .await;
+            self.observer.address_finished();
             let input = AggregateInput {
                 probed: &probed,
                 trust: &self.trust,
@@ -251,8 +273,13 @@ impl Pipeline {
         for (i, ip) in addrs.into_iter().enumerate() {
             let (prober, host) = (self.prober.clone(), t.host.clone());
             let route = Route::Direct(SocketAddr::new(ip, t.port));
-            let port = t.port;
-            set.spawn(async move { (i, prober.scan_address(host, port, route).await) });
+            let (port, observer) = (t.port, self.observer.clone());
+            set.spawn(async move {
+                observer.address_started();
+                let scan = prober.scan_address(host, port, route).await;
+                observer.address_finished();
+                (i, scan)
+            });
         }
         let mut done = set.join_all().await;
         done.sort_by_key(|(i, _)| *i);

@@ -85,6 +85,8 @@ pub struct Record {
     /// The endpoint-list entry, when the host is in the list.
     pub endpoint: Option<Arc<Endpoint>>,
     pub findings: Vec<Finding>,
+    /// One report per check that ran (`--ciphers`, `--clients`), in registry order.
+    pub checks: Vec<crate::checks::CheckReport>,
     /// Remarks that are not findings: addresses left out by `--max-addresses`, a root
     /// store difference on a genuine Microsoft chain.
     pub notes: Vec<String>,
@@ -92,6 +94,9 @@ pub struct Record {
     pub error: Option<String>,
     /// Probes run for this record (connections attempted, retries not counted).
     pub probe_count: u64,
+    /// Position of the record's target in the full target list (before `--shard`), so
+    /// that `tlscompat merge` can restore the order of an unsharded scan.
+    pub target_index: usize,
 }
 
 impl Record {
@@ -127,7 +132,8 @@ impl Record {
         r
     }
 
-    fn empty(host: &Host, port: u16, address: String) -> Self {
+    /// A record with nothing known yet; `tlscompat merge` fills one from a JSON report.
+    pub fn empty(host: &Host, port: u16, address: String) -> Self {
         Self {
             host: host.to_string(),
             port,
@@ -154,8 +160,10 @@ impl Record {
             endpoint: None,
             findings: Vec::new(),
             notes: Vec::new(),
+            checks: Vec::new(),
             error: None,
             probe_count: 0,
+            target_index: 0,
         }
     }
 }
@@ -204,6 +212,9 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r.notes
         .extend(skew.map(|s| s.detail.clone()).collect::<Vec<_>>());
     r.findings = findings(&r, verdict.as_ref());
+    r.checks = scan.checks;
+    let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
+    r.findings.extend(from_checks);
     r
 }
 

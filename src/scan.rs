@@ -11,9 +11,11 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::checks::{BoxFuture, Check, CheckReport, Net};
 use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
 use crate::probe::net::Route;
-use crate::probe::outcome::{ConnectFailure, Outcome, VersionProbe};
+use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
+use crate::probe::proof::Offer;
 use crate::probe::raw::{ProbeTarget, probe_version};
 use crate::target::Host;
 use crate::version::{TlsVersion, VersionRange};
@@ -38,6 +40,10 @@ pub trait Observer: Send + Sync {
     fn planned(&self, n: u64);
     /// One probe finished (or was settled without a connection) for `host`.
     fn done(&self, host: &str, n: u64);
+    /// The pipeline started probing one address (for "waiting on N silent addresses").
+    fn address_started(&self) {}
+    /// …and finished it.
+    fn address_finished(&self) {}
 }
 
 /// An observer that ignores everything.
@@ -62,6 +68,8 @@ pub struct AddressScan {
     /// Handshakes pinned to one version, run when a raw claim at 1.2/1.3 was not
     /// proven otherwise (see `proof.rs`).
     pub pinned: Vec<ModernHandshake>,
+    /// One report per registered check (`checks/`), in registry order.
+    pub checks: Vec<CheckReport>,
 }
 
 /// Runs probes. Cheap to clone; clones share the limits and the rustls config.
@@ -76,10 +84,20 @@ struct Inner {
     connections: Semaphore,
     per_address: Mutex<HashMap<Route, Arc<Semaphore>>>,
     observer: Arc<dyn Observer>,
+    checks: Vec<Box<dyn Check>>,
 }
 
 impl Prober {
     pub fn new(settings: ProbeSettings, observer: Arc<dyn Observer>) -> Result<Self, String> {
+        Self::with_checks(settings, observer, Vec::new())
+    }
+
+    /// A prober that also runs `checks` at every address that takes a connection.
+    pub fn with_checks(
+        settings: ProbeSettings,
+        observer: Arc<dyn Observer>,
+        checks: Vec<Box<dyn Check>>,
+    ) -> Result<Self, String> {
         let modern = ModernClient::new(settings.range)?;
         let connections = Semaphore::new(settings.concurrency.max(1));
         let per_address = Mutex::new(HashMap::new());
@@ -90,6 +108,7 @@ impl Prober {
                 connections,
                 per_address,
                 observer,
+                checks,
             }),
         })
     }
@@ -115,6 +134,7 @@ impl Prober {
             probes: Vec::new(),
             modern: None,
             pinned: Vec::new(),
+            checks: Vec::new(),
         };
         let first_version = range.max();
         let first = self.version(&scan.host, &scan.route, first_version).await;
@@ -149,6 +169,17 @@ impl Prober {
             self.inner.observer.planned(1);
             if let Some(h) = self.pinned(&scan.host, &scan.route, version).await {
                 scan.pinned.push(h);
+            }
+        }
+        if !self.inner.checks.is_empty() {
+            let prior = crate::checks::prior(&scan.probes, scan.modern.as_ref(), &scan.pinned);
+            let net = AddressNet {
+                prober: self,
+                host: &scan.host,
+                route: &scan.route,
+            };
+            for check in &self.inner.checks {
+                scan.checks.push(check.run(&net, &prior).await);
             }
         }
         self.release_address(&scan.route);
@@ -219,6 +250,37 @@ impl Prober {
 }
 
 impl Prober {
+    /// One raw exchange for a check, under the scan's limits, counted as a probe; a
+    /// timeout is retried with the same hello `--retries` times.
+    pub async fn exchange(
+        &self,
+        host: &Host,
+        route: &Route,
+        hello: &[u8],
+        offer: &Offer,
+    ) -> (Outcome, Timing) {
+        self.inner.observer.planned(1);
+        let limit = self.address_limit(route);
+        let _address = limit.acquire().await;
+        let _global = self.inner.connections.acquire().await;
+        let target = ProbeTarget { route, host };
+        let s = &self.inner.settings;
+        let mut left = s.retries;
+        let result = loop {
+            let result = crate::probe::raw::exchange(target, hello, offer, s.timeout).await;
+            let timed_out = matches!(
+                result.0,
+                Outcome::Timeout { .. } | Outcome::Unreachable(ConnectFailure::Timeout)
+            );
+            if !timed_out || left == 0 {
+                break result;
+            }
+            left -= 1;
+        };
+        self.inner.observer.done(&host.to_string(), 1);
+        result
+    }
+
     /// A handshake offering `version` alone, to prove or disprove a raw claim.
     async fn pinned(
         &self,
@@ -256,6 +318,31 @@ impl Prober {
             }
             _ => None,
         }
+    }
+}
+
+/// What a check sees of one address.
+struct AddressNet<'a> {
+    prober: &'a Prober,
+    host: &'a Host,
+    route: &'a Route,
+}
+
+impl Net for AddressNet<'_> {
+    fn server_name(&self) -> Option<&str> {
+        self.host.server_name()
+    }
+
+    fn exchange<'a>(
+        &'a self,
+        hello: Vec<u8>,
+        offer: &'a Offer,
+    ) -> BoxFuture<'a, (Outcome, Timing)> {
+        Box::pin(async move {
+            self.prober
+                .exchange(self.host, self.route, &hello, offer)
+                .await
+        })
     }
 }
 

@@ -75,6 +75,7 @@ fn capture(addr: SocketAddr, version: TlsVersion) -> Vec<u8> {
         server_name: Some("lab.test"),
         random: [7; 32],
         entropy: [9; 32],
+        suites: None,
     });
     s.write_all(&hello).expect("send hello");
     s.set_read_timeout(Some(Duration::from_millis(300)))

@@ -199,7 +199,8 @@ fn mixed_lab_every_cell_right() {
             "no-modern-tls",
             "cert-invalid",
             "intercepted",
-            "handshake-failed"
+            "handshake-failed",
+            "client-incompatible"
         ])
     );
     let recs = j["records"].as_array().expect("records");

@@ -246,7 +246,10 @@ fn alerts_in_ssl3_records_are_read() {
 
 #[test]
 fn hello_retry_request_end_to_end() {
-    let server = rustls_server_groups(vec![rustls::crypto::ring::kx_group::SECP384R1]);
+    let server = rustls_server_groups(
+        vec![rustls::crypto::ring::kx_group::SECP384R1],
+        &[&rustls::version::TLS12, &rustls::version::TLS13],
+    );
     let (code, r) = scan(&server.to_string(), &["--tls-min", "1.3"]);
     assert_eq!(state(&r, "tls1_3"), "accepted", "{r}");
     assert_eq!(detail(&r, "tls1_3"), "HelloRetryRequest");
@@ -377,4 +380,36 @@ fn ecdsa_only_server_is_proven_at_every_version() {
     );
     assert_eq!(r["trusted_public"], Value::Bool(true));
     assert_eq!(code, 0, "{:?}", findings(&r));
+}
+
+/// A certificate x509-parser cannot read keeps its place in the chain: the leaf stays
+/// the leaf (a placeholder summary with its fingerprint), never the intermediate.
+#[test]
+fn unparsable_leaf_keeps_its_place() {
+    let garbage = b"\x30\x03\x02\x01\x00 not a certificate".to_vec();
+    let g = garbage.clone();
+    let server = scripted(move |h| {
+        let ca = pki().ca_der.clone();
+        record(&[
+            server_hello(h.version.min(0x0303), [4; 32], &h.session_id, 0x002f, None),
+            certificate(&[&g, &ca]),
+            server_hello_done(),
+        ])
+    });
+    let (_, r) = scan(&server.to_string(), &["--tls-max", "1.2"]);
+    let chain = r["certificate_chain"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(chain.len(), 2, "{r}");
+    assert!(
+        chain[0]["subject"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("(unparsable certificate"),
+        "{}",
+        chain[0]
+    );
+    assert_eq!(chain[0]["sha256"], tlscompat::cert::sha256_hex(&garbage));
+    assert_eq!(chain[1]["subject"], "CN=tlscompat Lab CA");
 }

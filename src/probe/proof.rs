@@ -13,17 +13,17 @@ use std::fmt;
 use md5::{Digest, Md5};
 use num_bigint::BigUint;
 use ring::digest;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use x509_parser::public_key::PublicKey;
 
 use crate::version::TlsVersion;
-use crate::wire::enums::{Authentication, KeyExchange, NamedGroup};
+use crate::wire::enums::{Authentication, CipherSuite, KeyExchange, NamedGroup, ProtocolVersion};
 use crate::wire::hello::{HelloVariant, cipher_suites, groups};
 use crate::wire::reply::{FlightEnd, ServerHello};
 use crate::wire::ske::read_server_key_exchange;
 
 /// How far an acceptance is proven.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", content = "detail", rename_all = "kebab-case")]
 pub enum Proof {
     /// Proven, and how ("ServerKeyExchange signature (ecdsa_sha1) verified").
@@ -57,19 +57,47 @@ impl fmt::Display for Proof {
 }
 
 /// What our hello offered.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Offer {
-    pub version: TlsVersion,
-    pub variant: HelloVariant,
+    /// The versions offered: one for a version probe, a range for a client profile.
+    pub versions: Vec<TlsVersion>,
+    pub suites: Vec<CipherSuite>,
+    pub groups: Vec<NamedGroup>,
+    /// The group of the one key share sent (TLS 1.3).
+    pub key_share: Option<NamedGroup>,
     pub client_random: [u8; 32],
 }
 
-/// Judges a ServerHello that names the offered version.
+impl Offer {
+    /// What a raw version probe's hello offers.
+    pub fn for_probe(version: TlsVersion, variant: HelloVariant, client_random: [u8; 32]) -> Self {
+        Self {
+            versions: vec![version],
+            suites: cipher_suites(version, variant).collect(),
+            groups: groups(variant).to_vec(),
+            key_share: (version == TlsVersion::Tls13).then_some(NamedGroup::X25519),
+            client_random,
+        }
+    }
+
+    /// The offered version the server's choice names, if it is one.
+    pub fn offered(&self, chosen: ProtocolVersion) -> Option<TlsVersion> {
+        self.versions.iter().copied().find(|v| v.wire() == chosen)
+    }
+}
+
+/// Judges a ServerHello that names one of the offered versions.
 pub fn judge_claim(hello: &ServerHello, offer: &Offer) -> Proof {
-    if let Err(why) = consistent(hello, offer) {
+    let Some(version) = offer.offered(hello.version) else {
+        return Proof::Failed(format!(
+            "server chose {}, which was not offered",
+            hello.version
+        ));
+    };
+    if let Err(why) = consistent(hello, offer, version) {
         return Proof::Failed(why);
     }
-    if offer.version == TlsVersion::Tls13 {
+    if version == TlsVersion::Tls13 {
         let what = match hello.retry_request {
             true => "HelloRetryRequest",
             false => "TLS 1.3 ServerHello",
@@ -78,14 +106,12 @@ pub fn judge_claim(hello: &ServerHello, offer: &Offer) -> Proof {
             "{what}: the rest of a TLS 1.3 handshake is encrypted, only a completed handshake proves it"
         ));
     }
-    prove_flight(hello, offer)
+    prove_flight(hello, offer, version)
 }
 
-fn consistent(hello: &ServerHello, offer: &Offer) -> Result<(), String> {
+fn consistent(hello: &ServerHello, offer: &Offer, version: TlsVersion) -> Result<(), String> {
     let cs = hello.cipher;
-    if !cipher_suites(offer.version, offer.variant).any(|s| s == cs)
-        || cs == crate::wire::enums::CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV
-    {
+    if !offer.suites.contains(&cs) || cs == CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV {
         return Err(format!(
             "server chose cipher suite {cs}, which was not offered"
         ));
@@ -96,26 +122,27 @@ fn consistent(hello: &ServerHello, offer: &Offer) -> Result<(), String> {
             hello.compression
         ));
     }
-    let is13 = offer.version == TlsVersion::Tls13;
+    let is13 = version == TlsVersion::Tls13;
     if cs.is_tls13() != is13 {
         return Err(format!(
-            "{} suite {cs} in a {} ServerHello",
-            suite_era(cs),
-            offer.version
+            "{} suite {cs} in a {version} ServerHello",
+            suite_era(cs)
         ));
     }
     if is13 {
-        let offered = groups(offer.variant);
         match (hello.retry_request, hello.key_share) {
             (_, None) => return Err("TLS 1.3 ServerHello without a key share".into()),
-            (true, Some(g)) if !offered.contains(&g) => {
+            (true, Some(g)) if !offer.groups.contains(&g) => {
                 return Err(format!(
                     "HelloRetryRequest asks for group {g}, which was not offered"
                 ));
             }
-            (false, Some(g)) if g != NamedGroup::X25519 => {
+            (false, Some(g)) if Some(g) != offer.key_share => {
+                let sent = offer
+                    .key_share
+                    .map_or("no".to_string(), |k| format!("only an {k}"));
                 return Err(format!(
-                    "key share for group {g}, but only an x25519 share was sent"
+                    "key share for group {g}, but {sent} share was sent"
                 ));
             }
             _ => {}
@@ -124,7 +151,7 @@ fn consistent(hello: &ServerHello, offer: &Offer) -> Result<(), String> {
     Ok(())
 }
 
-fn suite_era(cs: crate::wire::enums::CipherSuite) -> &'static str {
+fn suite_era(cs: CipherSuite) -> &'static str {
     match cs.is_tls13() {
         true => "TLS 1.3",
         false => "pre-1.3",
@@ -132,11 +159,11 @@ fn suite_era(cs: crate::wire::enums::CipherSuite) -> &'static str {
 }
 
 /// TLS ≤ 1.2: the flight after the hello, and the ServerKeyExchange signature.
-fn prove_flight(hello: &ServerHello, offer: &Offer) -> Proof {
+fn prove_flight(hello: &ServerHello, offer: &Offer, version: TlsVersion) -> Proof {
     let (kx, auth) = hello.cipher.kind();
     let cut_short = |what: &str| match &hello.flight {
         FlightEnd::Stalled => Proof::Unproven(format!("the flight stalled before {what}")),
-        end => Proof::Failed(format!("ServerHello claimed {}, then {end}", offer.version)),
+        end => Proof::Failed(format!("ServerHello claimed {version}, then {end}")),
     };
     match kx {
         KeyExchange::Ecdhe | KeyExchange::Dhe => {}
@@ -163,7 +190,7 @@ fn prove_flight(hello: &ServerHello, offer: &Offer) -> Proof {
             _ => cut_short("the key exchange"),
         };
     };
-    let with_scheme = offer.version == TlsVersion::Tls12;
+    let with_scheme = version == TlsVersion::Tls12;
     let Some(ske) = read_server_key_exchange(ske, kx, with_scheme) else {
         return Proof::Failed("malformed ServerKeyExchange".into());
     };
@@ -505,7 +532,7 @@ mod tests {
 
     fn hello(cipher: CS) -> ServerHello {
         ServerHello {
-            version: crate::wire::enums::ProtocolVersion::TLS12,
+            version: ProtocolVersion::TLS12,
             cipher,
             compression: 0,
             random: [2; 32],
@@ -519,11 +546,7 @@ mod tests {
     }
 
     fn offer(version: TlsVersion) -> Offer {
-        Offer {
-            version,
-            variant: HelloVariant::Full,
-            client_random: [1; 32],
-        }
+        Offer::for_probe(version, HelloVariant::Full, [1; 32])
     }
 
     fn failed(p: Proof) -> String {
@@ -545,12 +568,20 @@ mod tests {
         let scsv = hello(CS::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
         assert!(failed(judge_claim(&scsv, &o)).contains("not offered"));
         let o13 = offer(TlsVersion::Tls13);
-        let mut h = hello(CS::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+        let hello13 = |cs| ServerHello {
+            version: ProtocolVersion::TLS13,
+            ..hello(cs)
+        };
+        assert!(
+            failed(judge_claim(&hello(CS::TLS13_AES_128_GCM_SHA256), &o13))
+                .contains("TLS 1.2, which was not offered")
+        );
+        let mut h = hello13(CS::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
         h.key_share = Some(NamedGroup::X25519);
         assert!(failed(judge_claim(&h, &o13)).contains("in a TLS 1.3 ServerHello"));
-        let h = hello(CS::TLS13_AES_128_GCM_SHA256);
+        let h = hello13(CS::TLS13_AES_128_GCM_SHA256);
         assert!(failed(judge_claim(&h, &o13)).contains("without a key share"));
-        let mut hrr = hello(CS::TLS13_AES_128_GCM_SHA256);
+        let mut hrr = hello13(CS::TLS13_AES_128_GCM_SHA256);
         hrr.retry_request = true;
         hrr.key_share = Some(NamedGroup(0x0042));
         assert!(failed(judge_claim(&hrr, &o13)).contains("which was not offered"));

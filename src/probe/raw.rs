@@ -116,6 +116,28 @@ pub async fn attempt(
     variant: HelloVariant,
     timeout: Duration,
 ) -> (Outcome, Timing) {
+    let (random, entropy) = random_pair();
+    let hello = client_hello_record(&HelloSpec {
+        version,
+        variant,
+        server_name: target.host.server_name(),
+        random,
+        entropy,
+        suites: None,
+    });
+    let offer = Offer::for_probe(version, variant, random);
+    exchange(target, &hello, &offer, timeout).await
+}
+
+/// Sends `hello` (a whole record, built by the caller with `offer.client_random`) on a
+/// new connection and reads the verdict: the one exchange every raw probe — version,
+/// cipher enumeration, client profile — is made of.
+pub async fn exchange(
+    target: ProbeTarget<'_>,
+    hello: &[u8],
+    offer: &Offer,
+    timeout: Duration,
+) -> (Outcome, Timing) {
     let start = Instant::now();
     let mut timing = Timing::default();
     let (mut stream, connect_time) = match open(target.route, timeout).await {
@@ -126,30 +148,23 @@ pub async fn attempt(
         }
     };
     timing.connect = Some(connect_time);
-    let (random, entropy) = random_pair();
-    let hello = client_hello_record(&HelloSpec {
-        version,
-        variant,
-        server_name: target.host.server_name(),
-        random,
-        entropy,
-    });
-    let offer = Offer {
-        version,
-        variant,
-        client_random: random,
-    };
     let deadline = tokio::time::Instant::now() + timeout;
-    let outcome = match stream.write_all(&hello).await {
+    let outcome = match stream.write_all(hello).await {
         Err(e) if is_reset(&e) => Outcome::Rejected(Rejection::Reset),
         Err(e) => Outcome::Error(ProbeError::Io(e.to_string())),
-        Ok(()) => read_verdict(&mut stream, &offer, deadline, start, &mut timing).await,
+        Ok(()) => read_verdict(&mut stream, offer, deadline, start, &mut timing).await,
     };
     if timing.first_byte.is_some() && !matches!(outcome, Outcome::Timeout { .. }) {
         timing.handshake = Some(start.elapsed());
     }
     timing.total = start.elapsed();
     (outcome, timing)
+}
+
+/// Fresh random values for a hello: (client random, entropy for a session id or an
+/// x25519 key share).
+pub fn fresh_randoms() -> ([u8; 32], [u8; 32]) {
+    random_pair()
 }
 
 /// Reads until the reply is decided. Each chunk is decoded once, as it arrives.
@@ -160,7 +175,8 @@ async fn read_verdict(
     start: Instant,
     timing: &mut Timing,
 ) -> Outcome {
-    let mut parser = ReplyParser::new(offer.version.wire());
+    let offered: Vec<_> = offer.versions.iter().map(|v| v.wire()).collect();
+    let mut parser = ReplyParser::for_versions(offered);
     let mut chunk = vec![0u8; 16 * 1024];
     loop {
         if parser.received() >= MAX_REPLY {
@@ -228,7 +244,7 @@ fn salvage(parser: &mut ReplyParser, offer: &Offer, otherwise: Outcome) -> Outco
 /// carries its proof (see `proof.rs`).
 pub fn judge(reply: Reply, offer: &Offer) -> Outcome {
     match reply {
-        Reply::Hello(h) if h.version == offer.version.wire() => {
+        Reply::Hello(h) if offer.offered(h.version).is_some() => {
             let proof = judge_claim(&h, offer);
             Outcome::Accepted(Accepted {
                 version: h.version,

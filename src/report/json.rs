@@ -41,6 +41,16 @@ impl<W: Write> JsonSink<W> {
 }
 
 impl<W: Write> Sink for JsonSink<W> {
+    /// A merged record is written as it was read: nothing of the shard's JSON is lost.
+    fn record_json(&mut self, _: &Record, raw: &Value) -> io::Result<()> {
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.out, raw)?;
+        Ok(())
+    }
+
     fn record(&mut self, r: &Record) -> io::Result<()> {
         if !self.first {
             self.out.write_all(b",")?;
@@ -65,6 +75,9 @@ impl<W: Write> Sink for JsonSink<W> {
             "elapsed_ms": ms(s.elapsed),
             "probes_per_second": s.probes_per_second(),
             "peak_rss_kib": super::summary::peak_rss_kib(),
+            "started_at": s.started_at.map(super::load::rfc3339_time),
+            "started_unix": s.started_at.and_then(super::load::unix_secs),
+            "baseline": s.baseline.as_deref(),
         });
         let complete = !s.interrupted;
         writeln!(
@@ -88,7 +101,8 @@ fn timing(t: &Timing) -> Value {
     })
 }
 
-fn record(r: &Record) -> Value {
+/// The JSON object of one record (also what `--baseline` compares client verdicts in).
+pub fn record(r: &Record) -> Value {
     let versions: serde_json::Map<String, Value> = TlsVersion::ALL
         .iter()
         .map(|v| {
@@ -100,7 +114,7 @@ fn record(r: &Record) -> Value {
             (v.key().to_string(), cell)
         })
         .collect();
-    json!({
+    let mut out = json!({
         "host": r.host,
         "port": r.port,
         "address": r.address,
@@ -128,9 +142,18 @@ fn record(r: &Record) -> Value {
         "endpoint": r.endpoint.as_deref(),
         "findings": r.findings,
         "notes": r.notes,
+        "checks": r.checks,
         "error": r.error,
         "probes": r.probe_count,
-    })
+        "target_index": r.target_index,
+    });
+    // Each check's findings also under its own name (`clients`, `ciphers`), for tools.
+    if let Some(obj) = out.as_object_mut() {
+        for c in &r.checks {
+            obj.insert(c.check.clone(), c.data.clone());
+        }
+    }
+    out
 }
 
 fn probe(p: &VersionProbe) -> serde_json::Map<String, Value> {

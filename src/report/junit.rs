@@ -81,6 +81,31 @@ impl<W: Write> Sink for JunitSink<W> {
             xml_text(&out)
         );
         self.cases.push_str("    </testcase>\n");
+        // One testcase per check case, e.g. per (endpoint, client profile).
+        for check in &r.checks {
+            for (case, failure) in &check.cases {
+                self.tests += 1;
+                let _ = writeln!(
+                    self.cases,
+                    "    <testcase classname=\"tlscompat.{}.{}\" name=\"{} {}\">",
+                    xml_text(&r.host),
+                    xml_text(&check.check),
+                    xml_text(&name),
+                    xml_text(case)
+                );
+                if let Some(msg) = failure {
+                    self.failures += 1;
+                    let _ = writeln!(
+                        self.cases,
+                        "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                        xml_text(&check.check),
+                        xml_text(msg),
+                        xml_text(msg)
+                    );
+                }
+                self.cases.push_str("    </testcase>\n");
+            }
+        }
         Ok(())
     }
 

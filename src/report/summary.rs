@@ -18,6 +18,10 @@ pub struct Summary {
     /// The scan was stopped by a signal: the reports hold the records finished before
     /// it and say they are incomplete.
     pub interrupted: bool,
+    /// When the scan started (the earliest shard's start after a merge).
+    pub started_at: Option<std::time::SystemTime>,
+    /// The comparison with `--baseline`, when one was given.
+    pub baseline: Option<std::sync::Arc<crate::baseline::BaselineSummary>>,
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`); `None` elsewhere.

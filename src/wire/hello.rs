@@ -40,6 +40,9 @@ pub struct HelloSpec<'a> {
     /// Used as legacy_session_id by the full variant (middlebox compatibility) and as
     /// the X25519 key share for TLS 1.3 probes.
     pub entropy: [u8; 32],
+    /// Offer these suites instead of the variant's list (cipher enumeration); the
+    /// renegotiation SCSV is still appended.
+    pub suites: Option<&'a [CS]>,
 }
 
 /// Suites for TLS 1.0/1.1: every key exchange with CBC and 3DES, as Windows 7-era
@@ -185,8 +188,12 @@ fn client_hello_body(b: &mut Vec<u8>, spec: &HelloSpec<'_>) {
             o.extend_from_slice(&spec.entropy);
         }
     });
-    put_prefixed(b, 2, |o| {
-        cipher_suites(spec.version, spec.variant).for_each(|s| put_u16(o, s.0))
+    put_prefixed(b, 2, |o| match spec.suites {
+        Some(list) => list
+            .iter()
+            .chain(std::iter::once(&CS::TLS_EMPTY_RENEGOTIATION_INFO_SCSV))
+            .for_each(|s| put_u16(o, s.0)),
+        None => cipher_suites(spec.version, spec.variant).for_each(|s| put_u16(o, s.0)),
     });
     b.extend_from_slice(&[1, 0]); // compression_methods: null only
     put_prefixed(b, 2, |o| {
@@ -273,6 +280,7 @@ mod tests {
             server_name: name,
             random: [7; 32],
             entropy: [9; 32],
+            suites: None,
         }
     }
 

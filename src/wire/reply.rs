@@ -156,7 +156,9 @@ pub enum Progress {
 /// socket; once it answers `Done` or `Malformed` the answer is final.
 #[derive(Debug)]
 pub struct ReplyParser {
-    offered: ProtocolVersion,
+    /// The versions offered: the flight after an accepting hello is awaited only for
+    /// these (and only up to TLS 1.2, whose flight is in clear text).
+    offered: Vec<ProtocolVersion>,
     /// Bytes of a record not yet complete, carried to the next chunk.
     pending: Vec<u8>,
     received: usize,
@@ -172,6 +174,11 @@ impl ReplyParser {
     /// `offered` is the version our hello offered; the rest of the flight is awaited
     /// only when the server accepted a version ≤ 1.2 (whose flight is in clear text).
     pub fn new(offered: ProtocolVersion) -> Self {
+        Self::for_versions(vec![offered])
+    }
+
+    /// A parser for a hello that offered several versions (a client profile).
+    pub fn for_versions(offered: Vec<ProtocolVersion>) -> Self {
         Self {
             offered,
             pending: Vec::new(),
@@ -210,7 +217,7 @@ impl ReplyParser {
             }
             self.checked_start = self.pending.len() >= 3;
         }
-        let (pending, flight, offered) = (&self.pending, &mut self.flight, self.offered);
+        let (pending, flight, offered) = (&self.pending, &mut self.flight, &self.offered[..]);
         let mut r = Reader::new(pending);
         let mut answer = None;
         while !r.is_empty() {
@@ -343,7 +350,7 @@ impl Flight {
         &mut self,
         typ: ContentType,
         body: &[u8],
-        offered: ProtocolVersion,
+        offered: &[ProtocolVersion],
     ) -> Option<Progress> {
         match typ {
             ContentType::ALERT => self.alert(body),
@@ -387,7 +394,7 @@ impl Flight {
     }
 
     /// Walks the complete handshake messages received so far.
-    fn messages(&mut self, offered: ProtocolVersion) -> Option<Progress> {
+    fn messages(&mut self, offered: &[ProtocolVersion]) -> Option<Progress> {
         loop {
             let mut r = Reader::new(self.handshake.get(self.consumed..)?);
             let typ = HandshakeType(r.u8()?);
@@ -403,7 +410,7 @@ impl Flight {
         &mut self,
         typ: HandshakeType,
         body: &[u8],
-        offered: ProtocolVersion,
+        offered: &[ProtocolVersion],
     ) -> Option<Progress> {
         let Some(hello) = self.hello.as_mut() else {
             return match typ {
@@ -412,8 +419,8 @@ impl Flight {
                         return Some(Progress::Malformed(Malformed::BadServerHello));
                     };
                     let awaits_flight = !hello.retry_request
-                        && hello.version == offered
-                        && offered <= ProtocolVersion::TLS12;
+                        && offered.contains(&hello.version)
+                        && hello.version <= ProtocolVersion::TLS12;
                     if !awaits_flight {
                         return Some(Progress::Done(Reply::Hello(hello)));
                     }

@@ -28,11 +28,7 @@ pub fn verified(flight: &[u8], offered: ProtocolVersion) -> Option<Signed> {
     if h.version != offered {
         return None;
     }
-    let offer = Offer {
-        version,
-        variant: HelloVariant::Full,
-        client_random: [7; 32],
-    };
+    let offer = Offer::for_probe(version, HelloVariant::Full, [7; 32]);
     match judge_claim(&h, &offer) {
         Proof::Verified(_) => Some((h.random, h.key_exchange.clone())),
         _ => None,

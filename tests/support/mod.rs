@@ -177,6 +177,7 @@ pub fn rustls_server_at(
 /// HelloRetryRequest.
 pub fn rustls_server_groups(
     groups: Vec<&'static dyn rustls::crypto::SupportedKxGroup>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> SocketAddr {
     let pki = pki();
     let chain = vec![
@@ -188,7 +189,7 @@ pub fn rustls_server_groups(
     provider.kx_groups = groups;
     serve_rustls_with(
         provider,
-        &[&rustls::version::TLS12, &rustls::version::TLS13],
+        versions,
         chain,
         key,
         "127.0.0.1:0".parse().expect("addr"),
