@@ -15,6 +15,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::net::open;
@@ -95,31 +96,57 @@ impl ModernClient {
 
     pub async fn handshake(&self, target: ProbeTarget<'_>, timeout: Duration) -> ModernHandshake {
         let start = Instant::now();
-        let mut timing = Timing::default();
-        let outcome = self.run(target, timeout, start, &mut timing).await;
+        match open(target.route, timeout).await {
+            Ok((tcp, connect_time)) => {
+                self.handshake_over(tcp, connect_time, target.host, timeout, start)
+                    .await
+            }
+            Err(e) => ModernHandshake {
+                outcome: ModernOutcome::Unreachable(e),
+                timing: Timing {
+                    total: start.elapsed(),
+                    ..Timing::default()
+                },
+            },
+        }
+    }
+
+    /// The handshake over a connection already open (the scheduler opens the first
+    /// connection of an address itself, to learn that the address takes connections
+    /// before it starts the other probes). `connect_time` is what opening took, and
+    /// `start` when it began.
+    pub async fn handshake_over(
+        &self,
+        tcp: TcpStream,
+        connect_time: Duration,
+        host: &Host,
+        timeout: Duration,
+        start: Instant,
+    ) -> ModernHandshake {
+        let mut timing = Timing {
+            connect: Some(connect_time),
+            ..Timing::default()
+        };
+        let outcome = self.run(tcp, host, timeout, start, &mut timing).await;
         timing.total = start.elapsed();
         ModernHandshake { outcome, timing }
     }
 
     async fn run(
         &self,
-        target: ProbeTarget<'_>,
+        tcp: TcpStream,
+        host: &Host,
         timeout: Duration,
         start: Instant,
         timing: &mut Timing,
     ) -> ModernOutcome {
-        let server_name = match target.host {
+        let server_name = match host {
             Host::Name(n) => match ServerName::try_from(n.to_owned()) {
                 Ok(s) => s,
                 Err(e) => return ModernOutcome::Failed(format!("invalid server name: {e}")),
             },
             Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
         };
-        let (tcp, connect_time) = match open(target.route, timeout).await {
-            Ok(s) => s,
-            Err(e) => return ModernOutcome::Unreachable(e),
-        };
-        timing.connect = Some(connect_time);
         let handshake = self.connector.connect(server_name, tcp);
         let tls = match tokio::time::timeout(timeout, handshake).await {
             Err(_) => return ModernOutcome::Timeout,
