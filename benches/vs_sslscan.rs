@@ -17,7 +17,8 @@
 //! the same 2 cores as the scanners, so both tools are held back by them alike.
 //!
 //! Run with `cargo bench --bench vs_sslscan`; set `TLSCOMPAT_BIN` to compare another
-//! build of the binary (e.g. one made before a change).
+//! build of the binary (e.g. one made before a change), `TLSCOMPAT_WRAP` to run it
+//! under a profiler, `VS_SKIP_SSLSCAN=1` to run the scanner only.
 
 #[path = "common/chains.rs"]
 mod chains;
@@ -121,7 +122,12 @@ struct Measured {
 fn run_tlscompat(bin: &str, dns: &str, root: &Path, endpoints: &Path, json: &Path) -> Measured {
     let cpu = children_cpu();
     let start = Instant::now();
-    let out = Command::new(bin)
+    // `TLSCOMPAT_WRAP="perf record -g -o FILE --"` runs the scanner under a profiler.
+    let wrap = std::env::var("TLSCOMPAT_WRAP").unwrap_or_default();
+    let mut argv: Vec<&str> = wrap.split_whitespace().collect();
+    argv.push(bin);
+    let out = Command::new(argv[0])
+        .args(&argv[1..])
         .args(["scan", "--quiet", "--format", "csv", "--fail-on", "none"])
         .args(["--no-system-store", "--timeout", "5s", "--resolver", dns])
         .arg("--roots")
@@ -232,20 +238,6 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    if let Ok(hold) = std::env::var("VS_SSLSCAN_HOLD") {
-        // Debugging aid: serve a few targets and print them, then wait.
-        let chain = chains::microsoft_ecc(&["*.bench.test"]);
-        let both = [&rustls::version::TLS12, &rustls::version::TLS13];
-        let a = support::rustls_server_chain_at(
-            &both,
-            chain.chain.clone(),
-            chain.key_der.clone(),
-            "127.0.0.1:0".parse().expect("addr"),
-        );
-        println!("rustls {a}");
-        std::thread::sleep(Duration::from_secs(hold.parse().unwrap_or(60)));
-        return;
-    }
     let bin = std::env::var("TLSCOMPAT_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tlscompat").to_string());
     let chain = chains::microsoft_ecc(&["*.bench.test"]);
@@ -303,6 +295,17 @@ fn main() {
     let mut ours: Vec<Measured> = (0..RUNS)
         .map(|_| run_tlscompat(&bin, &dns, &root, &endpoints, &json))
         .collect();
+    // `VS_SKIP_SSLSCAN=1`: the scanner only (profiling, quick checks).
+    if std::env::var_os("VS_SKIP_SSLSCAN").is_some() {
+        ours.sort_by_key(|m| m.wall);
+        let m = &ours[RUNS / 2];
+        println!(
+            "tlscompat median wall {:.3} s, CPU {:.2} s",
+            m.wall.as_secs_f64(),
+            m.cpu
+        );
+        return;
+    }
     let theirs = run_sslscan(&targets);
     ours.sort_by_key(|m| m.wall);
     let median = &ours[RUNS / 2];

@@ -88,9 +88,11 @@ pub struct TrustVerdict {
     pub local: Option<Result<(), TrustError>>,
 }
 
-/// Whole verdicts kept at once. A verdict is a few short strings; 4,096 of them are
-/// well under a MiB, and a list longer than that keeps memory flat (see [`cache`]).
-const VERDICTS: usize = 4096;
+/// Whole verdicts kept at once. A name's addresses are scanned together, so the memo
+/// only needs to span the targets in flight (the pipeline's window is 256); a verdict
+/// is a few short strings, so 1,024 of them stay around 200 KiB, and a longer list
+/// keeps memory flat (see [`cache`]).
+const VERDICTS: usize = 1024;
 
 /// Verifiers built once per scan.
 #[derive(Clone)]
