@@ -102,6 +102,7 @@ async fn raw_floor(addr: SocketAddr) -> bool {
             server_name: Some("bench.test"),
             random: [7; 32],
             entropy: [9; 32],
+            suites: None,
         })
     });
     let Ok(mut tcp) = tokio::net::TcpStream::connect(addr).await else {

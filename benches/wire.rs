@@ -23,6 +23,7 @@ fn hello(c: &mut Criterion) {
                     server_name: Some("login.microsoftonline.com"),
                     random: [1; 32],
                     entropy: [2; 32],
+                    suites: None,
                 }))
             })
         });

@@ -10,15 +10,19 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::cli::{Cli, Command, EndpointsArgs, Format, ScanArgs, UsageError};
+use crate::checks::registry;
+use crate::cli::{
+    Cli, ColorChoice, Command, EndpointsAction, EndpointsArgs, Format, ScanArgs, UsageError,
+};
 use crate::endpoints::{Endpoint, EndpointList};
 use crate::pipeline::{Pipeline, ProxyPlan, ScanItem};
 use crate::progress::{self, Progress};
 use crate::proxy::ProxySettings;
 use crate::report::csv::CsvSink;
+use crate::report::html::HtmlSink;
 use crate::report::json::JsonSink;
 use crate::report::junit::JunitSink;
-use crate::report::table::TableSink;
+use crate::report::table::{TableSink, TableStyle};
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
 use crate::scan::{Observer, Prober, Silent};
@@ -36,6 +40,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Endpoints(args) => endpoints(&args),
+        Command::Merge(args) => crate::merge::run(&args),
+        Command::Clients => clients().map_err(Failure::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -52,7 +58,7 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Usage(UsageError),
     Io(io::Error),
 }
@@ -78,6 +84,9 @@ fn load_endpoints(path: Option<&Path>) -> Result<EndpointList, UsageError> {
 }
 
 fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
+    if let Some(EndpointsAction::Import { file, output }) = &args.action {
+        return crate::endpoints_import::run(file, output.as_deref());
+    }
     let list = load_endpoints(args.endpoints.as_deref())?;
     let mut out = BufWriter::new(io::stdout().lock());
     writeln!(
@@ -110,14 +119,21 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
     Ok(EXIT_OK)
 }
 
+/// `tlscompat clients`: every profile and the hello it sends.
+fn clients() -> io::Result<u8> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    out.write_all(crate::checks::profiles::describe_all().as_bytes())?;
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
 /// What to scan: the command line's targets (with their endpoint-list entry when the
 /// list has the same host and port, so expectations still apply), or the whole list.
 fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
     let from_cli = args.parsed_targets()?;
-    let list = load_endpoints(args.endpoints.as_deref())?;
+    let mut list = load_endpoints(args.endpoints.as_deref())?;
     let origin = list.origin.clone();
-    let entries: Vec<(Target, Arc<Endpoint>)> = list
-        .endpoints
+    let entries: Vec<(Target, Arc<Endpoint>)> = std::mem::take(&mut list.endpoints)
         .into_iter()
         .map(|e| {
             let host = Host::parse(&e.host).map_err(|m| UsageError(format!("{origin}: {m}")))?;
@@ -127,22 +143,43 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
     if from_cli.is_empty() {
         return Ok(entries
             .into_iter()
-            .map(|(target, e)| ScanItem {
+            .enumerate()
+            .map(|(index, (target, e))| ScanItem {
+                index,
                 target,
                 endpoint: Some(e),
             })
             .collect());
     }
-    Ok(from_cli
+    Ok(dedup(from_cli)
         .into_iter()
-        .map(|target| {
+        .enumerate()
+        .map(|(index, target)| {
             let endpoint = entries
                 .iter()
                 .find(|(t, _)| *t == target)
-                .map(|(_, e)| e.clone());
-            ScanItem { target, endpoint }
+                .map(|(_, e)| e.clone())
+                .or_else(|| match &target.host {
+                    Host::Name(n) => list.inherited(n, target.port).map(Arc::new),
+                    Host::Ip(_) => None,
+                });
+            ScanItem {
+                index,
+                target,
+                endpoint,
+            }
         })
         .collect())
+}
+
+/// The command line's targets with repeats dropped (first one kept, names compared
+/// without case): `scan a.example A.example:443` scans one endpoint once.
+fn dedup(targets: Vec<Target>) -> Vec<Target> {
+    let mut seen = std::collections::HashSet::new();
+    targets
+        .into_iter()
+        .filter(|t| seen.insert(t.to_string().to_ascii_lowercase()))
+        .collect()
 }
 
 /// Resolves the proxy's own address once, before the scan. A proxy name that does
@@ -170,13 +207,13 @@ async fn proxy_plan(settings: ProxySettings, compare_direct: bool) -> ProxyPlan 
 /// Report files are written under a temporary name beside the target and renamed
 /// into place when the scan completes: a report is whole or absent, and an invocation
 /// that fails leaves earlier reports untouched.
-struct PendingFile {
+pub(crate) struct PendingFile {
     tmp: PathBuf,
     path: PathBuf,
 }
 
 impl PendingFile {
-    fn create(path: &Path, flag: &str) -> Result<(Self, BufWriter<File>), UsageError> {
+    pub(crate) fn create(path: &Path, flag: &str) -> Result<(Self, BufWriter<File>), UsageError> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -193,25 +230,48 @@ impl PendingFile {
         ))
     }
 
-    fn commit(self) -> io::Result<()> {
+    pub(crate) fn commit(self) -> io::Result<()> {
         std::fs::rename(&self.tmp, &self.path)
     }
 
-    fn abandon(self) {
+    pub(crate) fn abandon(self) {
         let _ = std::fs::remove_file(&self.tmp);
     }
 }
 
+/// The report flags `scan` and `merge` share.
+pub(crate) struct ReportFlags<'a> {
+    pub format: Format,
+    pub csv: &'a Option<PathBuf>,
+    pub json: &'a Option<PathBuf>,
+    pub junit: &'a Option<PathBuf>,
+    pub html: &'a Option<PathBuf>,
+    pub color: ColorChoice,
+}
+
+impl<'a> ReportFlags<'a> {
+    fn of_scan(args: &'a ScanArgs) -> Self {
+        Self {
+            format: args.format,
+            csv: &args.csv,
+            json: &args.json,
+            junit: &args.junit,
+            html: &args.html,
+            color: args.color,
+        }
+    }
+}
+
 /// Every sink of a scan, and the report files to put in place when it completes.
-struct Outputs {
-    sinks: Vec<Box<dyn Sink>>,
+pub(crate) struct Outputs {
+    pub sinks: Vec<Box<dyn Sink>>,
     files: Vec<PendingFile>,
 }
 
 impl Outputs {
     /// Opens the report files, then the stdout sink: nothing reaches stdout unless
     /// every file opened.
-    fn open(args: &ScanArgs, ctx: &ScanContext) -> Result<Self, Failure> {
+    pub(crate) fn open(args: &ReportFlags<'_>, ctx: &ScanContext) -> Result<Self, Failure> {
         let mut out = Self {
             sinks: Vec::new(),
             files: Vec::new(),
@@ -222,23 +282,28 @@ impl Outputs {
         }
         let stdout = BufWriter::new(io::stdout());
         let main: Box<dyn Sink> = match args.format {
-            Format::Table => Box::new(TableSink::new(stdout, ctx.clone())),
-            Format::Csv => Box::new(CsvSink::new(stdout)?),
+            Format::Table => Box::new(
+                TableSink::new(stdout, ctx.clone()).styled(TableStyle::for_stdout(args.color)),
+            ),
+            Format::Csv => Box::new(CsvSink::new(stdout, ctx)?),
             Format::Json => Box::new(JsonSink::new(stdout, ctx)?),
         };
         out.sinks.insert(0, main);
         Ok(out)
     }
 
-    fn open_files(&mut self, args: &ScanArgs, ctx: &ScanContext) -> Result<(), Failure> {
-        if let Some(w) = self.file(&args.csv, "--csv")? {
-            self.sinks.push(Box::new(CsvSink::new(w)?));
+    fn open_files(&mut self, args: &ReportFlags<'_>, ctx: &ScanContext) -> Result<(), Failure> {
+        if let Some(w) = self.file(args.csv, "--csv")? {
+            self.sinks.push(Box::new(CsvSink::new(w, ctx)?));
         }
-        if let Some(w) = self.file(&args.json, "--json")? {
+        if let Some(w) = self.file(args.json, "--json")? {
             self.sinks.push(Box::new(JsonSink::new(w, ctx)?));
         }
-        if let Some(w) = self.file(&args.junit, "--junit")? {
+        if let Some(w) = self.file(args.junit, "--junit")? {
             self.sinks.push(Box::new(JunitSink::new(w, ctx.clone())));
+        }
+        if let Some(w) = self.file(args.html, "--html")? {
+            self.sinks.push(Box::new(HtmlSink::new(w, ctx.clone())));
         }
         Ok(())
     }
@@ -255,12 +320,12 @@ impl Outputs {
     }
 
     /// Puts the finished reports in place.
-    fn commit(self) -> io::Result<()> {
+    pub(crate) fn commit(self) -> io::Result<()> {
         drop(self.sinks);
         self.files.into_iter().try_for_each(PendingFile::commit)
     }
 
-    fn abandon(self) {
+    pub(crate) fn abandon(self) {
         drop(self.sinks);
         self.files.into_iter().for_each(PendingFile::abandon);
     }
@@ -270,8 +335,22 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     let settings = args.probe_settings()?;
     let fail_on = args.fail_on()?;
     let items = items(args)?;
+    let target_count = items.len();
+    // Sharding keeps each item's index in the full list, for `merge`.
+    let items: Vec<ScanItem> = match args.shard {
+        Some(s) => items
+            .into_iter()
+            .filter(|i| s.contains(&i.target.host.to_string(), i.target.port))
+            .collect(),
+        None => items,
+    };
+    let baseline = match &args.baseline {
+        Some(p) => Some(crate::baseline::Baseline::load(p, args.shard).map_err(UsageError)?),
+        None => None,
+    };
     let trust_settings = args.trust_settings();
     let trust = TrustStores::new(&trust_settings).map_err(UsageError)?;
+    let checks = args.check_options()?;
     let proxy_settings = args.proxy_settings()?;
     let ctx = ScanContext {
         versions: settings.range.iter().collect(),
@@ -288,18 +367,29 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             "ipv6_only": args.ipv6,
             "fail_on": fail_on.iter().map(|k| k.name()).collect::<Vec<_>>(),
             "endpoints": args.endpoints.as_ref().map(|p| p.display().to_string()),
-            "target_count": items.len(),
+            "target_count": target_count,
+            "shard": args.shard.map(|s| json!({"index": s.index, "count": s.count})),
+            "baseline": args.baseline.as_ref().map(|p| p.display().to_string()),
             "roots": args.roots.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "ca_files": args.ca_file.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "system_store": trust_settings.system_store,
             "proxy": proxy_settings.proxy.as_ref().map(|p| p.to_string()),
             "compare_direct": args.compare_direct,
+            "clients": checks.clients.iter().map(|p| p.name).collect::<Vec<_>>(),
+            "ciphers": checks.ciphers,
         }),
+        clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let bar = progress::wanted(args.quiet, args.no_progress).then(|| Arc::new(Progress::new()));
+    let bar = progress::wanted(args.quiet, args.no_progress).then(|| {
+        Arc::new(Progress::new(
+            settings.timeout,
+            settings.retries,
+            settings.per_address as u64,
+        ))
+    });
     let observer: Arc<dyn Observer> = match &bar {
         Some(b) => b.clone(),
         None => Arc::new(Silent),
@@ -307,16 +397,19 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     let summary = runtime.block_on(async {
         // Everything that can refuse the invocation happens before any output opens.
         let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
-        let prober = Prober::new(settings, observer.clone()).map_err(UsageError)?;
+        let prober = Prober::with_checks(settings, observer.clone(), registry(&checks))
+            .map_err(UsageError)?;
         let proxy = proxy_plan(proxy_settings, args.compare_direct).await;
-        let mut outputs = Outputs::open(args, &ctx)?;
+        let mut outputs = Outputs::open(&ReportFlags::of_scan(args), &ctx)?;
         let pipeline = Arc::new(Pipeline {
             resolver,
+            max_addresses: args.max_addresses as usize,
             prober,
             trust,
             proxy,
             observer,
             ctx,
+            baseline,
         });
         match pipeline.run(items, &mut outputs.sinks).await {
             Ok(summary) => {

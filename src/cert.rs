@@ -5,14 +5,14 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use x509_parser::extensions::GeneralName;
 use x509_parser::objects::{oid_registry, oid2sn};
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::X509Name;
 
 /// What reports show about one certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertSummary {
     pub subject: String,
     pub issuer: String,
@@ -29,6 +29,10 @@ pub struct CertSummary {
     pub signature_algorithm: String,
     /// Lowercase hex SHA-256 of the DER encoding.
     pub sha256: String,
+    /// Uppercase hex SHA-1 of the DER encoding: the "thumbprint" Windows and
+    /// Microsoft's CA documentation use.
+    #[serde(default)]
+    pub sha1: String,
     pub self_issued: bool,
 }
 
@@ -70,8 +74,41 @@ pub fn summarize(der: &[u8]) -> Result<CertSummary, String> {
             str::to_string,
         ),
         sha256: sha256_hex(der),
+        sha1: sha1_thumbprint(der),
         self_issued: cert.subject() == cert.issuer(),
     })
+}
+
+/// Summarises one DER certificate, or stands in for one x509-parser cannot read, so
+/// the chain keeps its positions (the leaf stays the leaf) and its fingerprints.
+pub fn summarize_or_placeholder(der: &[u8]) -> CertSummary {
+    summarize(der).unwrap_or_else(|why| CertSummary {
+        subject: format!("({why})"),
+        issuer: String::new(),
+        issuer_cn: None,
+        sans: Vec::new(),
+        not_before: String::new(),
+        not_after: String::new(),
+        not_before_unix: 0,
+        not_after_unix: 0,
+        key: String::new(),
+        signature_algorithm: String::new(),
+        sha256: sha256_hex(der),
+        sha1: sha1_thumbprint(der),
+        self_issued: false,
+    })
+}
+
+/// Uppercase hex SHA-1 of `der`, as Windows prints certificate thumbprints.
+pub fn sha1_thumbprint(der: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
+    digest
+        .as_ref()
+        .iter()
+        .fold(String::with_capacity(40), |mut s, b| {
+            let _ = write!(s, "{b:02X}");
+            s
+        })
 }
 
 pub fn sha256_hex(der: &[u8]) -> String {
@@ -146,6 +183,9 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         assert!(summarize(b"not a certificate").is_err());
         assert!(summarize(&[]).is_err());
+        let placeholder = summarize_or_placeholder(b"not a certificate");
+        assert!(placeholder.subject.starts_with("(unparsable certificate"));
+        assert_eq!(placeholder.sha256, sha256_hex(b"not a certificate"));
     }
 
     #[test]

@@ -34,8 +34,13 @@ pub enum Command {
     /// Probe TLS 1.0-1.3 on every address of every target (default: the embedded
     /// Microsoft 365 activation endpoint list).
     Scan(Box<ScanArgs>),
-    /// Print the effective endpoint list.
+    /// Print the effective endpoint list, or convert Microsoft's endpoint JSON into one.
     Endpoints(EndpointsArgs),
+    /// Combine the JSON reports of sharded scans (`scan --shard K/N --json F`) into the
+    /// reports and exit code one unsharded scan would have produced.
+    Merge(MergeArgs),
+    /// List the client profiles of `--clients` and the exact ClientHello each sends.
+    Clients,
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +48,58 @@ pub struct EndpointsArgs {
     /// Endpoint list to use instead of the embedded one.
     #[arg(long, value_name = "FILE")]
     pub endpoints: Option<PathBuf>,
+    #[command(subcommand)]
+    pub action: Option<EndpointsAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EndpointsAction {
+    /// Convert the Microsoft 365 endpoint web service JSON (worldwide instance,
+    /// `https://endpoints.office.com/endpoints/worldwide?clientrequestid=<GUID>`, saved
+    /// by the admin) into the endpoints.toml schema, on stdout. Categories and set IDs
+    /// are kept; wildcard names are left out (they cannot be scanned) and listed in a
+    /// comment.
+    Import {
+        /// The saved JSON file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Write the TOML here instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `tlscompat merge`: the report flags of `scan`, applied to saved JSON reports.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `scan --shard K/N --json FILE`, one per shard, any order.
+    /// Every shard of the same N must be given exactly once.
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Format written to stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write the merged CSV report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Also write the merged JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Findings that make the exit code 1 (default: the `--fail-on` the shards ran with).
+    #[arg(long, value_name = "LIST")]
+    pub fail_on: Option<String>,
+    /// Colour in the table: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No summary line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -95,6 +152,21 @@ pub struct ScanArgs {
     /// Extra attempts after a timeout (closes and resets are always confirmed once).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=5))]
     pub retries: u32,
+    /// Addresses scanned per name, at most: a name with more A/AAAA records (a CDN
+    /// pool, a misconfigured zone) is scanned on the first N (IPv4 first, in address
+    /// order) and its records carry a note saying how many were left out.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_addresses: u32,
+    /// Client profiles to emulate: a comma-separated list of win7, win7-tls12, win81,
+    /// win10, win11, or `all`. Each sends that client's exact ClientHello once per
+    /// address and says whether it would connect, and why not (`tlscompat clients`
+    /// shows the hellos).
+    #[arg(long, value_name = "LIST|all")]
+    pub clients: Option<String>,
+    /// Enumerate the cipher suites of every accepted version, in the server's
+    /// preference order (about one probe per accepted suite, plus one).
+    #[arg(long)]
+    pub ciphers: bool,
     /// Connections in flight across the whole scan.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub concurrency: u32,
@@ -115,9 +187,26 @@ pub struct ScanArgs {
     /// Also write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Also write the self-contained HTML report (inline CSS, no external resource) to
+    /// FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Findings that make the exit code 1: comma-separated names, or `none`.
     #[arg(long, value_name = "LIST", default_value = DEFAULT_FAIL_ON)]
     pub fail_on: String,
+    /// Scan only the K-th of N disjoint slices of the targets (1 <= K <= N), chosen by a
+    /// stable hash of host:port, so N runners cover the list exactly once whatever its
+    /// order. Combine their `--json` reports with `tlscompat merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// Compare with an earlier JSON report: records whose verdicts, best version,
+    /// certificate, trust or interception changed get the finding `drift` (not in the
+    /// default --fail-on); appeared and disappeared records are listed.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// Colour in the table: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// No progress bar and no summary line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -126,9 +215,24 @@ pub struct ScanArgs {
     pub no_progress: bool,
 }
 
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+pub use crate::shard::Shard;
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse()
+}
+
 /// "Activation from here would fail or be inspected": the findings that fail a scan by
 /// default.
-pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid,intercepted";
+pub const DEFAULT_FAIL_ON: &str =
+    "dns,unreachable,no-modern-tls,cert-invalid,intercepted,handshake-failed,client-incompatible";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -185,6 +289,19 @@ impl ScanArgs {
             .iter()
             .map(|t| t.parse::<Target>().map_err(UsageError))
             .collect()
+    }
+
+    /// The checks asked for (`--ciphers`, `--clients`).
+    pub fn check_options(&self) -> Result<crate::checks::CheckOptions, UsageError> {
+        let clients = match &self.clients {
+            Some(list) => crate::checks::profiles::parse_list(list)
+                .map_err(|e| UsageError(format!("--clients: {e}")))?,
+            None => Vec::new(),
+        };
+        Ok(crate::checks::CheckOptions {
+            ciphers: self.ciphers,
+            clients,
+        })
     }
 
     pub fn fail_on(&self) -> Result<Vec<FindingKind>, UsageError> {
@@ -256,7 +373,7 @@ mod tests {
         use clap::Parser;
         let scan = |args: &[&str]| match Cli::parse_from(args).command {
             Command::Scan(a) => a.trust_settings(),
-            Command::Endpoints(_) => unreachable!(),
+            _ => unreachable!(),
         };
         assert!(scan(&["tlscompat", "scan"]).system_store);
         assert!(!scan(&["tlscompat", "scan", "--no-system-store"]).system_store);
@@ -287,6 +404,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(5));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(7));
     }
 }

@@ -29,7 +29,7 @@ pub const EMBEDDED: &str = include_str!("../endpoints.toml");
 pub const EMBEDDED_ORIGIN: &str = "embedded endpoints.toml";
 
 /// The category of the endpoint set in Microsoft's endpoint table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     Optimize,
@@ -40,7 +40,7 @@ pub enum Category {
 }
 
 /// What Microsoft says about TLS inspection (break-and-inspect) of the endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Inspection {
     /// Interception breaks the service (client-certificate authentication).
@@ -54,7 +54,7 @@ pub enum Inspection {
 }
 
 /// Whether a Microsoft source says the service refuses TLS 1.0/1.1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LegacyTls {
     Refused,
@@ -107,7 +107,7 @@ impl LegacyTls {
 }
 
 /// One `[[endpoint]]` entry, validated, with the defaults applied.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
     /// A lowercase DNS name without trailing dot, or an IP literal (IPv6 without brackets).
     pub host: String,
@@ -124,6 +124,16 @@ pub struct Endpoint {
     /// `defaults.expected_issuers`. Empty only when neither is given: then there is no
     /// expectation and interception is not judged.
     pub expected_issuers: Arc<[String]>,
+    /// SHA-1 thumbprints (uppercase hex) of the documented issuing CA certificates: an
+    /// issuer that carries an expected name but is another certificate impersonates
+    /// it, and a documented one is genuine even where a root store disagrees. The
+    /// entry's own list, else `defaults.issuer_thumbprints`; empty = not judged.
+    #[serde(skip_serializing, default = "no_thumbprints")]
+    pub issuer_thumbprints: Arc<[String]>,
+}
+
+fn no_thumbprints() -> Arc<[String]> {
+    Arc::from([])
 }
 
 /// A validated endpoint list, in file order, without duplicate (host, port) pairs.
@@ -132,6 +142,39 @@ pub struct EndpointList {
     /// Where the list came from: a path, or [`EMBEDDED_ORIGIN`].
     pub origin: String,
     pub endpoints: Vec<Endpoint>,
+    /// `defaults.domains`: DNS suffixes the list declares as the service's own. A
+    /// target under one of them that the list does not name inherits the default
+    /// expected issuers and thumbprints ([`EndpointList::inherited`]).
+    pub domains: Vec<String>,
+    #[serde(skip)]
+    default_issuers: Arc<[String]>,
+    #[serde(skip)]
+    default_thumbprints: Arc<[String]>,
+}
+
+impl EndpointList {
+    /// The expectations for a host the list does not name but that lies under one of
+    /// its declared domains (`graph.microsoft.com` under `microsoft.com`), so that
+    /// interception of an ad-hoc target is judged too. `None` otherwise.
+    pub fn inherited(&self, host: &str, port: u16) -> Option<Endpoint> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let domain = self
+            .domains
+            .iter()
+            .find(|d| host == **d || host.ends_with(&format!(".{d}")))?;
+        Some(Endpoint {
+            purpose: format!("not in the list; under {domain}, a domain the list declares"),
+            host,
+            port,
+            sources: Vec::new(),
+            set_id: None,
+            category: Category::Unlisted,
+            inspection: Inspection::Allowed,
+            legacy_tls: LegacyTls::Unknown,
+            expected_issuers: self.default_issuers.clone(),
+            issuer_thumbprints: self.default_thumbprints.clone(),
+        })
+    }
 }
 
 /// Why an endpoint list was rejected. Each message starts with `{origin}:{line}:`.
@@ -236,10 +279,7 @@ impl EndpointList {
             }
             endpoints.push(endpoint);
         }
-        Some(Self {
-            origin: origin.to_owned(),
-            endpoints,
-        })
+        Some(Self::assemble(origin, endpoints, defaults))
     }
 
     fn parse_whole(text: &str, origin: &str) -> Result<Self, EndpointsError> {
@@ -270,10 +310,17 @@ impl EndpointList {
             first_line.insert(key, line);
             endpoints.push(endpoint);
         }
-        Ok(Self {
+        Ok(Self::assemble(origin, endpoints, defaults))
+    }
+
+    fn assemble(origin: &str, endpoints: Vec<Endpoint>, defaults: Defaults) -> Self {
+        Self {
             origin: origin.to_owned(),
             endpoints,
-        })
+            domains: defaults.domains,
+            default_issuers: defaults.expected_issuers,
+            default_thumbprints: defaults.issuer_thumbprints,
+        }
     }
 
     /// Reads and parses a file (origin = the path as given).
@@ -355,6 +402,8 @@ struct RawFile {
 struct RawDefaults {
     port: Option<Spanned<toml::Value>>,
     expected_issuers: Option<Spanned<Vec<Spanned<String>>>>,
+    issuer_thumbprints: Option<Spanned<Vec<Spanned<String>>>>,
+    domains: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -369,6 +418,7 @@ struct RawEndpoint {
     inspection: Option<Spanned<String>>,
     legacy_tls: Option<Spanned<String>>,
     expected_issuers: Option<Spanned<Vec<Spanned<String>>>>,
+    issuer_thumbprints: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `[defaults]`, validated.
@@ -376,6 +426,8 @@ struct Defaults {
     port: u16,
     /// Shared by every endpoint without its own list: one copy, however long the list.
     expected_issuers: Arc<[String]>,
+    issuer_thumbprints: Arc<[String]>,
+    domains: Vec<String>,
 }
 
 /// The text being validated, for turning spans into error locations.
@@ -390,6 +442,8 @@ impl Doc<'_> {
             return Ok(Defaults {
                 port: DEFAULT_PORT,
                 expected_issuers: Arc::from([]),
+                issuer_thumbprints: Arc::from([]),
+                domains: Vec::new(),
             });
         };
         let port = match &raw.port {
@@ -400,9 +454,21 @@ impl Doc<'_> {
             Some(list) => self.issuers(list, "defaults.expected_issuers")?.into(),
             None => Arc::from([]),
         };
+        let issuer_thumbprints = match raw.issuer_thumbprints {
+            Some(list) => self
+                .thumbprints(list, "defaults.issuer_thumbprints")?
+                .into(),
+            None => Arc::from([]),
+        };
+        let domains = match raw.domains {
+            Some(list) => self.domains(list, "defaults.domains")?,
+            None => Vec::new(),
+        };
         Ok(Defaults {
             port,
             expected_issuers,
+            issuer_thumbprints,
+            domains,
         })
     }
 
@@ -450,6 +516,10 @@ impl Doc<'_> {
             expected_issuers: match raw.expected_issuers {
                 Some(list) => self.issuers(list, &at("expected_issuers"))?.into(),
                 None => defaults.expected_issuers.clone(),
+            },
+            issuer_thumbprints: match raw.issuer_thumbprints {
+                Some(list) => self.thumbprints(list, &at("issuer_thumbprints"))?.into(),
+                None => defaults.issuer_thumbprints.clone(),
             },
         };
         Ok((endpoint, self.line(host.span().start)))
@@ -569,6 +639,61 @@ impl Doc<'_> {
             return Err(self.invalid(&pattern.span(), &format!("{field}[{i}]"), message));
         }
         Ok(patterns)
+    }
+
+    /// SHA-1 thumbprints: 40 hex digits each (colons and spaces allowed, as Windows and
+    /// OpenSSL print them), normalised to uppercase.
+    fn thumbprints(
+        &self,
+        list: Spanned<Vec<Spanned<String>>>,
+        field: &str,
+    ) -> Result<Vec<String>, EndpointsError> {
+        let mut out = Vec::with_capacity(list.get_ref().len());
+        for (i, item) in list.into_inner().into_iter().enumerate() {
+            let hex: String = item
+                .get_ref()
+                .chars()
+                .filter(|c| *c != ':' && !c.is_whitespace())
+                .collect();
+            if hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                let message = format!(
+                    "'{}' is not a SHA-1 thumbprint (40 hex digits)",
+                    item.get_ref()
+                );
+                return Err(self.invalid(&item.span(), &format!("{field}[{i}]"), message));
+            }
+            out.push(hex.to_ascii_uppercase());
+        }
+        Ok(out)
+    }
+
+    /// Declared domains: DNS names (no wildcard), lowercase, no trailing dot.
+    fn domains(
+        &self,
+        list: Spanned<Vec<Spanned<String>>>,
+        field: &str,
+    ) -> Result<Vec<String>, EndpointsError> {
+        let mut out = Vec::with_capacity(list.get_ref().len());
+        for (i, item) in list.into_inner().into_iter().enumerate() {
+            let name = item
+                .get_ref()
+                .trim()
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
+            let ok = name.contains('.')
+                && name.split('.').all(|l| {
+                    !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
+            if !ok {
+                let message = format!(
+                    "'{}' is not a domain name (like microsoft.com; no wildcard)",
+                    item.get_ref()
+                );
+                return Err(self.invalid(&item.span(), &format!("{field}[{i}]"), message));
+            }
+            out.push(name);
+        }
+        Ok(out)
     }
 
     fn invalid(&self, span: &Range<usize>, field: &str, message: String) -> EndpointsError {

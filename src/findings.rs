@@ -6,10 +6,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The finding kinds of DESIGN.md, by their CLI/JSON names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     /// The name did not resolve.
@@ -25,16 +25,31 @@ pub enum FindingKind {
     CertInvalid,
     /// The chain is not the one the real service presents (see `intercept.rs`).
     Intercepted,
+    /// A version was claimed (a ServerHello) but no handshake at it completes, or the
+    /// claim is inconsistent or disproven (see `probe/proof.rs`).
+    HandshakeFailed,
+    /// This machine has no route to the address's family (most often IPv6); not a
+    /// failure of the endpoint unless every address of the host is like this.
+    NoRoute,
+    /// Changed since the `--baseline` report (see `baseline.rs`); not in the default
+    /// `--fail-on`.
+    Drift,
+    /// A client profile given to `--clients` cannot connect (see `checks/clients.rs`).
+    ClientIncompatible,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 6] = [
+    pub const ALL: [FindingKind; 10] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
         Self::LegacyAccepted,
         Self::CertInvalid,
         Self::Intercepted,
+        Self::HandshakeFailed,
+        Self::NoRoute,
+        Self::Drift,
+        Self::ClientIncompatible,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +60,10 @@ impl FindingKind {
             Self::LegacyAccepted => "legacy-accepted",
             Self::CertInvalid => "cert-invalid",
             Self::Intercepted => "intercepted",
+            Self::HandshakeFailed => "handshake-failed",
+            Self::NoRoute => "no-route",
+            Self::Drift => "drift",
+            Self::ClientIncompatible => "client-incompatible",
         }
     }
 }
@@ -73,7 +92,7 @@ impl FromStr for FindingKind {
 }
 
 /// One finding with the evidence for it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     pub detail: String,

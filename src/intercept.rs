@@ -11,26 +11,37 @@
 //!    (`--compare-direct`).
 //! 4. `legacy-where-refused`: a host documented to refuse TLS 1.0/1.1 accepts it: TLS is
 //!    terminated by something else. A signal only.
+//! 5. `impersonates-issuer`: the issuing CA sent carries an expected name but is not
+//!    one of the documented certificates (`issuer_thumbprints`), on a chain the public
+//!    roots do not accept — a proxy CA named after Microsoft's.
 //!
-//! Verdict: intercepted when (1) or (3) holds, or (2) holds for a CA-issued chain that
-//! is not publicly trusted — what an inspection proxy re-signing with its own CA shows.
+//! And one that argues against interception: `root-store-difference`, a chain that
+//! verifies only locally but whose issuing CA *is* a documented certificate (a root
+//! Mozilla distrusts and the OS still trusts, such as DigiCert Global Root CA after
+//! April 2026). It replaces (1) and is reported as a note.
+//!
+//! Verdict: intercepted when (1), (3) or (5) holds, or (2) holds for a CA-issued chain
+//! that is not publicly trusted — what an inspection proxy re-signing with its own CA
+//! shows.
 //! An unexpected issuer on a publicly trusted chain is a signal without a verdict (the
 //! service may have changed CAs), and so is a self-signed leaf (a misconfigured server
 //! or a captive portal; reported as `cert-invalid: self-signed`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cert::CertSummary;
 use crate::endpoints::{Endpoint, Inspection, LegacyTls, glob_match};
 use crate::trust::TrustVerdict;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignalKind {
     LocallyTrustedOnly,
     UnexpectedIssuer,
     ProxyResigns,
     LegacyWhereRefused,
+    ImpersonatesIssuer,
+    RootStoreDifference,
 }
 
 impl SignalKind {
@@ -40,11 +51,13 @@ impl SignalKind {
             Self::UnexpectedIssuer => "unexpected-issuer",
             Self::ProxyResigns => "proxy-resigns",
             Self::LegacyWhereRefused => "legacy-where-refused",
+            Self::ImpersonatesIssuer => "impersonates-issuer",
+            Self::RootStoreDifference => "root-store-difference",
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signal {
     pub kind: SignalKind,
     pub detail: String,
@@ -74,14 +87,46 @@ pub fn signals(e: &Evidence<'_>) -> Vec<Signal> {
         issuer_cn: issuer.clone(),
         fingerprints,
     };
+    let thumbprints: &[String] = e.endpoint.map_or(&[], |ep| &ep.issuer_thumbprints[..]);
+    // The issuing CA as sent: the certificate after the leaf, when it is the leaf's issuer.
+    let issuing = leaf.and_then(|l| e.chain.get(1).filter(|c| c.subject == l.issuer));
+    let documented = issuing.filter(|c| thumbprints.contains(&c.sha1));
+    let publicly_trusted = e.trust.is_some_and(|t| t.public.is_ok());
     if let Some(t) = e.trust
         && t.public.is_err()
         && matches!(t.local, Some(Ok(())))
     {
         let who = issuer.clone().unwrap_or_default();
+        out.push(match documented {
+            Some(ca) => signal(
+                SignalKind::RootStoreDifference,
+                format!(
+                    "chain by '{who}', a documented issuing CA (SHA-1 {}), is trusted by the local \
+                     roots but not the public ones: a root store difference, not interception",
+                    ca.sha1
+                ),
+                fp.clone(),
+            ),
+            None => signal(
+                SignalKind::LocallyTrustedOnly,
+                format!("chain by '{who}' is trusted only by local roots, not public ones"),
+                fp.clone(),
+            ),
+        });
+    }
+    if let (Some(ep), Some(ca), Some(who)) = (e.endpoint, issuing, &issuer)
+        && !thumbprints.is_empty()
+        && documented.is_none()
+        && !publicly_trusted
+        && ep.expected_issuers.iter().any(|p| glob_match(p, who))
+    {
         out.push(signal(
-            SignalKind::LocallyTrustedOnly,
-            format!("chain by '{who}' is trusted only by local roots, not public ones"),
+            SignalKind::ImpersonatesIssuer,
+            format!(
+                "impersonates {who}: the issuing CA sent carries that name but is another \
+                 certificate (SHA-1 {})",
+                ca.sha1
+            ),
             fp.clone(),
         ));
     }
@@ -133,14 +178,21 @@ pub fn is_intercepted(
     let publicly_trusted = trust.is_some_and(|t| t.public.is_ok());
     let self_signed = matches!(chain, [leaf] if leaf.self_issued);
     signals.iter().any(|s| match s.kind {
-        SignalKind::LocallyTrustedOnly | SignalKind::ProxyResigns => true,
+        SignalKind::LocallyTrustedOnly
+        | SignalKind::ProxyResigns
+        | SignalKind::ImpersonatesIssuer => true,
         SignalKind::UnexpectedIssuer => !publicly_trusted && !self_signed,
-        SignalKind::LegacyWhereRefused => false,
+        SignalKind::LegacyWhereRefused | SignalKind::RootStoreDifference => false,
     })
 }
 
 /// What interception of this endpoint means, by the inspection policy in the list.
 pub fn policy_note(endpoint: Option<&Endpoint>) -> &'static str {
+    if endpoint
+        .is_some_and(|e| e.category == crate::endpoints::Category::Unlisted && e.sources.is_empty())
+    {
+        return "not in the endpoint list but under a Microsoft domain: no inspection guidance is documented for it";
+    }
     match endpoint.map(|e| e.inspection) {
         Some(Inspection::Never) => {
             "breaks device authentication: Microsoft requires this host to bypass TLS inspection"

@@ -6,12 +6,16 @@
 //! out; [`wire`] is the pure codec the raw probe is built on.
 
 pub mod app;
+pub mod baseline;
 pub mod cert;
+pub mod checks;
 pub mod cli;
 pub mod crypto;
 pub mod endpoints;
+pub mod endpoints_import;
 pub mod findings;
 pub mod intercept;
+pub mod merge;
 pub mod pipeline;
 pub mod probe;
 pub mod progress;
@@ -19,7 +23,10 @@ pub mod proxy;
 pub mod record;
 pub mod report;
 pub mod resolve;
+pub mod safe;
 pub mod scan;
+pub mod shard;
+pub mod suites;
 pub mod target;
 pub mod trust;
 pub mod version;

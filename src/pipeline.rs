@@ -14,7 +14,7 @@ use std::time::Instant;
 use crate::endpoints::Endpoint;
 use crate::probe::net::{ProxyRoute, Route};
 use crate::proxy::ProxySettings;
-use crate::record::{AggregateInput, Record, aggregate};
+use crate::record::{AggregateInput, Record, aggregate, promote_no_route};
 use crate::report::summary::Summary;
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
@@ -74,9 +74,28 @@ impl Emitter<'_> {
     }
 }
 
+/// The first `max` addresses, and the note that says how many were left out.
+fn cap_addresses(
+    mut addrs: Vec<std::net::IpAddr>,
+    max: usize,
+) -> (Vec<std::net::IpAddr>, Option<String>) {
+    let total = addrs.len();
+    if total <= max.max(1) {
+        return (addrs, None);
+    }
+    addrs.truncate(max.max(1));
+    let note = format!(
+        "the name has {total} addresses; scanned the first {} (--max-addresses)",
+        addrs.len()
+    );
+    (addrs, Some(note))
+}
+
 /// One thing to scan: a target, and its endpoint-list entry when it has one.
 #[derive(Clone, Debug)]
 pub struct ScanItem {
+    /// Position in the full target list, before `--shard` (see [`Record::target_index`]).
+    pub index: usize,
     pub target: Target,
     pub endpoint: Option<Arc<Endpoint>>,
 }
@@ -106,11 +125,15 @@ impl ProxyPlan {
 /// Everything the stages share; built once per scan.
 pub struct Pipeline {
     pub resolver: NameResolver,
+    /// Addresses scanned per name, at most (`--max-addresses`).
+    pub max_addresses: usize,
     pub prober: Prober,
     pub trust: TrustStores,
     pub proxy: ProxyPlan,
     pub observer: Arc<dyn Observer>,
     pub ctx: ScanContext,
+    /// `--baseline`: adds `drift` findings before the records reach the sinks.
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 impl Pipeline {
@@ -129,7 +152,10 @@ impl Pipeline {
         let mut out = Emitter {
             sinks,
             dead: Vec::new(),
-            summary: Summary::default(),
+            summary: Summary {
+                started_at: Some(std::time::SystemTime::now()),
+                ..Summary::default()
+            },
         };
         let total = items.len();
         let mut items = items.into_iter().enumerate();
@@ -150,17 +176,30 @@ impl Pipeline {
                 None => break,
             };
             done.insert(i, records);
-            while let Some(records) = done.remove(&next_out) {
+            while let Some(mut records) = done.remove(&next_out) {
+                if let Some(b) = &self.baseline {
+                    b.annotate(&mut records);
+                }
                 out.emit(&records, &self.ctx)?;
                 next_out += 1;
             }
         }
         out.summary.elapsed = start.elapsed();
+        out.summary.baseline = self.baseline.as_ref().map(|b| Arc::new(b.finish()));
         out.finish()
     }
 
     /// Resolves one target (or routes it through the proxy) and probes each address.
     async fn scan_item(self: Arc<Self>, item: ScanItem) -> Vec<Record> {
+        let index = item.index;
+        let mut records = self.scan_target(item).await;
+        for r in &mut records {
+            r.target_index = index;
+        }
+        records
+    }
+
+    async fn scan_target(self: Arc<Self>, item: ScanItem) -> Vec<Record> {
         let probed: Vec<TlsVersion> = self.prober.settings().range.iter().collect();
         let t = &item.target;
         if let Some(route) = self.proxy.route(t) {
@@ -169,10 +208,12 @@ impl Pipeline {
                 false => None,
             };
             self.observer.planned(self.prober.probes_per_address());
+            self.observer.address_started();
             let scan = self
                 .prober
                 .scan_address(t.host.clone(), t.port, Route::Proxy(route))
                 .await;
+            self.observer.address_finished();
             let input = AggregateInput {
                 probed: &probed,
                 trust: &self.trust,
@@ -190,14 +231,20 @@ impl Pipeline {
             }
             Ok(a) => a,
         };
+        let (addrs, capped) = cap_addresses(addrs, self.max_addresses);
         self.observer
             .planned(addrs.len() as u64 * self.prober.probes_per_address());
         let mut set = tokio::task::JoinSet::new();
         for (i, ip) in addrs.into_iter().enumerate() {
             let (prober, host) = (self.prober.clone(), t.host.clone());
             let route = Route::Direct(SocketAddr::new(ip, t.port));
-            let port = t.port;
-            set.spawn(async move { (i, prober.scan_address(host, port, route).await) });
+            let (port, observer) = (t.port, self.observer.clone());
+            set.spawn(async move {
+                observer.address_started();
+                let scan = prober.scan_address(host, port, route).await;
+                observer.address_finished();
+                (i, scan)
+            });
         }
         let mut done = set.join_all().await;
         done.sort_by_key(|(i, _)| *i);
@@ -207,13 +254,17 @@ impl Pipeline {
             endpoint: item.endpoint.as_ref(),
             direct_leaves: None,
         };
-        done.into_iter()
+        let mut records: Vec<Record> = done
+            .into_iter()
             .map(|(_, scan)| {
                 let mut r = aggregate(scan, &input);
                 r.cnames = resolved.cnames.clone();
+                r.notes.extend(capped.clone());
                 r
             })
-            .collect()
+            .collect();
+        promote_no_route(&mut records);
+        records
     }
 
     /// Leaf fingerprints of the target seen without the proxy (empty when the direct

@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
-use crate::cert::{CertSummary, summarize};
+use crate::cert::{CertSummary, summarize_or_placeholder};
 use crate::endpoints::Endpoint;
 use crate::findings::{Finding, FindingKind};
 use crate::intercept::{Evidence, Signal, is_intercepted, policy_note, signals};
 use crate::probe::modern::{ModernHandshake, ModernOutcome};
-use crate::probe::outcome::{CellState, Outcome, VersionProbe};
+use crate::probe::outcome::{CellState, ConnectFailure, Outcome, VersionProbe};
+use crate::probe::proof::Proof;
 use crate::scan::AddressScan;
 use crate::target::Host;
 use crate::trust::{TrustStores, TrustVerdict};
@@ -33,6 +34,9 @@ pub struct Cell {
     /// The reason for anything but a plain acceptance ("alert protocol_version (70)").
     pub detail: String,
     pub probe: Option<VersionProbe>,
+    /// For a claimed version: how far the acceptance is proven, by the raw probe's
+    /// ServerKeyExchange check or a rustls handshake (see `probe/proof.rs`).
+    pub proof: Option<Proof>,
 }
 
 impl Cell {
@@ -41,6 +45,7 @@ impl Cell {
             state: CellState::Skipped,
             detail: String::new(),
             probe: None,
+            proof: None,
         }
     }
 }
@@ -60,6 +65,8 @@ pub struct Record {
     /// Cipher suite negotiated at the best version.
     pub cipher: Option<CipherSuite>,
     pub modern: Option<ModernHandshake>,
+    /// Handshakes pinned to one version (proof follow-ups).
+    pub pinned: Vec<ModernHandshake>,
     /// Certificates presented, leaf first, summarised.
     pub chain: Vec<CertSummary>,
     /// Where the chain came from: "rustls" handshake or a raw "tls1_x" probe.
@@ -78,10 +85,18 @@ pub struct Record {
     /// The endpoint-list entry, when the host is in the list.
     pub endpoint: Option<Arc<Endpoint>>,
     pub findings: Vec<Finding>,
+    /// One report per check that ran (`--ciphers`, `--clients`), in registry order.
+    pub checks: Vec<crate::checks::CheckReport>,
+    /// Remarks that are not findings: addresses left out by `--max-addresses`, a root
+    /// store difference on a genuine Microsoft chain.
+    pub notes: Vec<String>,
     /// Why the record has no (or incomplete) probe results.
     pub error: Option<String>,
     /// Probes run for this record (connections attempted, retries not counted).
     pub probe_count: u64,
+    /// Position of the record's target in the full target list (before `--shard`), so
+    /// that `tlscompat merge` can restore the order of an unsharded scan.
+    pub target_index: usize,
 }
 
 impl Record {
@@ -117,7 +132,8 @@ impl Record {
         r
     }
 
-    fn empty(host: &Host, port: u16, address: String) -> Self {
+    /// A record with nothing known yet; `tlscompat merge` fills one from a JSON report.
+    pub fn empty(host: &Host, port: u16, address: String) -> Self {
         Self {
             host: host.to_string(),
             port,
@@ -132,6 +148,7 @@ impl Record {
             best_version: None,
             cipher: None,
             modern: None,
+            pinned: Vec::new(),
             chain: Vec::new(),
             chain_source: None,
             trusted_public: None,
@@ -142,8 +159,11 @@ impl Record {
             signals: Vec::new(),
             endpoint: None,
             findings: Vec::new(),
+            notes: Vec::new(),
+            checks: Vec::new(),
             error: None,
             probe_count: 0,
+            target_index: 0,
         }
     }
 }
@@ -153,58 +173,24 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     let mut r = Record::empty(&scan.host, scan.port, scan.route.label());
     r.endpoint = input.endpoint.cloned();
     if let Some(failure) = &scan.unreachable {
-        let outcome = Outcome::Unreachable(failure.clone());
-        for v in input.probed {
-            r.cells[*v as usize] = Cell {
-                state: outcome.state(),
-                detail: failure.to_string(),
-                probe: None,
-            };
-        }
-        r.findings.push(Finding {
-            kind: FindingKind::Unreachable,
-            detail: failure.to_string(),
-        });
-        r.error = Some(outcome.to_string());
-        r.probe_count = 1;
-        return r;
+        return unreachable(r, failure, input.probed);
     }
-    r.probe_count = scan.probes.len() as u64 + u64::from(scan.modern.is_some());
+    r.probe_count =
+        scan.probes.len() as u64 + u64::from(scan.modern.is_some()) + scan.pinned.len() as u64;
+    r.modern = scan.modern;
+    r.pinned = scan.pinned;
     for (v, probe) in scan.probes {
-        let detail = match &probe.outcome {
-            Outcome::Accepted(a) if a.retry_request => "HelloRetryRequest".to_string(),
-            Outcome::Accepted(_) => String::new(),
-            Outcome::Rejected(why) => why.to_string(),
-            other => other.to_string(),
-        };
-        r.cells[v as usize] = Cell {
-            state: probe.outcome.state(),
-            detail,
-            probe: Some(probe),
-        };
+        r.cells[v as usize] = cell(v, probe, r.modern.as_ref(), &r.pinned);
     }
     r.best_version = TlsVersion::ALL
         .into_iter()
         .rev()
         .find(|v| r.cell(*v).state == CellState::Accepted);
-    r.cipher = r
-        .best_version
-        .and_then(|v| match &r.cell(v).probe.as_ref()?.outcome {
-            Outcome::Accepted(a) => Some(a.cipher),
-            _ => None,
-        });
-    r.modern = scan.modern;
-    let der = take_chain(&mut r);
+    r.cipher = r.best_version.and_then(|v| negotiated_cipher(&r, v));
+    let (der, key_proof) = take_chain(&mut r);
     let verdict = (!der.is_empty()).then(|| input.trust.verify(&der, &r.chain, &scan.host));
     if let Some(v) = &verdict {
-        r.trusted_public = Some(v.public.is_ok());
-        r.trust_public_detail = v.public.as_ref().err().map(|e| e.to_string());
-        r.trusted_local = v.local.as_ref().map(|l| l.is_ok());
-        r.trust_local_detail = v
-            .local
-            .as_ref()
-            .and_then(|l| l.as_ref().err())
-            .map(|e| e.to_string());
+        apply_trust(&mut r, v, key_proof.as_ref());
     }
     let legacy_accepted = TlsVersion::ALL
         .iter()
@@ -219,38 +205,232 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r.intercepted = verdict
         .as_ref()
         .map(|v| is_intercepted(&r.signals, Some(v), &r.chain));
+    let skew = r
+        .signals
+        .iter()
+        .filter(|s| s.kind == crate::intercept::SignalKind::RootStoreDifference);
+    r.notes
+        .extend(skew.map(|s| s.detail.clone()).collect::<Vec<_>>());
     r.findings = findings(&r, verdict.as_ref());
+    r.checks = scan.checks;
+    let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
+    r.findings.extend(from_checks);
     r
 }
 
-/// Prefers the rustls handshake's chain (it is the one a real client validates), else
-/// the newest raw probe that carried one. Returns the DER chain chosen.
-fn take_chain(r: &mut Record) -> Vec<Vec<u8>> {
-    let mut chosen: Option<(Vec<Vec<u8>>, String)> = None;
-    if let Some(ModernHandshake {
-        outcome: ModernOutcome::Completed { chain, .. },
-        ..
-    }) = &r.modern
-        && !chain.is_empty()
-    {
-        chosen = Some((chain.clone(), "rustls".into()));
+/// The record of an address that took no connection: `no-route` when this machine has
+/// no route to it (see [`promote_no_route`]), `unreachable` otherwise.
+fn unreachable(mut r: Record, failure: &ConnectFailure, probed: &[TlsVersion]) -> Record {
+    let outcome = Outcome::Unreachable(failure.clone());
+    for v in probed {
+        r.cells[*v as usize] = Cell {
+            state: outcome.state(),
+            detail: failure.to_string(),
+            probe: None,
+            proof: None,
+        };
     }
-    for v in TlsVersion::ALL.into_iter().rev() {
-        if chosen.is_some() {
-            break;
-        }
-        if let Some(Outcome::Accepted(a)) = r.cell(v).probe.as_ref().map(|p| &p.outcome)
-            && !a.chain.is_empty()
-        {
-            chosen = Some((a.chain.clone(), v.key().to_string()));
-        }
-    }
-    let Some((der, source)) = chosen else {
-        return Vec::new();
+    let kind = match failure {
+        ConnectFailure::NoRoute => FindingKind::NoRoute,
+        _ => FindingKind::Unreachable,
     };
-    r.chain = der.iter().filter_map(|c| summarize(c).ok()).collect();
+    r.findings.push(Finding {
+        kind,
+        detail: failure.to_string(),
+    });
+    r.error = Some(outcome.to_string());
+    r.probe_count = 1;
+    r
+}
+
+/// DESIGN.md: `no-route` is not a failure of the host unless **every** address of it
+/// is no-route; then each becomes `unreachable`. Takes one host's records.
+pub fn promote_no_route(records: &mut [Record]) {
+    let all = !records.is_empty()
+        && records
+            .iter()
+            .all(|r| r.findings.iter().any(|f| f.kind == FindingKind::NoRoute));
+    if !all {
+        return;
+    }
+    for r in records {
+        for f in r
+            .findings
+            .iter_mut()
+            .filter(|f| f.kind == FindingKind::NoRoute)
+        {
+            f.kind = FindingKind::Unreachable;
+            f.detail = "no route to any address of the host from this machine".into();
+        }
+        for c in r.cells.iter_mut().filter(|c| c.state == CellState::NoRoute) {
+            c.state = CellState::Unreachable;
+        }
+    }
+}
+
+/// One version's cell from its raw probe and the rustls handshakes (DESIGN.md "Proof
+/// of acceptance"): a completed handshake at the version outranks any raw answer (kept
+/// as the detail); a raw claim stands only as far as it is proven, and a claim that
+/// is disproven (inconsistent, a bad signature, a rustls handshake at that version that
+/// the server broke) is an `error` with the reason.
+fn cell(
+    v: TlsVersion,
+    probe: VersionProbe,
+    combined: Option<&ModernHandshake>,
+    pinned: &[ModernHandshake],
+) -> Cell {
+    let all = || combined.into_iter().chain(pinned.iter());
+    let completed = all().find(|m| completed_at(m, v));
+    let raw_detail = match &probe.outcome {
+        Outcome::Accepted(a) if a.retry_request => "HelloRetryRequest".to_string(),
+        Outcome::Accepted(_) => String::new(),
+        Outcome::Rejected(why) => why.to_string(),
+        other => other.to_string(),
+    };
+    if let Some(m) = completed {
+        let raw_proof = match &probe.outcome {
+            Outcome::Accepted(a) => Some(&a.proof),
+            _ => None,
+        };
+        let detail = match (&probe.outcome, raw_proof) {
+            (Outcome::Accepted(_), Some(Proof::Failed(why))) => format!("raw probe: {why}"),
+            (Outcome::Accepted(_), _) => raw_detail,
+            _ => format!("raw probe: {}", probe.outcome),
+        };
+        let how = match m.pinned {
+            Some(_) => "rustls handshake completed (offering this version alone)",
+            None => "rustls handshake completed",
+        };
+        return Cell {
+            state: CellState::Accepted,
+            detail,
+            probe: Some(probe),
+            proof: Some(Proof::Verified(how.into())),
+        };
+    }
+    let Outcome::Accepted(a) = &probe.outcome else {
+        return Cell {
+            state: probe.outcome.state(),
+            detail: raw_detail,
+            probe: Some(probe),
+            proof: None,
+        };
+    };
+    let proof = match &a.proof {
+        Proof::Unproven(why) => match pinned.iter().find(|m| m.pinned == Some(v)) {
+            Some(ModernHandshake {
+                outcome: ModernOutcome::Failed(e),
+                ..
+            }) => Proof::Failed(format!(
+                "ServerHello claimed {v}, but a rustls handshake offering only {v} failed: {e}"
+            )),
+            Some(m) => Proof::Unproven(format!("{why}; rustls handshake: {}", m.outcome)),
+            None => Proof::Unproven(why.clone()),
+        },
+        other => other.clone(),
+    };
+    let (state, detail) = match &proof {
+        Proof::Failed(why) => (CellState::Error, format!("claimed, not proven: {why}")),
+        _ => (CellState::Accepted, raw_detail),
+    };
+    Cell {
+        state,
+        detail,
+        probe: Some(probe),
+        proof: Some(proof),
+    }
+}
+
+fn completed_at(m: &ModernHandshake, v: TlsVersion) -> bool {
+    matches!(&m.outcome, ModernOutcome::Completed { version, .. } if *version == v.wire())
+}
+
+/// The suite of the best version: the raw probe's (the server's choice from a broad
+/// offer) when it was accepted there, else the rustls handshake's.
+fn negotiated_cipher(r: &Record, v: TlsVersion) -> Option<CipherSuite> {
+    if let Some(Outcome::Accepted(a)) = r.cell(v).probe.as_ref().map(|p| &p.outcome)
+        && !matches!(a.proof, Proof::Failed(_))
+    {
+        return Some(a.cipher);
+    }
+    r.modern
+        .iter()
+        .chain(r.pinned.iter())
+        .find_map(|m| match &m.outcome {
+            ModernOutcome::Completed {
+                version, cipher, ..
+            } if *version == v.wire() => Some(*cipher),
+            _ => None,
+        })
+}
+
+/// Prefers a rustls handshake's chain (it is the one a real client validates and the
+/// handshake proved the key), else the newest raw probe whose ServerKeyExchange
+/// proved the key, else the newest raw chain at all. Returns the DER chain chosen, and
+/// why its key is not proven (`None` when it is).
+fn take_chain(r: &mut Record) -> (Vec<Vec<u8>>, Option<String>) {
+    let mut chosen: Option<(Vec<Vec<u8>>, String, Option<String>)> = None;
+    for m in r.modern.iter().chain(r.pinned.iter()) {
+        if let ModernOutcome::Completed { chain, .. } = &m.outcome
+            && !chain.is_empty()
+            && chosen.is_none()
+        {
+            chosen = Some((chain.clone(), "rustls".into(), None));
+        }
+    }
+    let raw: Vec<(TlsVersion, &crate::probe::outcome::Accepted)> = TlsVersion::ALL
+        .into_iter()
+        .rev()
+        .filter_map(|v| match r.cell(v).probe.as_ref().map(|p| &p.outcome) {
+            Some(Outcome::Accepted(a)) if !a.chain.is_empty() => Some((v, a)),
+            _ => None,
+        })
+        .collect();
+    if chosen.is_none() {
+        let proven = raw
+            .iter()
+            .find(|(_, a)| matches!(a.proof, Proof::Verified(_)));
+        chosen = match proven.or(raw.first()) {
+            Some((v, a)) => {
+                let unproven = match &a.proof {
+                    Proof::Verified(_) => None,
+                    p => Some(p.detail().to_string()),
+                };
+                Some((a.chain.clone(), v.key().to_string(), unproven))
+            }
+            None => None,
+        };
+    }
+    let Some((der, source, unproven)) = chosen else {
+        return (Vec::new(), None);
+    };
+    r.chain = der.iter().map(|c| summarize_or_placeholder(c)).collect();
     r.chain_source = Some(source);
-    der
+    (der, unproven)
+}
+
+/// Records both trust verdicts. A chain whose key the server never proved to hold is
+/// not trusted, whatever the chain itself (DESIGN.md): a replaying box shows a valid
+/// chain it has no key for.
+fn apply_trust(r: &mut Record, v: &TrustVerdict, key_unproven: Option<&String>) {
+    let word = |res: &Result<(), crate::trust::TrustError>| match (res, key_unproven) {
+        (Err(e), _) => (false, Some(e.to_string())),
+        (Ok(()), Some(why)) => (
+            false,
+            Some(format!(
+                "the chain verifies, but the server never proved it holds the leaf's key ({why})"
+            )),
+        ),
+        (Ok(()), None) => (true, None),
+    };
+    let (ok, detail) = word(&v.public);
+    r.trusted_public = Some(ok);
+    r.trust_public_detail = detail;
+    if let Some(local) = &v.local {
+        let (ok, detail) = word(local);
+        r.trusted_local = Some(ok);
+        r.trust_local_detail = detail;
+    }
 }
 
 fn findings(r: &Record, verdict: Option<&TrustVerdict>) -> Vec<Finding> {
@@ -291,6 +471,19 @@ fn findings(r: &Record, verdict: Option<&TrustVerdict>) -> Vec<Finding> {
         out.push(Finding {
             kind: FindingKind::CertInvalid,
             detail: public.to_string(),
+        });
+    }
+    let failed: Vec<String> = TlsVersion::ALL
+        .into_iter()
+        .filter_map(|v| match &r.cell(v).proof {
+            Some(Proof::Failed(why)) => Some(format!("{v}: {why}")),
+            _ => None,
+        })
+        .collect();
+    if !failed.is_empty() {
+        out.push(Finding {
+            kind: FindingKind::HandshakeFailed,
+            detail: failed.join("; "),
         });
     }
     if r.intercepted == Some(true) {

@@ -43,6 +43,8 @@ pub enum DnsFailure {
     NxDomain,
     /// The name exists but has no A/AAAA record (of the requested families).
     NoAddresses,
+    /// Every answer was `0.0.0.0` or `::`: a DNS filter's sinkhole. Never probed.
+    Sinkhole(IpAddr),
     ServFail,
     /// Another error response code (REFUSED, …).
     Response(String),
@@ -55,6 +57,7 @@ impl fmt::Display for DnsFailure {
         match self {
             Self::NxDomain => f.write_str("NXDOMAIN (no such name)"),
             Self::NoAddresses => f.write_str("no A/AAAA records"),
+            Self::Sinkhole(ip) => write!(f, "blocked by DNS filter (answered {ip})"),
             Self::ServFail => f.write_str("SERVFAIL"),
             Self::Response(code) => write!(f, "DNS error {code}"),
             Self::Timeout => f.write_str("resolver timeout"),
@@ -146,11 +149,7 @@ impl NameResolver {
                 let mut addrs: Vec<IpAddr> = lookup.iter().collect();
                 addrs.sort_by_key(|ip| (ip.is_ipv6(), *ip));
                 addrs.dedup();
-                let addrs = if addrs.is_empty() {
-                    Err(DnsFailure::NoAddresses)
-                } else {
-                    Ok(addrs)
-                };
+                let addrs = without_sinkholes(addrs);
                 Resolved { addrs, cnames }
             }
         }
@@ -163,6 +162,22 @@ impl NameResolver {
             )),
             _ => Ok(vec![ip]),
         }
+    }
+}
+
+/// Drops the `0.0.0.0` / `::` answers a DNS filter gives for blocked names (connecting
+/// to them reaches this machine, not the service); all of them → a `dns` failure.
+fn without_sinkholes(addrs: Vec<IpAddr>) -> Result<Vec<IpAddr>, DnsFailure> {
+    let Some(first) = addrs.first().copied() else {
+        return Err(DnsFailure::NoAddresses);
+    };
+    let real: Vec<IpAddr> = addrs
+        .into_iter()
+        .filter(|ip| !ip.is_unspecified())
+        .collect();
+    match real.is_empty() {
+        true => Err(DnsFailure::Sinkhole(first)),
+        false => Ok(real),
     }
 }
 
@@ -210,4 +225,27 @@ pub fn parse_nameserver(s: &str) -> Result<SocketAddr, String> {
     bare.parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
         .map_err(|_| format!("--resolver '{s}': expected IP or IP:PORT"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sinkhole_answers_are_never_probed() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        assert_eq!(
+            without_sinkholes(vec![ip("0.0.0.0"), ip("::")]),
+            Err(DnsFailure::Sinkhole(ip("0.0.0.0")))
+        );
+        assert_eq!(
+            without_sinkholes(vec![ip("0.0.0.0"), ip("192.0.2.7")]),
+            Ok(vec![ip("192.0.2.7")])
+        );
+        assert_eq!(without_sinkholes(vec![]), Err(DnsFailure::NoAddresses));
+        assert_eq!(
+            DnsFailure::Sinkhole(ip("0.0.0.0")).to_string(),
+            "blocked by DNS filter (answered 0.0.0.0)"
+        );
+    }
 }

@@ -20,9 +20,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinSet;
 
-use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome};
+use crate::checks::{BoxFuture, Check, CheckReport, Net};
+use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
 use crate::probe::net::{ProxyRoute, Route, open};
 use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
+use crate::probe::proof::Offer;
 use crate::probe::raw::{ProbeTarget, probe_version};
 use crate::target::Host;
 use crate::version::{TlsVersion, VersionRange};
@@ -48,6 +50,10 @@ pub trait Observer: Send + Sync {
     fn planned(&self, n: u64);
     /// One probe finished (or was settled without a connection) for `host`.
     fn done(&self, host: &str, n: u64);
+    /// The pipeline started probing one address (for "waiting on N silent addresses").
+    fn address_started(&self) {}
+    /// …and finished it.
+    fn address_finished(&self) {}
 }
 
 /// An observer that ignores everything.
@@ -69,6 +75,11 @@ pub struct AddressScan {
     /// Raw probe per version in the range, oldest first.
     pub probes: Vec<(TlsVersion, VersionProbe)>,
     pub modern: Option<ModernHandshake>,
+    /// Handshakes pinned to one version, run when a raw claim at 1.2/1.3 was not
+    /// proven otherwise (see `proof.rs`).
+    pub pinned: Vec<ModernHandshake>,
+    /// One report per registered check (`checks/`), in registry order.
+    pub checks: Vec<CheckReport>,
 }
 
 /// Runs probes. Cheap to clone; clones share the limits and the rustls config.
@@ -83,10 +94,20 @@ struct Inner {
     connections: Semaphore,
     per_address: Mutex<HashMap<LimitKey, Arc<Semaphore>>>,
     observer: Arc<dyn Observer>,
+    checks: Vec<Box<dyn Check>>,
 }
 
 impl Prober {
     pub fn new(settings: ProbeSettings, observer: Arc<dyn Observer>) -> Result<Self, String> {
+        Self::with_checks(settings, observer, Vec::new())
+    }
+
+    /// A prober that also runs `checks` at every address that takes a connection.
+    pub fn with_checks(
+        settings: ProbeSettings,
+        observer: Arc<dyn Observer>,
+        checks: Vec<Box<dyn Check>>,
+    ) -> Result<Self, String> {
         let modern = ModernClient::new(settings.range)?;
         let connections = Semaphore::new(settings.concurrency.max(1));
         let per_address = Mutex::new(HashMap::new());
@@ -97,6 +118,7 @@ impl Prober {
                 connections,
                 per_address,
                 observer,
+                checks,
             }),
         })
     }
@@ -119,6 +141,8 @@ impl Prober {
             unreachable: None,
             probes: Vec::new(),
             modern: None,
+            pinned: Vec::new(),
+            checks: Vec::new(),
         };
         let range = self.inner.settings.range;
         let mut set = JoinSet::new();
@@ -168,6 +192,23 @@ impl Prober {
             }
         }
         scan.probes.sort_by_key(|(v, _)| *v);
+        for version in needs_pinned(&scan.probes, scan.modern.as_ref()) {
+            self.inner.observer.planned(1);
+            if let Some(h) = self.pinned(&scan.host, &scan.route, version).await {
+                scan.pinned.push(h);
+            }
+        }
+        if !self.inner.checks.is_empty() {
+            let prior = crate::checks::prior(&scan.probes, scan.modern.as_ref(), &scan.pinned);
+            let net = AddressNet {
+                prober: self,
+                host: &scan.host,
+                route: &scan.route,
+            };
+            for check in &self.inner.checks {
+                scan.checks.push(check.run(&net, &prior).await);
+            }
+        }
         self.release_address(&scan.route);
         scan
     }
@@ -247,6 +288,7 @@ impl Prober {
                         total: start.elapsed(),
                         ..Timing::default()
                     },
+                    pinned: None,
                 });
             }
             Ok((tcp, connect_time)) => {
@@ -273,6 +315,56 @@ impl Prober {
 }
 
 impl Prober {
+    /// One raw exchange for a check, under the scan's limits, counted as a probe; a
+    /// timeout is retried with the same hello `--retries` times.
+    pub async fn exchange(
+        &self,
+        host: &Host,
+        route: &Route,
+        hello: &[u8],
+        offer: &Offer,
+    ) -> (Outcome, Timing) {
+        self.inner.observer.planned(1);
+        let limit = self.address_limit(route);
+        let _address = limit.acquire().await;
+        let _global = self.inner.connections.acquire().await;
+        let target = ProbeTarget { route, host };
+        let s = &self.inner.settings;
+        let mut left = s.retries;
+        let result = loop {
+            let result = crate::probe::raw::exchange(target, hello, offer, s.timeout).await;
+            let timed_out = matches!(
+                result.0,
+                Outcome::Timeout { .. } | Outcome::Unreachable(ConnectFailure::Timeout)
+            );
+            if !timed_out || left == 0 {
+                break result;
+            }
+            left -= 1;
+        };
+        self.inner.observer.done(&host.to_string(), 1);
+        result
+    }
+
+    /// A handshake offering `version` alone, to prove or disprove a raw claim.
+    async fn pinned(
+        &self,
+        host: &Host,
+        route: &Route,
+        version: TlsVersion,
+    ) -> Option<ModernHandshake> {
+        let client = self.inner.modern.as_ref()?;
+        let limit = self.address_limit(route);
+        let _address = limit.acquire().await;
+        let _global = self.inner.connections.acquire().await;
+        let target = ProbeTarget { route, host };
+        let result = client
+            .handshake_at(target, self.inner.settings.timeout, version)
+            .await;
+        self.inner.observer.done(&host.to_string(), 1);
+        Some(result)
+    }
+
     /// The leaf certificate fingerprint a direct modern handshake sees, for comparing
     /// with what a proxy shows (`--compare-direct`). Not counted as a probe.
     pub async fn direct_leaf(&self, host: &Host, route: &Route) -> Option<String> {
@@ -291,6 +383,31 @@ impl Prober {
             }
             _ => None,
         }
+    }
+}
+
+/// What a check sees of one address.
+struct AddressNet<'a> {
+    prober: &'a Prober,
+    host: &'a Host,
+    route: &'a Route,
+}
+
+impl Net for AddressNet<'_> {
+    fn server_name(&self) -> Option<&str> {
+        self.host.server_name()
+    }
+
+    fn exchange<'a>(
+        &'a self,
+        hello: Vec<u8>,
+        offer: &'a Offer,
+    ) -> BoxFuture<'a, (Outcome, Timing)> {
+        Box::pin(async move {
+            self.prober
+                .exchange(self.host, self.route, &hello, offer)
+                .await
+        })
     }
 }
 

@@ -475,3 +475,128 @@ fn environment_proxy_and_no_proxy() {
         "--no-env-proxy ignores the environment"
     );
 }
+
+/// A target the list does not name, under a domain it declares as Microsoft's, seen
+/// through an inspecting proxy: judged against the list's expected issuers. The same
+/// proxy on a name under no declared domain has no expectation to break.
+#[test]
+fn adhoc_microsoft_domain_target_inherits_expected_issuers() {
+    let w = world();
+    let url = format!("http://{}", w.interceptor());
+    let scan = |target: &str| {
+        let out = tlscompat_env(
+            &[
+                "scan",
+                "--format",
+                "json",
+                "--no-system-store",
+                "--roots",
+                &w.lab_ca,
+                "--timeout",
+                "2s",
+                "--proxy",
+                &url,
+                target,
+            ],
+            &[],
+        );
+        let j: Value = serde_json::from_str(&text(&out.stdout)).expect("json");
+        (out.status.code(), j["records"][0].clone())
+    };
+    let (code, r) = scan("graph.microsoft.com:443");
+    assert_eq!(r["intercepted"], true, "{r}");
+    let kinds: Vec<&str> = r["interception_signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .filter_map(|s| s["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["unexpected-issuer"]);
+    assert_eq!(r["endpoint"]["category"], "unlisted");
+    assert_eq!(code, Some(1));
+    let (_, other) = scan("graph.example.org:443");
+    assert_eq!(other["intercepted"], false, "{other}");
+    assert!(other["endpoint"].is_null());
+}
+
+/// An origin whose issuing CA is named like Microsoft's, under a root the public
+/// store does not hold but the local one does (`--ca-file`): genuine when its
+/// thumbprint is documented (a root store difference, noted), an impersonation when not.
+#[test]
+fn documented_thumbprints_tell_genuine_from_impersonating_issuers() {
+    const NAME: &str = "Microsoft Azure RSA TLS Issuing CA 04";
+    let root = Ca::new("Lab Root Distrusted By Browsers");
+    let issuing = root.intermediate(NAME);
+    let leaf = issuing.leaf(&[HOST], |_| {});
+    let origin = rustls_server_chain_at(
+        &[&rustls::version::TLS12, &rustls::version::TLS13],
+        vec![leaf.der.clone(), issuing.der.clone()],
+        leaf.key_der.clone(),
+        "127.0.0.2:0".parse().expect("addr"),
+    );
+    let dir = TempDir::new("thumbprints");
+    let dns = dns_server(Zone::new().a(HOST, Ipv4Addr::new(127, 0, 0, 2))).to_string();
+    let local_root = write(&dir, "root.pem", &root.pem);
+    let sha1 = tlscompat::cert::sha1_thumbprint(&issuing.der);
+    let list = |thumbprint: &str| {
+        write(
+            &dir,
+            &format!("e-{thumbprint}.toml"),
+            &format!(
+                "[defaults]\nexpected_issuers = [\"Microsoft Azure * TLS Issuing CA ??\"]\n\
+                 issuer_thumbprints = [\"{thumbprint}\"]\n\n[[endpoint]]\nhost = \"{HOST}\"\n\
+                 port = {}\npurpose = \"sign-in\"\nsources = [\"lab\"]\ncategory = \"allow\"\n\
+                 inspection = \"bypass\"\nlegacy_tls = \"unknown\"\n",
+                origin.port()
+            ),
+        )
+    };
+    let target = format!("{HOST}:{}", origin.port());
+    let lab_ca = lab_ca_file();
+    let scan = |endpoints: &str, local: bool| {
+        let mut args = vec![
+            "scan",
+            "--format",
+            "json",
+            "--no-system-store",
+            "--endpoints",
+            endpoints,
+            "--resolver",
+            &dns,
+            "--roots",
+            &lab_ca,
+            "--timeout",
+            "2s",
+        ];
+        if local {
+            args.extend(["--ca-file", &local_root]);
+        }
+        args.push(&target);
+        let out = tlscompat_env(&args, &[]);
+        let j: Value = serde_json::from_str(&text(&out.stdout)).expect("json");
+        (out.status.code(), j["records"][0].clone())
+    };
+
+    let (code, r) = scan(&list(&sha1), true);
+    assert_eq!(
+        (r["trusted_public"].clone(), r["trusted_local"].clone()),
+        (Value::Bool(false), Value::Bool(true))
+    );
+    assert_eq!(r["intercepted"], false, "{r}");
+    let notes = r["notes"].to_string();
+    assert!(notes.contains("root store difference"), "{notes}");
+    assert!(notes.contains(&sha1), "{notes}");
+    assert_eq!(code, Some(0), "{}", r["findings"]);
+
+    // Another certificate under the same name: an impersonation, with or without
+    // the local root.
+    let other = "0123456789ABCDEF0123456789ABCDEF01234567";
+    for local in [true, false] {
+        let (code, r) = scan(&list(other), local);
+        assert_eq!(r["intercepted"], true, "local={local}: {r}");
+        let f = r["findings"].to_string();
+        assert!(f.contains(&format!("impersonates {NAME}")), "{f}");
+        assert!(f.contains(&sha1), "{f}");
+        assert_eq!(code, Some(1));
+    }
+}

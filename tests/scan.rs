@@ -198,7 +198,9 @@ fn mixed_lab_every_cell_right() {
             "unreachable",
             "no-modern-tls",
             "cert-invalid",
-            "intercepted"
+            "intercepted",
+            "handshake-failed",
+            "client-incompatible"
         ])
     );
     let recs = j["records"].as_array().expect("records");

@@ -7,4 +7,5 @@
 pub mod modern;
 pub mod net;
 pub mod outcome;
+pub mod proof;
 pub mod raw;

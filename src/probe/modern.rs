@@ -10,16 +10,18 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rustls::ClientConnection;
 use rustls::client::Resumption;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 
 use super::net::open;
-use super::outcome::{ConnectFailure, Timing};
+use super::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
+use super::proof::Proof;
 use super::raw::ProbeTarget;
 use crate::target::Host;
 use crate::version::{TlsVersion, VersionRange};
@@ -30,6 +32,9 @@ use crate::wire::enums::{CipherSuite, ProtocolVersion};
 pub struct ModernHandshake {
     pub outcome: ModernOutcome,
     pub timing: Timing,
+    /// The one version offered, for a handshake pinned to it (a proof follow-up);
+    /// `None` for the handshake offering every modern version in the range.
+    pub pinned: Option<TlsVersion>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,8 +45,13 @@ pub enum ModernOutcome {
         /// DER certificates as presented, leaf first.
         chain: Vec<Vec<u8>>,
     },
-    /// The handshake failed: a TLS alert or a protocol error, as rustls words it.
+    /// The server misbehaved once the handshake was under way (no key share, a bad
+    /// signature, garbage, a close mid-handshake), as rustls words it: evidence that
+    /// a claimed version cannot actually be used.
     Failed(String),
+    /// The server refused rustls' hello (an alert) or they share nothing (suites,
+    /// groups): rustls' limits, not the server's honesty.
+    Incompatible(String),
     Timeout,
     Unreachable(ConnectFailure),
 }
@@ -53,6 +63,7 @@ impl fmt::Display for ModernOutcome {
                 version, cipher, ..
             } => write!(f, "{version} {cipher}"),
             Self::Failed(e) => write!(f, "failed: {e}"),
+            Self::Incompatible(e) => write!(f, "incompatible with rustls: {e}"),
             Self::Timeout => f.write_str("timeout"),
             Self::Unreachable(c) => write!(f, "unreachable: {c}"),
         }
@@ -63,58 +74,40 @@ impl fmt::Display for ModernOutcome {
 /// provider tables are shared by every handshake.
 #[derive(Clone)]
 pub struct ModernClient {
-    connector: TlsConnector,
+    /// Offers every modern version in the range.
+    connector: Arc<ClientConfig>,
+    /// Offer TLS 1.2 only / TLS 1.3 only, for proof follow-ups.
+    tls12: Arc<ClientConfig>,
+    tls13: Arc<ClientConfig>,
 }
 
 impl ModernClient {
     /// `None` when the range holds neither TLS 1.2 nor 1.3.
     pub fn new(range: VersionRange) -> Result<Option<Self>, String> {
-        let mut versions = Vec::new();
-        if range.contains(TlsVersion::Tls12) {
-            versions.push(&rustls::version::TLS12);
-        }
-        if range.contains(TlsVersion::Tls13) {
-            versions.push(&rustls::version::TLS13);
-        }
+        let versions: Vec<TlsVersion> = [TlsVersion::Tls12, TlsVersion::Tls13]
+            .into_iter()
+            .filter(|v| range.contains(*v))
+            .collect();
         if versions.is_empty() {
             return Ok(None);
         }
         let provider = Arc::new(crate::crypto::provider());
-        let accept_any = accept_any_chain(&provider);
-        let mut config = ClientConfig::builder_with_provider(provider)
-            .with_protocol_versions(&versions)
-            .map_err(|e| format!("rustls config: {e}"))?
-            .dangerous()
-            .with_custom_certificate_verifier(accept_any)
-            .with_no_client_auth();
-        // Every handshake must be a full one: resumption would skip the chain.
-        config.resumption = Resumption::disabled();
         Ok(Some(Self {
-            connector: TlsConnector::from(Arc::new(config)),
+            connector: connector(&provider, &versions)?,
+            tls12: connector(&provider, &[TlsVersion::Tls12])?,
+            tls13: connector(&provider, &[TlsVersion::Tls13])?,
         }))
     }
 
+    /// A handshake offering every modern version in the range.
     pub async fn handshake(&self, target: ProbeTarget<'_>, timeout: Duration) -> ModernHandshake {
-        let start = Instant::now();
-        match open(target.route, timeout).await {
-            Ok((tcp, connect_time)) => {
-                self.handshake_over(tcp, connect_time, target.host, timeout, start)
-                    .await
-            }
-            Err(e) => ModernHandshake {
-                outcome: ModernOutcome::Unreachable(e),
-                timing: Timing {
-                    total: start.elapsed(),
-                    ..Timing::default()
-                },
-            },
-        }
+        self.timed(&self.connector, target, timeout, None).await
     }
 
-    /// The handshake over a connection already open (the scheduler opens the first
-    /// connection of an address itself, to learn that the address takes connections
-    /// before it starts the other probes). `connect_time` is what opening took, and
-    /// `start` when it began.
+    /// A handshake offering every modern version in the range, over a connection
+    /// already open: the scheduler opens an address's first connection itself, to learn
+    /// that the address takes connections before it starts the other probes.
+    /// `connect_time` is what opening took, and `start` when it began.
     pub async fn handshake_over(
         &self,
         tcp: TcpStream,
@@ -127,47 +120,228 @@ impl ModernClient {
             connect: Some(connect_time),
             ..Timing::default()
         };
-        let outcome = self.run(tcp, host, timeout, start, &mut timing).await;
+        let outcome = run_over(&self.connector, tcp, host, timeout, start, &mut timing).await;
         timing.total = start.elapsed();
-        ModernHandshake { outcome, timing }
+        ModernHandshake {
+            outcome,
+            timing,
+            pinned: None,
+        }
     }
 
-    async fn run(
+    /// A handshake offering `version` alone (1.2 or 1.3): proves or disproves a raw
+    /// probe's claim that the server accepts it.
+    pub async fn handshake_at(
         &self,
-        tcp: TcpStream,
-        host: &Host,
+        target: ProbeTarget<'_>,
         timeout: Duration,
-        start: Instant,
-        timing: &mut Timing,
-    ) -> ModernOutcome {
-        let server_name = match host {
-            Host::Name(n) => match ServerName::try_from(n.to_owned()) {
-                Ok(s) => s,
-                Err(e) => return ModernOutcome::Failed(format!("invalid server name: {e}")),
-            },
-            Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
+        version: TlsVersion,
+    ) -> ModernHandshake {
+        let connector = match version {
+            TlsVersion::Tls13 => &self.tls13,
+            _ => &self.tls12,
         };
-        let handshake = self.connector.connect(server_name, tcp);
-        let tls = match tokio::time::timeout(timeout, handshake).await {
-            Err(_) => return ModernOutcome::Timeout,
-            Ok(Err(e)) => return ModernOutcome::Failed(e.to_string()),
-            Ok(Ok(s)) => s,
-        };
-        timing.handshake = Some(start.elapsed());
-        let (_, conn) = tls.get_ref();
-        let chain: Vec<CertificateDer<'static>> = conn
-            .peer_certificates()
-            .map(|c| c.to_vec())
-            .unwrap_or_default();
-        ModernOutcome::Completed {
-            version: conn
-                .protocol_version()
-                .map_or(ProtocolVersion(0), |v| ProtocolVersion(u16::from(v))),
-            cipher: conn
-                .negotiated_cipher_suite()
-                .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite()))),
-            chain: chain.iter().map(|c| c.as_ref().to_vec()).collect(),
+        self.timed(connector, target, timeout, Some(version)).await
+    }
+
+    async fn timed(
+        &self,
+        connector: &Arc<ClientConfig>,
+        target: ProbeTarget<'_>,
+        timeout: Duration,
+        pinned: Option<TlsVersion>,
+    ) -> ModernHandshake {
+        let start = Instant::now();
+        let mut timing = Timing::default();
+        let outcome = run(connector, target, timeout, start, &mut timing).await;
+        timing.total = start.elapsed();
+        ModernHandshake {
+            outcome,
+            timing,
+            pinned,
         }
+    }
+}
+
+fn connector(
+    provider: &Arc<CryptoProvider>,
+    versions: &[TlsVersion],
+) -> Result<Arc<ClientConfig>, String> {
+    let versions: Vec<&'static rustls::SupportedProtocolVersion> = versions
+        .iter()
+        .map(|v| match v {
+            TlsVersion::Tls13 => &rustls::version::TLS13,
+            _ => &rustls::version::TLS12,
+        })
+        .collect();
+    let accept_any = accept_any_chain(provider);
+    let mut config = ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&versions)
+        .map_err(|e| format!("rustls config: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(accept_any)
+        .with_no_client_auth();
+    // Every handshake must be a full one: resumption would skip the chain.
+    config.resumption = Resumption::disabled();
+    Ok(Arc::new(config))
+}
+
+/// Sorts a rustls error: refused or nothing in common (`Incompatible`), or the server
+/// went wrong after the handshake started (`Failed`).
+pub fn classify_error(e: &rustls::Error) -> ModernOutcome {
+    use rustls::Error as E;
+    match e {
+        E::AlertReceived(_) | E::PeerIncompatible(_) => ModernOutcome::Incompatible(e.to_string()),
+        _ => ModernOutcome::Failed(e.to_string()),
+    }
+}
+
+/// How a handshake that did not complete ended, with whether the server's
+/// ServerHello had been processed (the server had claimed a version by then).
+enum Broken {
+    Tls(rustls::Error),
+    Timeout {
+        after_hello: bool,
+    },
+    Closed {
+        after_hello: bool,
+    },
+    Io {
+        error: std::io::Error,
+        after_hello: bool,
+    },
+}
+
+impl Broken {
+    fn outcome(self) -> ModernOutcome {
+        match self {
+            Self::Tls(e) => classify_error(&e),
+            Self::Timeout { after_hello: true } => {
+                ModernOutcome::Failed("the server stalled after its ServerHello".into())
+            }
+            Self::Timeout { after_hello: false } => ModernOutcome::Timeout,
+            Self::Closed { after_hello: true } => {
+                ModernOutcome::Failed("connection closed after the ServerHello".into())
+            }
+            Self::Closed { after_hello: false } => {
+                ModernOutcome::Incompatible("connection closed without an answer".into())
+            }
+            Self::Io {
+                error,
+                after_hello: true,
+            } => ModernOutcome::Failed(format!("after the ServerHello: {error}")),
+            Self::Io { error, .. } => ModernOutcome::Incompatible(error.to_string()),
+        }
+    }
+}
+
+/// Drives a rustls client handshake over `tcp` by hand (instead of tokio-rustls), so
+/// that a handshake that breaks can say whether the server had already answered with
+/// a ServerHello: a server that claims a version and then stalls or hangs up has not
+/// accepted it.
+async fn drive(
+    mut conn: ClientConnection,
+    tcp: &mut TcpStream,
+    deadline: tokio::time::Instant,
+) -> Result<ClientConnection, Broken> {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let after_hello = conn.protocol_version().is_some();
+        while conn.wants_write() {
+            let mut out = Vec::new();
+            if let Err(error) = conn.write_tls(&mut out) {
+                return Err(Broken::Io { error, after_hello });
+            }
+            if let Err(error) = tcp.write_all(&out).await {
+                return Err(Broken::Io { error, after_hello });
+            }
+        }
+        if !conn.is_handshaking() {
+            return Ok(conn);
+        }
+        let n = match tokio::time::timeout_at(deadline, tcp.read(&mut buf)).await {
+            Err(_) => return Err(Broken::Timeout { after_hello }),
+            Ok(Ok(0)) => return Err(Broken::Closed { after_hello }),
+            Ok(Ok(n)) => n,
+            Ok(Err(error)) => return Err(Broken::Io { error, after_hello }),
+        };
+        let mut rd = &buf[..n];
+        while !rd.is_empty() {
+            if let Err(error) = conn.read_tls(&mut rd) {
+                return Err(Broken::Io { error, after_hello });
+            }
+            if let Err(e) = conn.process_new_packets() {
+                // Send our alert, as a client would; the verdict does not depend on it.
+                let mut out = Vec::new();
+                let _ = conn.write_tls(&mut out);
+                let _ = tcp.write_all(&out).await;
+                return Err(Broken::Tls(e));
+            }
+        }
+    }
+}
+
+async fn run(
+    config: &Arc<ClientConfig>,
+    target: ProbeTarget<'_>,
+    timeout: Duration,
+    start: Instant,
+    timing: &mut Timing,
+) -> ModernOutcome {
+    if let Err(e) = server_name(target.host) {
+        return e;
+    }
+    let (tcp, connect_time) = match open(target.route, timeout).await {
+        Ok(s) => s,
+        Err(e) => return ModernOutcome::Unreachable(e),
+    };
+    timing.connect = Some(connect_time);
+    run_over(config, tcp, target.host, timeout, start, timing).await
+}
+
+fn server_name(host: &Host) -> Result<ServerName<'static>, ModernOutcome> {
+    match host {
+        Host::Name(n) => ServerName::try_from(n.to_owned())
+            .map_err(|e| ModernOutcome::Failed(format!("invalid server name: {e}"))),
+        Host::Ip(ip) => Ok(ServerName::IpAddress((*ip).into())),
+    }
+}
+
+/// The handshake proper, over an open connection.
+async fn run_over(
+    config: &Arc<ClientConfig>,
+    mut tcp: TcpStream,
+    host: &Host,
+    timeout: Duration,
+    start: Instant,
+    timing: &mut Timing,
+) -> ModernOutcome {
+    let server_name = match server_name(host) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let conn = match ClientConnection::new(config.clone(), server_name) {
+        Ok(c) => c,
+        Err(e) => return ModernOutcome::Failed(format!("rustls client: {e}")),
+    };
+    let deadline = tokio::time::Instant::now() + timeout;
+    let conn = match drive(conn, &mut tcp, deadline).await {
+        Ok(c) => c,
+        Err(broken) => return broken.outcome(),
+    };
+    timing.handshake = Some(start.elapsed());
+    let chain: Vec<Vec<u8>> = conn
+        .peer_certificates()
+        .map(|c| c.iter().map(|d| d.as_ref().to_vec()).collect())
+        .unwrap_or_default();
+    ModernOutcome::Completed {
+        version: conn
+            .protocol_version()
+            .map_or(ProtocolVersion(0), |v| ProtocolVersion(u16::from(v))),
+        cipher: conn
+            .negotiated_cipher_suite()
+            .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite()))),
+        chain,
     }
 }
 
@@ -220,4 +394,25 @@ impl ServerCertVerifier for AcceptAnyChain {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
     }
+}
+
+/// The versions whose raw claim still needs a pinned handshake: 1.2 / 1.3 claimed by
+/// the raw probe (accepted, but not proven by a verified ServerKeyExchange), where the
+/// handshake offering every version did not complete at that version.
+pub fn needs_pinned(
+    raw: &[(TlsVersion, VersionProbe)],
+    combined: Option<&ModernHandshake>,
+) -> Vec<TlsVersion> {
+    let completed = combined.and_then(|m| match &m.outcome {
+        ModernOutcome::Completed { version, .. } => Some(*version),
+        _ => None,
+    });
+    raw.iter()
+        .filter(|(v, p)| {
+            !v.is_legacy()
+                && completed != Some(v.wire())
+                && matches!(&p.outcome, Outcome::Accepted(a) if !matches!(a.proof, Proof::Verified(_)))
+        })
+        .map(|(v, _)| *v)
+        .collect()
 }

@@ -138,12 +138,19 @@ pub fn classify_connect_error(e: &io::Error) -> ConnectFailure {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => ConnectFailure::Refused,
         io::ErrorKind::TimedOut => ConnectFailure::Timeout,
-        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
-            ConnectFailure::NoRoute
-        }
+        // No route from this machine for the address's family (DESIGN.md "Addresses
+        // this machine cannot reach"): ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, and
+        // EAFNOSUPPORT (97 on Linux) when the family is not even configured.
+        io::ErrorKind::HostUnreachable
+        | io::ErrorKind::NetworkUnreachable
+        | io::ErrorKind::AddrNotAvailable => ConnectFailure::NoRoute,
+        _ if e.raw_os_error() == Some(EAFNOSUPPORT) => ConnectFailure::NoRoute,
         _ => ConnectFailure::Other(e.to_string()),
     }
 }
+
+/// "Address family not supported by protocol" on Linux.
+const EAFNOSUPPORT: i32 = 97;
 
 /// True for the error kinds a peer's RST produces.
 pub fn is_reset(e: &io::Error) -> bool {
@@ -158,6 +165,27 @@ pub fn is_reset(e: &io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_routing_failures_are_no_route() {
+        let of = |kind| classify_connect_error(&io::Error::from(kind));
+        assert_eq!(
+            of(io::ErrorKind::NetworkUnreachable),
+            ConnectFailure::NoRoute
+        );
+        assert_eq!(of(io::ErrorKind::HostUnreachable), ConnectFailure::NoRoute);
+        assert_eq!(of(io::ErrorKind::AddrNotAvailable), ConnectFailure::NoRoute);
+        let afnosupport = io::Error::from_raw_os_error(EAFNOSUPPORT);
+        assert_eq!(
+            classify_connect_error(&afnosupport),
+            ConnectFailure::NoRoute
+        );
+        assert_eq!(
+            of(io::ErrorKind::ConnectionRefused),
+            ConnectFailure::Refused
+        );
+        assert_eq!(of(io::ErrorKind::TimedOut), ConnectFailure::Timeout);
+    }
 
     #[test]
     fn proxy_status_lines() {

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::proof::Proof;
 use crate::wire::enums::{AlertDescription, CipherSuite, ProtocolVersion};
 use crate::wire::hello::HelloVariant;
 use crate::wire::reply::Malformed;
@@ -36,6 +37,8 @@ pub struct Accepted {
     /// The ServerHello carried the TLS 1.3 downgrade sentinel: the server can do
     /// TLS 1.3 but was offered less.
     pub downgrade_sentinel: bool,
+    /// How far the claim is proven (see `proof.rs`).
+    pub proof: Proof,
 }
 
 /// How a server refused a version.
@@ -50,6 +53,8 @@ pub enum Rejection {
     Closed,
     /// Connection reset (RST) before any answer.
     Reset,
+    /// A warning alert, then nothing until the deadline.
+    WarningThenSilence(AlertDescription),
 }
 
 /// Why no connection to the target was made.
@@ -84,6 +89,8 @@ pub enum CellState {
     Rejected,
     Timeout,
     Unreachable,
+    /// This machine has no route to the address's family (see DESIGN.md).
+    NoRoute,
     Error,
     Skipped,
 }
@@ -95,6 +102,7 @@ impl CellState {
             Self::Rejected => "rejected",
             Self::Timeout => "timeout",
             Self::Unreachable => "unreachable",
+            Self::NoRoute => "no-route",
             Self::Error => "error",
             Self::Skipped => "skipped",
         }
@@ -109,18 +117,29 @@ impl Outcome {
             Self::Timeout { .. } => CellState::Timeout,
             // A proxy refusing the tunnel is an error of the path, per DESIGN.md.
             Self::Unreachable(ConnectFailure::ProxyStatus(..)) => CellState::Error,
+            Self::Unreachable(ConnectFailure::NoRoute) => CellState::NoRoute,
             Self::Unreachable(_) => CellState::Unreachable,
             Self::Error(_) => CellState::Error,
         }
     }
 
-    /// Answers that may come from a fragile stack rather than a real refusal: worth a
+    /// Refusals that may come from a fragile stack choking on the full hello (its
+    /// length, its suite count, an extension) rather than from the version: worth a
     /// second try with the compact hello before they are believed.
-    pub fn is_doubtful(&self) -> bool {
+    pub fn wants_compact_retry(&self) -> bool {
         matches!(
             self,
-            Self::Rejected(Rejection::Closed | Rejection::Reset) | Self::Timeout { .. }
+            Self::Rejected(
+                Rejection::Closed
+                    | Rejection::Reset
+                    | Rejection::Alert(AlertDescription::HANDSHAKE_FAILURE)
+            )
         )
+    }
+
+    /// A definite answer about the version: an acceptance or a refusal.
+    pub fn is_definite(&self) -> bool {
+        matches!(self, Self::Accepted(_) | Self::Rejected(_))
     }
 }
 
@@ -131,6 +150,7 @@ impl fmt::Display for Rejection {
             Self::OtherVersion(v) => write!(f, "server chose {v}"),
             Self::Closed => f.write_str("closed"),
             Self::Reset => f.write_str("reset"),
+            Self::WarningThenSilence(a) => write!(f, "alert {a} ({}, warning), then silence", a.0),
         }
     }
 }
@@ -190,15 +210,30 @@ pub struct Timing {
     pub total: Duration,
 }
 
+/// One connection of a version probe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Try {
+    pub variant: HelloVariant,
+    pub outcome: Outcome,
+}
+
 /// A raw version probe's result: the believed outcome, and how it was obtained.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionProbe {
     pub outcome: Outcome,
     /// The hello variant whose answer is `outcome`.
     pub variant: HelloVariant,
-    /// Connections made: 1, or more when the first answer was doubtful.
+    /// Connections made: 1, or more when an answer was retried.
     pub attempts: u32,
-    /// The first attempt's outcome when a retry replaced it.
-    pub first_outcome: Option<Outcome>,
+    /// Every connection's outcome, in order (the believed one among them).
+    pub tries: Vec<Try>,
     pub timing: Timing,
+}
+
+impl VersionProbe {
+    /// The first attempt's outcome, when there was more than one attempt.
+    pub fn first_outcome(&self) -> Option<&Outcome> {
+        let first = &self.tries.first()?.outcome;
+        (self.tries.len() > 1).then_some(first)
+    }
 }

@@ -11,13 +11,13 @@ use tokio::net::TcpStream;
 
 use super::net::{Route, is_reset, open};
 use super::outcome::{
-    Accepted, ConnectFailure, Outcome, ProbeError, Rejection, Timing, VersionProbe,
+    Accepted, ConnectFailure, Outcome, ProbeError, Rejection, Timing, Try, VersionProbe,
 };
+use super::proof::{Offer, judge_claim};
 use crate::target::Host;
 use crate::version::TlsVersion;
-use crate::wire::enums::ProtocolVersion;
 use crate::wire::hello::{HelloSpec, HelloVariant, client_hello_record};
-use crate::wire::reply::{Progress, Reply, parse_reply};
+use crate::wire::reply::{Progress, Reply, ReplyParser};
 
 /// The most a server may send before we have a verdict. A first flight with a long
 /// chain is ~10 KiB; anything past this is cut off rather than buffered.
@@ -31,9 +31,15 @@ pub struct ProbeTarget<'a> {
     pub host: &'a Host,
 }
 
-/// Probes one version. A doubtful answer (close, reset, timeout) is tried again with
-/// the compact hello before it is believed; a timeout is retried up to `retries` times
-/// in all (`retries` = 0 believes the first timeout). The last answer is the verdict.
+/// Probes one version, by the retry rules of DESIGN.md:
+///
+/// - a timeout (connect or read) is retried with the **same** hello, up to `retries`
+///   times: a narrower hello must never turn a timeout into a rejection;
+/// - a close, a reset or a handshake_failure alert is retried once with the compact
+///   hello, whose answer is believed only when it is definite (an acceptance or a
+///   refusal); otherwise the full hello's refusal stands.
+///
+/// Every connection's outcome is kept in `tries`.
 pub async fn probe_version(
     target: ProbeTarget<'_>,
     version: TlsVersion,
@@ -41,40 +47,65 @@ pub async fn probe_version(
     retries: u32,
 ) -> VersionProbe {
     let start = Instant::now();
-    let (mut first, mut timing) = attempt(target, version, HelloVariant::Full, timeout).await;
-    let mut attempts = 1;
-    // A connect timeout is retried as it is (the hello played no part in it).
-    while first == Outcome::Unreachable(ConnectFailure::Timeout) && attempts <= retries {
-        attempts += 1;
-        (first, timing) = attempt(target, version, HelloVariant::Full, timeout).await;
+    let mut tries = Vec::new();
+    let (mut outcome, mut timing) = persist(
+        target,
+        version,
+        HelloVariant::Full,
+        timeout,
+        retries,
+        &mut tries,
+    )
+    .await;
+    let mut variant = HelloVariant::Full;
+    if outcome.wants_compact_retry() {
+        let (compact, compact_timing) = persist(
+            target,
+            version,
+            HelloVariant::Compact,
+            timeout,
+            0,
+            &mut tries,
+        )
+        .await;
+        if compact.is_definite() {
+            (outcome, timing, variant) = (compact, compact_timing, HelloVariant::Compact);
+        }
     }
-    let is_timeout = |o: &Outcome| matches!(o, Outcome::Timeout { .. });
-    if !first.is_doubtful() || (is_timeout(&first) && retries == 0) {
-        timing.total = start.elapsed();
-        return VersionProbe {
-            outcome: first,
-            variant: HelloVariant::Full,
-            attempts,
-            first_outcome: None,
-            timing,
-        };
-    }
-    let mut timeouts_left = retries.saturating_sub(u32::from(is_timeout(&first)));
-    attempts += 1;
-    let (mut last, mut last_timing) =
-        attempt(target, version, HelloVariant::Compact, timeout).await;
-    while is_timeout(&last) && timeouts_left > 0 {
-        timeouts_left -= 1;
-        attempts += 1;
-        (last, last_timing) = attempt(target, version, HelloVariant::Compact, timeout).await;
-    }
-    last_timing.total = start.elapsed();
+    timing.total = start.elapsed();
     VersionProbe {
-        outcome: last,
-        variant: HelloVariant::Compact,
-        attempts,
-        first_outcome: Some(first),
-        timing: last_timing,
+        outcome,
+        variant,
+        attempts: tries.len() as u32,
+        tries,
+        timing,
+    }
+}
+
+/// One hello, sent again after a timeout (connect or read) up to `retries` times.
+async fn persist(
+    target: ProbeTarget<'_>,
+    version: TlsVersion,
+    variant: HelloVariant,
+    timeout: Duration,
+    retries: u32,
+    tries: &mut Vec<Try>,
+) -> (Outcome, Timing) {
+    let mut left = retries;
+    loop {
+        let (outcome, timing) = attempt(target, version, variant, timeout).await;
+        tries.push(Try {
+            variant,
+            outcome: outcome.clone(),
+        });
+        let timed_out = matches!(
+            outcome,
+            Outcome::Timeout { .. } | Outcome::Unreachable(ConnectFailure::Timeout)
+        );
+        if !timed_out || left == 0 {
+            return (outcome, timing);
+        }
+        left -= 1;
     }
 }
 
@@ -83,6 +114,28 @@ pub async fn attempt(
     target: ProbeTarget<'_>,
     version: TlsVersion,
     variant: HelloVariant,
+    timeout: Duration,
+) -> (Outcome, Timing) {
+    let (random, entropy) = random_pair();
+    let hello = client_hello_record(&HelloSpec {
+        version,
+        variant,
+        server_name: target.host.server_name(),
+        random,
+        entropy,
+        suites: None,
+    });
+    let offer = Offer::for_probe(version, variant, random);
+    exchange(target, &hello, &offer, timeout).await
+}
+
+/// Sends `hello` (a whole record, built by the caller with `offer.client_random`) on a
+/// new connection and reads the verdict: the one exchange every raw probe — version,
+/// cipher enumeration, client profile — is made of.
+pub async fn exchange(
+    target: ProbeTarget<'_>,
+    hello: &[u8],
+    offer: &Offer,
     timeout: Duration,
 ) -> (Outcome, Timing) {
     let start = Instant::now();
@@ -95,19 +148,11 @@ pub async fn attempt(
         }
     };
     timing.connect = Some(connect_time);
-    let (random, entropy) = random_pair();
-    let hello = client_hello_record(&HelloSpec {
-        version,
-        variant,
-        server_name: target.host.server_name(),
-        random,
-        entropy,
-    });
     let deadline = tokio::time::Instant::now() + timeout;
-    let outcome = match stream.write_all(&hello).await {
+    let outcome = match stream.write_all(hello).await {
         Err(e) if is_reset(&e) => Outcome::Rejected(Rejection::Reset),
         Err(e) => Outcome::Error(ProbeError::Io(e.to_string())),
-        Ok(()) => read_verdict(&mut stream, version.wire(), deadline, start, &mut timing).await,
+        Ok(()) => read_verdict(&mut stream, offer, deadline, start, &mut timing).await,
     };
     if timing.first_byte.is_some() && !matches!(outcome, Outcome::Timeout { .. }) {
         timing.handshake = Some(start.elapsed());
@@ -116,84 +161,100 @@ pub async fn attempt(
     (outcome, timing)
 }
 
+/// Fresh random values for a hello: (client random, entropy for a session id or an
+/// x25519 key share).
+pub fn fresh_randoms() -> ([u8; 32], [u8; 32]) {
+    random_pair()
+}
+
+/// Reads until the reply is decided. Each chunk is decoded once, as it arrives.
 async fn read_verdict(
     stream: &mut TcpStream,
-    offered: ProtocolVersion,
+    offer: &Offer,
     deadline: tokio::time::Instant,
     start: Instant,
     timing: &mut Timing,
 ) -> Outcome {
-    let mut buf: Vec<u8> = Vec::with_capacity(8 * 1024);
+    let offered: Vec<_> = offer.versions.iter().map(|v| v.wire()).collect();
+    let mut parser = ReplyParser::for_versions(offered);
+    let mut chunk = vec![0u8; 16 * 1024];
     loop {
-        let read = tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await;
-        let eof = match read {
-            Err(_) => return at_deadline(&buf, offered),
-            Ok(Ok(0)) => true,
-            Ok(Ok(_)) => false,
-            Ok(Err(e)) if is_reset(&e) && buf.is_empty() => {
+        if parser.received() >= MAX_REPLY {
+            let too_large = Outcome::Error(ProbeError::TooLarge { limit: MAX_REPLY });
+            return salvage(&mut parser, offer, too_large);
+        }
+        let room = (MAX_REPLY - parser.received()).min(chunk.len());
+        let read = tokio::time::timeout_at(deadline, stream.read(&mut chunk[..room])).await;
+        let progress = match read {
+            Err(_) => return at_deadline(&mut parser, offer),
+            Ok(Ok(0)) => None,
+            Ok(Ok(n)) => Some(parser.feed(&chunk[..n])),
+            Ok(Err(e)) if is_reset(&e) && parser.received() == 0 => {
                 return Outcome::Rejected(Rejection::Reset);
             }
-            Ok(Err(e)) if is_reset(&e) => true,
+            Ok(Err(e)) if is_reset(&e) => None,
             Ok(Err(e)) => {
-                return salvage(&buf, offered, Outcome::Error(ProbeError::Io(e.to_string())));
-            }
-        };
-        if timing.first_byte.is_none() && !buf.is_empty() {
-            timing.first_byte = Some(start.elapsed());
-        }
-        if eof && buf.is_empty() {
-            return Outcome::Rejected(Rejection::Closed);
-        }
-        match parse_reply(&buf, offered, eof) {
-            Progress::Done(reply) => return judge(reply, offered),
-            Progress::Malformed(m) => return Outcome::Error(ProbeError::Malformed(m)),
-            Progress::NeedMore if buf.len() >= MAX_REPLY => {
                 return salvage(
-                    &buf,
-                    offered,
-                    Outcome::Error(ProbeError::TooLarge { limit: MAX_REPLY }),
+                    &mut parser,
+                    offer,
+                    Outcome::Error(ProbeError::Io(e.to_string())),
                 );
             }
-            Progress::NeedMore => {
-                // Never let one read grow the buffer past the limit.
-                let room = MAX_REPLY - buf.len();
-                buf.reserve(room.min(16 * 1024));
+        };
+        if timing.first_byte.is_none() && parser.received() > 0 {
+            timing.first_byte = Some(start.elapsed());
+        }
+        // `None`: the connection ended.
+        let progress = progress.unwrap_or_else(|| parser.finish());
+        match progress {
+            Progress::Done(reply) => return judge(reply, offer),
+            Progress::Malformed(m) => return Outcome::Error(ProbeError::Malformed(m)),
+            Progress::NeedMore if parser.is_finished() => {
+                return Outcome::Rejected(Rejection::Closed);
             }
+            Progress::NeedMore => {}
         }
     }
 }
 
-/// The deadline passed: a timeout, unless an accepting ServerHello already came (the
-/// server stalled while sending its chain).
-fn at_deadline(buf: &[u8], offered: ProtocolVersion) -> Outcome {
-    salvage(
-        buf,
-        offered,
-        Outcome::Timeout {
-            bytes_received: buf.len(),
+/// The deadline passed: a timeout, unless a hello already came (its flight stalled)
+/// or a warning alert did and nothing after it.
+fn at_deadline(parser: &mut ReplyParser, offer: &Offer) -> Outcome {
+    match parser.stalled() {
+        Some(Reply::Alert { description, .. }) => {
+            Outcome::Rejected(Rejection::WarningThenSilence(description))
+        }
+        Some(reply) => judge(reply, offer),
+        None => Outcome::Timeout {
+            bytes_received: parser.received(),
         },
-    )
+    }
 }
 
 /// The verdict from a ServerHello already received, else `otherwise`: a reply that
 /// fails after the server has said which version it takes still answers the question.
-fn salvage(buf: &[u8], offered: ProtocolVersion, otherwise: Outcome) -> Outcome {
-    match parse_reply(buf, offered, true) {
-        Progress::Done(reply @ Reply::Hello(_)) => judge(reply, offered),
+fn salvage(parser: &mut ReplyParser, offer: &Offer, otherwise: Outcome) -> Outcome {
+    match parser.stalled() {
+        Some(reply @ Reply::Hello(_)) => judge(reply, offer),
         _ => otherwise,
     }
 }
 
-/// Turns the server's answer into a verdict on the offered version.
-pub fn judge(reply: Reply, offered: ProtocolVersion) -> Outcome {
+/// Turns the server's answer into a verdict on the offered version; an acceptance
+/// carries its proof (see `proof.rs`).
+pub fn judge(reply: Reply, offer: &Offer) -> Outcome {
     match reply {
-        Reply::Hello(h) if h.version == offered => Outcome::Accepted(Accepted {
-            version: h.version,
-            cipher: h.cipher,
-            retry_request: h.retry_request,
-            chain: h.certificates,
-            downgrade_sentinel: h.downgrade_sentinel,
-        }),
+        Reply::Hello(h) if offer.offered(h.version).is_some() => {
+            let proof = judge_claim(&h, offer);
+            Outcome::Accepted(Accepted {
+                version: h.version,
+                cipher: h.cipher,
+                retry_request: h.retry_request,
+                chain: h.certificates,
+                downgrade_sentinel: h.downgrade_sentinel,
+                proof,
+            })
+        }
         Reply::Hello(h) => Outcome::Rejected(Rejection::OtherVersion(h.version)),
         Reply::Alert { description, .. } => Outcome::Rejected(Rejection::Alert(description)),
         Reply::NotTls { excerpt } => Outcome::Error(ProbeError::NotTls { excerpt }),

@@ -37,19 +37,36 @@ pub const HEADER: [&str; 19] = [
 
 pub struct CsvSink<W: Write> {
     out: csv::Writer<W>,
+    /// The columns after [`HEADER`], filled by the checks (`checks::csv_columns`).
+    extra: Vec<String>,
 }
 
 impl<W: Write> CsvSink<W> {
-    pub fn new(out: W) -> std::io::Result<Self> {
+    /// A sink whose header is [`HEADER`] then `ctx`'s check columns: the suites per
+    /// version (always, empty without `--ciphers`), then one per client profile.
+    pub fn new(out: W, ctx: &super::ScanContext) -> std::io::Result<Self> {
         let mut out = csv::Writer::from_writer(out);
-        out.write_record(HEADER).map_err(io_error)?;
-        Ok(Self { out })
+        let extra = ctx.check_columns();
+        let header = HEADER
+            .iter()
+            .map(|h| h.to_string())
+            .chain(extra.iter().cloned());
+        out.write_record(header).map_err(io_error)?;
+        Ok(Self { out, extra })
     }
 }
 
 impl<W: Write> Sink for CsvSink<W> {
     fn record(&mut self, r: &Record) -> std::io::Result<()> {
-        self.out.write_record(row(r)).map_err(io_error)?;
+        let mut cells = row(r);
+        cells.extend(self.extra.iter().map(|col| {
+            r.checks
+                .iter()
+                .find_map(|c| c.cell(col))
+                .unwrap_or_default()
+                .to_string()
+        }));
+        self.out.write_record(cells).map_err(io_error)?;
         Ok(())
     }
 

@@ -38,6 +38,16 @@ impl<W: Write> JsonSink<W> {
 }
 
 impl<W: Write> Sink for JsonSink<W> {
+    /// A merged record is written as it was read: nothing of the shard's JSON is lost.
+    fn record_json(&mut self, _: &Record, raw: &Value) -> io::Result<()> {
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.out, raw)?;
+        Ok(())
+    }
+
     fn record(&mut self, r: &Record) -> io::Result<()> {
         if !self.first {
             self.out.write_all(b",")?;
@@ -62,6 +72,9 @@ impl<W: Write> Sink for JsonSink<W> {
             "elapsed_ms": ms(s.elapsed),
             "probes_per_second": s.probes_per_second(),
             "peak_rss_kib": super::summary::peak_rss_kib(),
+            "started_at": s.started_at.map(super::load::rfc3339_time),
+            "started_unix": s.started_at.and_then(super::load::unix_secs),
+            "baseline": s.baseline.as_deref(),
         });
         writeln!(self.out, "],\"summary\":{summary}}}")?;
         self.out.flush()
@@ -81,19 +94,20 @@ fn timing(t: &Timing) -> Value {
     })
 }
 
-fn record(r: &Record) -> Value {
+/// The JSON object of one record (also what `--baseline` compares client verdicts in).
+pub fn record(r: &Record) -> Value {
     let versions: serde_json::Map<String, Value> = TlsVersion::ALL
         .iter()
         .map(|v| {
             let c = r.cell(*v);
-            let mut cell = json!({"state": c.state.as_str(), "detail": c.detail});
+            let mut cell = json!({"state": c.state.as_str(), "detail": c.detail, "proof": c.proof});
             if let (Some(p), Some(obj)) = (&c.probe, cell.as_object_mut()) {
                 obj.extend(probe(p));
             }
             (v.key().to_string(), cell)
         })
         .collect();
-    json!({
+    let mut out = json!({
         "host": r.host,
         "port": r.port,
         "address": r.address,
@@ -103,6 +117,13 @@ fn record(r: &Record) -> Value {
         "best_version": r.best_version.map(|v| v.number()),
         "cipher": r.cipher.map(|c| c.to_string()),
         "modern_handshake": r.modern.as_ref().map(modern),
+        "pinned_handshakes": r.pinned.iter().map(|m| {
+            let mut v = modern(m);
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("offered".into(), json!(m.pinned.map(|p| p.number())));
+            }
+            v
+        }).collect::<Vec<_>>(),
         "certificate_chain": r.chain,
         "chain_source": r.chain_source,
         "trusted_public": r.trusted_public,
@@ -113,9 +134,19 @@ fn record(r: &Record) -> Value {
         "interception_signals": r.signals,
         "endpoint": r.endpoint.as_deref(),
         "findings": r.findings,
+        "notes": r.notes,
+        "checks": r.checks,
         "error": r.error,
         "probes": r.probe_count,
-    })
+        "target_index": r.target_index,
+    });
+    // Each check's findings also under its own name (`clients`, `ciphers`), for tools.
+    if let Some(obj) = out.as_object_mut() {
+        for c in &r.checks {
+            obj.insert(c.check.clone(), c.data.clone());
+        }
+    }
+    out
 }
 
 fn probe(p: &VersionProbe) -> serde_json::Map<String, Value> {
@@ -125,14 +156,21 @@ fn probe(p: &VersionProbe) -> serde_json::Map<String, Value> {
     m.insert("attempts".into(), json!(p.attempts));
     m.insert(
         "first_outcome".into(),
-        json!(p.first_outcome.as_ref().map(|o| o.to_string())),
+        json!(p.first_outcome().map(|o| o.to_string())),
     );
+    let tries: Vec<Value> = p
+        .tries
+        .iter()
+        .map(|t| json!({"hello_variant": t.variant.name(), "outcome": t.outcome.to_string()}))
+        .collect();
+    m.insert("tries".into(), json!(tries));
     if let Outcome::Accepted(a) = &p.outcome {
         m.insert("negotiated".into(), json!(a.version.to_string()));
         m.insert("cipher".into(), json!(a.cipher.to_string()));
         m.insert("hello_retry_request".into(), json!(a.retry_request));
         m.insert("certificates".into(), json!(a.chain.len()));
         m.insert("downgrade_sentinel".into(), json!(a.downgrade_sentinel));
+        m.insert("raw_proof".into(), json!(a.proof));
     }
     m.insert("timing".into(), timing(&p.timing));
     m

@@ -76,6 +76,31 @@ impl<W: Write> Sink for JunitSink<W> {
             escape(&out)
         );
         self.cases.push_str("    </testcase>\n");
+        // One testcase per check case, e.g. per (endpoint, client profile).
+        for check in &r.checks {
+            for (case, failure) in &check.cases {
+                self.tests += 1;
+                let _ = writeln!(
+                    self.cases,
+                    "    <testcase classname=\"tlscompat.{}.{}\" name=\"{} {}\">",
+                    escape(&r.host),
+                    escape(&check.check),
+                    escape(&name),
+                    escape(case)
+                );
+                if let Some(msg) = failure {
+                    self.failures += 1;
+                    let _ = writeln!(
+                        self.cases,
+                        "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                        escape(&check.check),
+                        escape(msg),
+                        escape(msg)
+                    );
+                }
+                self.cases.push_str("    </testcase>\n");
+            }
+        }
         Ok(())
     }
 

@@ -15,6 +15,10 @@ pub struct Summary {
     /// Records with at least one finding in the `--fail-on` set.
     pub failing_records: usize,
     pub elapsed: Duration,
+    /// When the scan started (the earliest shard's start after a merge).
+    pub started_at: Option<std::time::SystemTime>,
+    /// The comparison with `--baseline`, when one was given.
+    pub baseline: Option<std::sync::Arc<crate::baseline::BaselineSummary>>,
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`); `None` elsewhere.

@@ -40,6 +40,9 @@ pub struct HelloSpec<'a> {
     /// Used as legacy_session_id by the full variant (middlebox compatibility) and as
     /// the X25519 key share for TLS 1.3 probes.
     pub entropy: [u8; 32],
+    /// Offer these suites instead of the variant's list (cipher enumeration); the
+    /// renegotiation SCSV is still appended.
+    pub suites: Option<&'a [CS]>,
 }
 
 /// Suites for TLS 1.0/1.1: every key exchange with CBC and 3DES, as Windows 7-era
@@ -108,11 +111,20 @@ const COMPACT_TLS12: &[CS] = &[
     CS::TLS_RSA_WITH_AES_128_CBC_SHA,
 ];
 
+/// Every group a server might insist on: the key share is X25519 only, so a TLS 1.3
+/// server that needs another group must be able to name it in a HelloRetryRequest
+/// (which counts as accepted) instead of refusing outright.
 const FULL_GROUPS: &[NamedGroup] = &[
     NamedGroup::X25519,
     NamedGroup::SECP256R1,
     NamedGroup::SECP384R1,
     NamedGroup::SECP521R1,
+    NamedGroup::X448,
+    NamedGroup::FFDHE2048,
+    NamedGroup::FFDHE3072,
+    NamedGroup::FFDHE4096,
+    NamedGroup::FFDHE6144,
+    NamedGroup::FFDHE8192,
 ];
 const COMPACT_GROUPS: &[NamedGroup] = &[NamedGroup::X25519, NamedGroup::SECP256R1];
 
@@ -176,8 +188,12 @@ fn client_hello_body(b: &mut Vec<u8>, spec: &HelloSpec<'_>) {
             o.extend_from_slice(&spec.entropy);
         }
     });
-    put_prefixed(b, 2, |o| {
-        cipher_suites(spec.version, spec.variant).for_each(|s| put_u16(o, s.0))
+    put_prefixed(b, 2, |o| match spec.suites {
+        Some(list) => list
+            .iter()
+            .chain(std::iter::once(&CS::TLS_EMPTY_RENEGOTIATION_INFO_SCSV))
+            .for_each(|s| put_u16(o, s.0)),
+        None => cipher_suites(spec.version, spec.variant).for_each(|s| put_u16(o, s.0)),
     });
     b.extend_from_slice(&[1, 0]); // compression_methods: null only
     put_prefixed(b, 2, |o| {
@@ -191,9 +207,17 @@ fn client_hello_body(b: &mut Vec<u8>, spec: &HelloSpec<'_>) {
     });
 }
 
+/// The groups a hello of this variant offers in supported_groups.
+pub fn groups(variant: HelloVariant) -> &'static [NamedGroup] {
+    match variant {
+        HelloVariant::Full => FULL_GROUPS,
+        HelloVariant::Compact => COMPACT_GROUPS,
+    }
+}
+
 fn extensions(e: &mut Vec<u8>, spec: &HelloSpec<'_>) {
     let full = spec.variant == HelloVariant::Full;
-    let groups = if full { FULL_GROUPS } else { COMPACT_GROUPS };
+    let groups = groups(spec.variant);
     if let Some(name) = spec.server_name {
         put_ext(e, ExtensionType::SERVER_NAME, |o| {
             put_prefixed(o, 2, |o| {
@@ -256,6 +280,7 @@ mod tests {
             server_name: name,
             random: [7; 32],
             entropy: [9; 32],
+            suites: None,
         }
     }
 

@@ -5,6 +5,8 @@
 //! decodes the server's first flight. Nothing here may panic on any input.
 
 pub mod codec;
+pub mod custom_hello;
 pub mod enums;
 pub mod hello;
 pub mod reply;
+pub mod ske;

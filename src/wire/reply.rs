@@ -1,22 +1,25 @@
 //! Decoding of the server's first flight, as far as a version verdict needs.
 //!
-//! [`parse_reply`] is a pure function over every byte received so far. The probe calls
-//! it after each read; the answer is either "need more bytes" or a final [`Reply`].
-//! Re-parsing from the start keeps the code stateless and trivially correct for
-//! replies split across TCP segments and TLS records; the buffer is bounded by the
-//! caller, so the cost is too.
+//! [`ReplyParser`] is fed the bytes as they arrive and decodes each complete record
+//! once: cost is linear in the bytes received however the server slices them (a
+//! server sending 9-byte records slowly costs no more than one sending 16 KiB ones).
+//! [`parse_reply`] runs it over a whole buffer, for tests and the fuzz harness.
+//! Nothing here may panic on any input.
 
 use std::fmt;
 
 use super::codec::Reader;
-use super::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion};
+use super::enums::{
+    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion,
+};
 
 /// Largest record body a peer may send (2^14 plaintext plus the 2048 bytes RFC 5246
 /// allows for compression/encryption expansion).
 const MAX_RECORD: usize = 16384 + 2048;
 
 /// The special ServerHello.random that marks a HelloRetryRequest (RFC 8446 §4.1.3).
-const HRR_RANDOM: [u8; 32] = [
+pub const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
@@ -28,7 +31,8 @@ const DOWNGRADE_PREFIX: &[u8; 7] = b"DOWNGRD";
 /// What the server's bytes amount to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reply {
-    /// A ServerHello (or HelloRetryRequest), with the chain when it was in clear text.
+    /// A ServerHello (or HelloRetryRequest), with the rest of the clear-text flight
+    /// when the version sends one.
     Hello(ServerHello),
     /// A fatal or warning alert before any ServerHello.
     Alert {
@@ -39,19 +43,47 @@ pub enum Reply {
     NotTls { excerpt: String },
 }
 
+/// How the clear-text flight after an accepting TLS ≤ 1.2 ServerHello ended. The
+/// proof of acceptance needs the whole flight (Certificate, ServerKeyExchange), so a
+/// flight that stops short is evidence too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FlightEnd {
+    /// Nothing more was awaited: a TLS 1.3 hello, a HelloRetryRequest, or a hello
+    /// for another version than the one offered.
+    NotAwaited,
+    /// ServerHelloDone arrived: the flight is complete.
+    Complete,
+    /// The connection ended before ServerHelloDone.
+    Closed,
+    /// The deadline passed before ServerHelloDone.
+    Stalled,
+    /// An alert came after the hello, before ServerHelloDone.
+    Alert(AlertDescription),
+    /// Bytes after the hello could not be decoded.
+    Broken(Malformed),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerHello {
     /// The version the server selected: `supported_versions` when present, otherwise
     /// `legacy_version`.
     pub version: ProtocolVersion,
     pub cipher: CipherSuite,
+    pub compression: u8,
+    pub random: [u8; 32],
     pub retry_request: bool,
     /// Random ends in the TLS 1.3 downgrade sentinel: the server could do better than
     /// the version it chose.
     pub downgrade_sentinel: bool,
+    /// The group of a TLS 1.3 key_share (the server's share, or the group a
+    /// HelloRetryRequest asks for).
+    pub key_share: Option<NamedGroup>,
     /// DER certificates from a clear-text Certificate message, leaf first; empty when
-    /// the version encrypts them (1.3) or none came before the flight ended.
+    /// the version encrypts them (1.3) or none came.
     pub certificates: Vec<Vec<u8>>,
+    /// The ServerKeyExchange body, when one came (TLS ≤ 1.2, (EC)DHE suites).
+    pub key_exchange: Option<Vec<u8>>,
+    pub flight: FlightEnd,
 }
 
 /// Why bytes that looked like TLS could not be decoded.
@@ -99,6 +131,19 @@ impl fmt::Display for Malformed {
     }
 }
 
+impl fmt::Display for FlightEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotAwaited => f.write_str("not awaited"),
+            Self::Complete => f.write_str("complete"),
+            Self::Closed => f.write_str("connection closed before ServerHelloDone"),
+            Self::Stalled => f.write_str("stalled before ServerHelloDone"),
+            Self::Alert(a) => write!(f, "alert {a} ({}) before ServerHelloDone", a.0),
+            Self::Broken(m) => write!(f, "broken after the ServerHello: {m}"),
+        }
+    }
+}
+
 /// The state of a reply after the bytes seen so far.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Progress {
@@ -107,62 +152,154 @@ pub enum Progress {
     Malformed(Malformed),
 }
 
-/// Decodes `buf`, every byte the server has sent so far. `offered` is the version our
-/// hello offered; the chain is awaited only when the server accepted a version ≤ 1.2
-/// (whose Certificate message is in clear text). With `eof` set no more bytes will
-/// come, so an incomplete reply becomes final.
-pub fn parse_reply(buf: &[u8], offered: ProtocolVersion, eof: bool) -> Progress {
-    if buf.is_empty() {
-        return Progress::NeedMore;
+/// Decodes the server's reply as it arrives. Feed it every chunk read from the
+/// socket; once it answers `Done` or `Malformed` the answer is final.
+#[derive(Debug)]
+pub struct ReplyParser {
+    /// The versions offered: the flight after an accepting hello is awaited only for
+    /// these (and only up to TLS 1.2, whose flight is in clear text).
+    offered: Vec<ProtocolVersion>,
+    /// Bytes of a record not yet complete, carried to the next chunk.
+    pending: Vec<u8>,
+    received: usize,
+    /// The first three bytes were checked to be a TLS record header.
+    checked_start: bool,
+    flight: Flight,
+    done: Option<Progress>,
+    /// The connection ended.
+    ended: bool,
+}
+
+impl ReplyParser {
+    /// `offered` is the version our hello offered; the rest of the flight is awaited
+    /// only when the server accepted a version ≤ 1.2 (whose flight is in clear text).
+    pub fn new(offered: ProtocolVersion) -> Self {
+        Self::for_versions(vec![offered])
     }
-    if !looks_like_record(buf) {
-        return Progress::Done(Reply::NotTls {
-            excerpt: excerpt(buf),
-        });
+
+    /// A parser for a hello that offered several versions (a client profile).
+    pub fn for_versions(offered: Vec<ProtocolVersion>) -> Self {
+        Self {
+            offered,
+            pending: Vec::new(),
+            received: 0,
+            checked_start: false,
+            flight: Flight::default(),
+            done: None,
+            ended: false,
+        }
     }
-    let mut flight = Flight::default();
-    if let Some(progress) = read_records(&mut flight, buf, offered) {
-        // A ServerHello that accepted the offered version stands, whatever breaks
-        // after it while we wait for the chain: the verdict is known, the chain is not.
-        return match (progress, flight.hello.take()) {
-            (Progress::Malformed(_), Some(hello)) => Progress::Done(Reply::Hello(hello)),
-            (progress, _) => progress,
-        };
+
+    /// Bytes fed so far.
+    pub fn received(&self) -> usize {
+        self.received
     }
-    if eof {
-        return match (flight.hello, flight.warning) {
-            (Some(hello), _) => Progress::Done(Reply::Hello(hello)),
+
+    /// True once [`finish`](Self::finish) was called or an answer is final.
+    pub fn is_finished(&self) -> bool {
+        self.done.is_some() || self.ended
+    }
+
+    /// Takes the next bytes from the server.
+    pub fn feed(&mut self, bytes: &[u8]) -> Progress {
+        if let Some(done) = &self.done {
+            return done.clone();
+        }
+        self.received += bytes.len();
+        self.pending.extend_from_slice(bytes);
+        if !self.checked_start {
+            if self.pending.is_empty() {
+                return Progress::NeedMore;
+            }
+            if !looks_like_record(&self.pending) {
+                let excerpt = excerpt(&self.pending);
+                return self.settle(Progress::Done(Reply::NotTls { excerpt }));
+            }
+            self.checked_start = self.pending.len() >= 3;
+        }
+        let (pending, flight, offered) = (&self.pending, &mut self.flight, &self.offered[..]);
+        let mut r = Reader::new(pending);
+        let mut answer = None;
+        while !r.is_empty() {
+            match next_record(&mut r) {
+                None => break,
+                Some(Err(m)) => {
+                    answer = Some(flight.broken(m));
+                    break;
+                }
+                Some(Ok((typ, body))) => {
+                    answer = flight.absorb(typ, body, offered);
+                    if answer.is_some() {
+                        break;
+                    }
+                }
+            }
+        }
+        let used = pending.len() - r.rest().len();
+        self.pending.drain(..used);
+        match answer {
+            Some(p) => self.settle(p),
+            None => Progress::NeedMore,
+        }
+    }
+
+    /// The connection ended: what the bytes so far amount to. `NeedMore` only when
+    /// nothing at all was received (the caller's "closed without an answer").
+    pub fn finish(&mut self) -> Progress {
+        self.ended = true;
+        if let Some(done) = &self.done {
+            return done.clone();
+        }
+        if self.received == 0 {
+            return Progress::NeedMore;
+        }
+        let answer = match (self.flight.hello.take(), self.flight.warning) {
+            (Some(hello), _) => Progress::Done(Reply::Hello(hello.ended(FlightEnd::Closed))),
             (None, Some(description)) => Progress::Done(Reply::Alert {
                 level: 1,
                 description,
             }),
             (None, None) => Progress::Malformed(Malformed::Truncated),
         };
+        self.settle(answer)
     }
-    Progress::NeedMore
+
+    /// The deadline passed: an accepting hello whose flight stalled, or a warning
+    /// alert followed by silence, or `None` (a plain timeout).
+    pub fn stalled(&mut self) -> Option<Reply> {
+        if let Some(Progress::Done(reply)) = &self.done {
+            return Some(reply.clone());
+        }
+        if let Some(hello) = self.flight.hello.take() {
+            return Some(Reply::Hello(hello.ended(FlightEnd::Stalled)));
+        }
+        self.flight.warning.map(|description| Reply::Alert {
+            level: 1,
+            description,
+        })
+    }
+
+    fn settle(&mut self, answer: Progress) -> Progress {
+        self.pending = Vec::new();
+        self.done = Some(answer.clone());
+        answer
+    }
 }
 
-/// Feeds every complete record to `flight`; `Some` once the answer (or a decoding
-/// error) is known, `None` when more bytes are needed.
-fn read_records(flight: &mut Flight, buf: &[u8], offered: ProtocolVersion) -> Option<Progress> {
-    let mut r = Reader::new(buf);
-    while !r.is_empty() {
-        // `None`: an incomplete record; wait for more bytes.
-        let (typ, body) = match next_record(&mut r)? {
-            Ok(rec) => rec,
-            Err(m) => return Some(Progress::Malformed(m)),
-        };
-        if let Some(done) = flight.absorb(typ, body, offered) {
-            return Some(done);
-        }
+/// Decodes `buf`, every byte the server has sent so far, in one go. With `eof` set no
+/// more bytes will come, so an incomplete reply becomes final.
+pub fn parse_reply(buf: &[u8], offered: ProtocolVersion, eof: bool) -> Progress {
+    let mut parser = ReplyParser::new(offered);
+    match parser.feed(buf) {
+        Progress::NeedMore if eof => parser.finish(),
+        other => other,
     }
-    None
 }
 
 /// True when the first bytes could start a TLS record: a known content type and
 /// major version 3. Fewer than three bytes are judged on what is there.
 fn looks_like_record(buf: &[u8]) -> bool {
-    let type_ok = (20..=24).contains(&buf[0]);
+    let type_ok = buf.first().is_some_and(|b| (20..=24).contains(b));
     let major_ok = buf.get(1).is_none_or(|b| *b == 3);
     let minor_ok = buf.get(2).is_none_or(|b| *b <= 4);
     type_ok && major_ok && minor_ok
@@ -189,7 +326,7 @@ fn next_record<'a>(r: &mut Reader<'a>) -> Option<Result<(ContentType, &'a [u8]),
 }
 
 /// The handshake flight reassembled from records.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Flight {
     handshake: Vec<u8>,
     /// Bytes of `handshake` already decoded into messages.
@@ -200,13 +337,20 @@ struct Flight {
     warning: Option<AlertDescription>,
 }
 
+impl ServerHello {
+    fn ended(mut self, how: FlightEnd) -> Self {
+        self.flight = how;
+        self
+    }
+}
+
 impl Flight {
     /// Takes one record; returns the final answer once it is known.
     fn absorb(
         &mut self,
         typ: ContentType,
         body: &[u8],
-        offered: ProtocolVersion,
+        offered: &[ProtocolVersion],
     ) -> Option<Progress> {
         match typ {
             ContentType::ALERT => self.alert(body),
@@ -214,96 +358,131 @@ impl Flight {
                 self.handshake.extend_from_slice(body);
                 self.messages(offered)
             }
-            // TLS 1.3 middlebox-compatibility CCS after the ServerHello.
-            ContentType::CHANGE_CIPHER_SPEC if self.hello.is_some() => None,
-            // Encrypted records follow a 1.3 ServerHello: the clear part is over.
-            ContentType::APPLICATION_DATA if self.hello.is_some() => {
-                self.hello.take().map(|h| Progress::Done(Reply::Hello(h)))
-            }
-            other => Some(Progress::Malformed(Malformed::UnexpectedRecord(other))),
+            other => Some(self.broken(Malformed::UnexpectedRecord(other))),
+        }
+    }
+
+    /// A decoding failure: after an accepting hello it ends the flight (the claim
+    /// stands, its proof is judged later); before one it is the answer.
+    fn broken(&mut self, m: Malformed) -> Progress {
+        match self.hello.take() {
+            Some(hello) => Progress::Done(Reply::Hello(hello.ended(FlightEnd::Broken(m)))),
+            None => Progress::Malformed(m),
         }
     }
 
     fn alert(&mut self, body: &[u8]) -> Option<Progress> {
-        // An alert after the ServerHello ends the flight; the version was accepted.
+        let description = match body {
+            [_, d] => AlertDescription(*d),
+            _ => return Some(self.broken(Malformed::BadAlert)),
+        };
         if let Some(hello) = self.hello.take() {
-            return Some(Progress::Done(Reply::Hello(hello)));
+            let how = FlightEnd::Alert(description);
+            return Some(Progress::Done(Reply::Hello(hello.ended(how))));
         }
         match body {
-            [1, description] if *description != AlertDescription::CLOSE_NOTIFY.0 => {
-                self.warning = Some(AlertDescription(*description));
+            [1, d] if *d != AlertDescription::CLOSE_NOTIFY.0 => {
+                self.warning = Some(description);
                 None
             }
-            [level, description] => Some(Progress::Done(Reply::Alert {
+            [level, _] => Some(Progress::Done(Reply::Alert {
                 level: *level,
-                description: AlertDescription(*description),
+                description,
             })),
-            _ => Some(Progress::Malformed(Malformed::BadAlert)),
+            _ => Some(self.broken(Malformed::BadAlert)),
         }
     }
 
     /// Walks the complete handshake messages received so far.
-    fn messages(&mut self, offered: ProtocolVersion) -> Option<Progress> {
+    fn messages(&mut self, offered: &[ProtocolVersion]) -> Option<Progress> {
         loop {
             let mut r = Reader::new(self.handshake.get(self.consumed..)?);
             let typ = HandshakeType(r.u8()?);
-            let body = r.vec_u24()?;
+            let body = r.vec_u24()?.rest().to_vec();
             self.consumed = self.handshake.len() - r.rest().len();
-            match self.hello.as_mut() {
-                None if typ == HandshakeType::SERVER_HELLO => {
-                    let Some(hello) = read_server_hello(body.rest()) else {
+            if let Some(done) = self.message(typ, &body, offered) {
+                return Some(done);
+            }
+        }
+    }
+
+    fn message(
+        &mut self,
+        typ: HandshakeType,
+        body: &[u8],
+        offered: &[ProtocolVersion],
+    ) -> Option<Progress> {
+        let Some(hello) = self.hello.as_mut() else {
+            return match typ {
+                HandshakeType::SERVER_HELLO => {
+                    let Some(hello) = read_server_hello(body) else {
                         return Some(Progress::Malformed(Malformed::BadServerHello));
                     };
-                    let wants_chain = !hello.retry_request
-                        && hello.version == offered
-                        && offered <= ProtocolVersion::TLS12;
-                    if !wants_chain {
+                    let awaits_flight = !hello.retry_request
+                        && offered.contains(&hello.version)
+                        && hello.version <= ProtocolVersion::TLS12;
+                    if !awaits_flight {
                         return Some(Progress::Done(Reply::Hello(hello)));
                     }
                     self.hello = Some(hello);
+                    None
                 }
                 // HelloRequest (type 0) may precede anything; ignore it.
-                None if typ.0 == 0 => {}
-                None => return Some(Progress::Malformed(Malformed::UnexpectedMessage(typ))),
-                Some(hello) if typ == HandshakeType::CERTIFICATE => {
-                    let Some(chain) = read_certificates(body.rest()) else {
-                        return Some(Progress::Malformed(Malformed::BadCertificate));
-                    };
-                    hello.certificates = chain;
-                    return self.hello.take().map(|h| Progress::Done(Reply::Hello(h)));
-                }
-                // Key exchange or ServerHelloDone before any Certificate: an anonymous
-                // or PSK suite. The version is accepted; there is no chain to capture.
-                Some(_) => return self.hello.take().map(|h| Progress::Done(Reply::Hello(h))),
+                HandshakeType(0) => None,
+                other => Some(Progress::Malformed(Malformed::UnexpectedMessage(other))),
+            };
+        };
+        match typ {
+            HandshakeType::CERTIFICATE => match read_certificates(body) {
+                Some(chain) => hello.certificates = chain,
+                None => return Some(self.broken(Malformed::BadCertificate)),
+            },
+            HandshakeType::SERVER_KEY_EXCHANGE => hello.key_exchange = Some(body.to_vec()),
+            HandshakeType::CERTIFICATE_STATUS | HandshakeType::CERTIFICATE_REQUEST => {}
+            HandshakeType::SERVER_HELLO_DONE => {
+                let hello = self.hello.take()?.ended(FlightEnd::Complete);
+                return Some(Progress::Done(Reply::Hello(hello)));
             }
+            other => return Some(self.broken(Malformed::UnexpectedMessage(other))),
         }
+        None
     }
 }
 
 fn read_server_hello(body: &[u8]) -> Option<ServerHello> {
     let mut r = Reader::new(body);
     let legacy_version = ProtocolVersion(r.u16()?);
-    let random = r.take(32)?;
+    let random: [u8; 32] = r.take(32)?.try_into().ok()?;
     r.vec_u8()?; // session id
     let cipher = CipherSuite(r.u16()?);
-    r.u8()?; // compression
+    let compression = r.u8()?;
     let mut version = legacy_version;
+    let mut key_share = None;
     if !r.is_empty() {
         let mut exts = r.vec_u16()?;
         while !exts.is_empty() {
-            let typ = exts.u16()?;
+            let typ = ExtensionType(exts.u16()?);
             let mut data = exts.vec_u16()?;
-            if typ == super::enums::ExtensionType::SUPPORTED_VERSIONS.0 {
-                version = ProtocolVersion(data.u16()?);
+            match typ {
+                ExtensionType::SUPPORTED_VERSIONS => version = ProtocolVersion(data.u16()?),
+                // The server's KeyShareEntry, or the group a HelloRetryRequest asks for:
+                // both start with the group.
+                ExtensionType::KEY_SHARE => key_share = Some(NamedGroup(data.u16()?)),
+                _ => {}
             }
         }
     }
     Some(ServerHello {
         version,
         cipher,
+        compression,
+        random,
         retry_request: random == HRR_RANDOM,
         downgrade_sentinel: random[24..31] == DOWNGRADE_PREFIX[..],
+        key_share,
         certificates: Vec::new(),
+        key_exchange: None,
+        flight: FlightEnd::NotAwaited,
     })
 }
 

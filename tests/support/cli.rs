@@ -36,7 +36,22 @@ pub fn csv_rows(text: &str) -> Vec<Row> {
         .iter()
         .map(str::to_string)
         .collect();
-    assert_eq!(header, tlscompat::report::csv::HEADER);
+    // DESIGN.md's columns first, then the suites per version (always), then one
+    // column per client profile asked for.
+    assert_eq!(&header[..19], tlscompat::report::csv::HEADER);
+    assert_eq!(
+        &header[19..23],
+        [
+            "suites_tls1_0",
+            "suites_tls1_1",
+            "suites_tls1_2",
+            "suites_tls1_3"
+        ]
+    );
+    assert!(
+        header[23..].iter().all(|c| c.starts_with("client_")),
+        "{header:?}"
+    );
     rd.records()
         .map(|r| {
             header

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod dns;
+pub mod hostile;
 pub mod pki;
 pub mod proxy;
 
@@ -59,6 +60,7 @@ pub struct Pki {
     pub leaf_pem: String,
     pub key_der: Vec<u8>,
     pub key_pem: String,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
 }
 
 pub const LAB_NAMES: &[&str] = &[
@@ -93,7 +95,23 @@ impl Pki {
             leaf_pem: leaf.pem(),
             key_der: key.serialize_der(),
             key_pem: key.serialize_pem(),
+            issuer,
         }
+    }
+
+    /// A leaf for the lab names signed by the lab CA with the RSA-2048 key of
+    /// `benches/data` (rcgen cannot make RSA keys): (cert PEM, key PEM).
+    pub fn rsa_leaf(&self) -> (String, String) {
+        let key = rcgen::KeyPair::from_pem(include_str!("../../benches/data/rsa2048.pkcs8.pem"))
+            .expect("rsa key");
+        let mut sans: Vec<String> = LAB_NAMES.iter().map(|s| s.to_string()).collect();
+        sans.push("127.0.0.1".into());
+        let mut params = rcgen::CertificateParams::new(sans).expect("leaf params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "lab.test");
+        let cert = params.signed_by(&key, &self.issuer).expect("rsa leaf");
+        (cert.pem(), key.serialize_pem())
     }
 
     /// Writes cert (leaf + CA) and key PEM files into `dir`.
@@ -154,20 +172,58 @@ pub fn rustls_server_at(
     serve_rustls(versions, chain, key, at)
 }
 
+/// A rustls server (TLS 1.2 and 1.3, lab chain) whose key exchange groups are only
+/// `groups`: with secp384r1 alone, a client sending an x25519 share gets a
+/// HelloRetryRequest.
+pub fn rustls_server_groups(
+    groups: Vec<&'static dyn rustls::crypto::SupportedKxGroup>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> SocketAddr {
+    let pki = pki();
+    let chain = vec![
+        CertificateDer::from(pki.leaf_der.clone()),
+        CertificateDer::from(pki.ca_der.clone()),
+    ];
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.key_der.clone()));
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.kx_groups = groups;
+    serve_rustls_with(
+        provider,
+        versions,
+        chain,
+        key,
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+}
+
 fn serve_rustls(
     versions: &[&'static rustls::SupportedProtocolVersion],
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
     at: SocketAddr,
 ) -> SocketAddr {
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+    serve_rustls_with(
         rustls::crypto::ring::default_provider(),
-    ))
-    .with_protocol_versions(versions)
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .expect("server config");
+        versions,
+        chain,
+        key,
+        at,
+    )
+}
+
+fn serve_rustls_with(
+    provider: rustls::crypto::CryptoProvider,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    at: SocketAddr,
+) -> SocketAddr {
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(versions)
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server config");
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let (listener, addr) = bind_at(at);
     lab().spawn(async move {
@@ -380,6 +436,26 @@ pub fn openssl_server_with(
     cert_pem: &str,
     key_pem: &str,
 ) -> OpenSslServer {
+    openssl_server_opts(
+        min,
+        max,
+        at,
+        cert_pem,
+        key_pem,
+        &["-cipher", "DEFAULT:@SECLEVEL=0"],
+    )
+}
+
+/// The most general lab OpenSSL: `extra` replaces the default `-cipher` argument
+/// (e.g. `-cipher DHE-RSA-AES128-SHA:@SECLEVEL=0`, `-groups x448`).
+pub fn openssl_server_opts(
+    min: &str,
+    max: &str,
+    at: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    extra: &[&str],
+) -> OpenSslServer {
     let dir = TempDir::new("openssl");
     let (cert, key) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
     std::fs::write(&cert, cert_pem).expect("write cert");
@@ -389,14 +465,8 @@ pub fn openssl_server_with(
         .arg(&cert)
         .arg("-key")
         .arg(&key)
-        .args([
-            "-min_protocol",
-            min,
-            "-max_protocol",
-            max,
-            "-cipher",
-            "DEFAULT:@SECLEVEL=0",
-        ])
+        .args(["-min_protocol", min, "-max_protocol", max])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

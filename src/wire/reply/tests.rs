@@ -1,5 +1,6 @@
 use super::*;
 use crate::wire::codec::{put_prefixed, put_u16};
+use crate::wire::enums::NamedGroup;
 use proptest::prelude::*;
 
 const V12: ProtocolVersion = ProtocolVersion::TLS12;
@@ -80,6 +81,7 @@ fn warning_alert_is_not_final_while_the_server_goes_on() {
     );
     wire.extend(record(22, &server_hello(0x0303, 0xc02f, [1; 32], None)));
     wire.extend(record(22, &certificate(&[b"c"])));
+    wire.extend(record(22, &handshake(14, &[])));
     assert_eq!(hello_of(parse_reply(&wire, V12, false)).version, V12);
 }
 
@@ -136,6 +138,8 @@ fn downgrade_sentinel_is_seen() {
     let wire = record(22, &server_hello(0x0303, 0xc02f, random, None));
     let mut wire2 = wire.clone();
     wire2.extend(record(22, &certificate(&[b"x"])));
+    assert_eq!(parse_reply(&wire2, V12, false), Progress::NeedMore);
+    wire2.extend(record(22, &handshake(14, &[])));
     assert!(hello_of(parse_reply(&wire2, V12, false)).downgrade_sentinel);
 }
 
@@ -236,4 +240,103 @@ fn failures_after_an_accepting_hello_keep_the_acceptance() {
         ),
         Progress::Malformed(_)
     ));
+}
+
+#[test]
+fn tls12_flight_keeps_key_exchange_and_says_how_it_ended() {
+    let mut flight = server_hello(0x0303, 0xc02f, [5; 32], None);
+    flight.extend(certificate(&[b"leaf"]));
+    flight.extend(handshake(12, &[3, 0, 0x17, 1, 4, 0x04, 0x03, 0, 1, 9]));
+    let before_done = record(22, &flight);
+    let h = hello_of(parse_reply(&before_done, V12, true));
+    assert_eq!(h.flight, FlightEnd::Closed);
+    assert_eq!(h.random, [5; 32]);
+    assert_eq!(
+        h.key_exchange.as_deref(),
+        Some(&[3, 0, 0x17, 1, 4, 0x04, 0x03, 0, 1, 9][..])
+    );
+    flight.extend(handshake(14, &[]));
+    let h = hello_of(parse_reply(&record(22, &flight), V12, false));
+    assert_eq!(h.flight, FlightEnd::Complete);
+    // An alert after the hello ends the flight, and says so.
+    let mut wire = before_done.clone();
+    wire.extend(record(21, &[2, 40]));
+    let h = hello_of(parse_reply(&wire, V12, false));
+    assert_eq!(
+        h.flight,
+        FlightEnd::Alert(AlertDescription::HANDSHAKE_FAILURE)
+    );
+}
+
+#[test]
+fn tls13_hello_records_the_key_share_group() {
+    let mut b = Vec::new();
+    put_u16(&mut b, 0x0303);
+    b.extend_from_slice(&HRR_RANDOM);
+    b.push(0);
+    put_u16(&mut b, 0x1301);
+    b.push(0);
+    put_prefixed(&mut b, 2, |o| {
+        put_u16(o, 0x002b);
+        put_prefixed(o, 2, |o| put_u16(o, 0x0304));
+        put_u16(o, 0x0033);
+        put_prefixed(o, 2, |o| put_u16(o, 0x001e));
+    });
+    let wire = record(22, &handshake(2, &b));
+    let h = hello_of(parse_reply(&wire, ProtocolVersion::TLS13, false));
+    assert!(h.retry_request);
+    assert_eq!(h.key_share, Some(NamedGroup::X448));
+    assert_eq!(h.compression, 0);
+}
+
+#[test]
+fn ssl3_record_version_alert_is_read() {
+    let wire = [21u8, 3, 0, 0, 2, 2, 40];
+    assert_eq!(
+        parse_reply(&wire, V10, false),
+        Progress::Done(Reply::Alert {
+            level: 2,
+            description: AlertDescription::HANDSHAKE_FAILURE
+        })
+    );
+}
+
+#[test]
+fn warning_then_deadline_is_reported_as_the_warning() {
+    let mut p = ReplyParser::new(V12);
+    assert_eq!(p.feed(&record(21, &[1, 112])), Progress::NeedMore);
+    assert_eq!(
+        p.stalled(),
+        Some(Reply::Alert {
+            level: 1,
+            description: AlertDescription::UNRECOGNIZED_NAME
+        })
+    );
+}
+
+/// A flight fed in tiny slices gives the same answer as fed whole, and each byte is
+/// decoded once: the parser keeps only the incomplete record between feeds.
+#[test]
+fn incremental_feeding_matches_whole_parsing() {
+    let mut flight = server_hello(0x0303, 0xc02f, [1; 32], None);
+    flight.extend(certificate(&[&[0x30; 3000], &[0x31; 2000]]));
+    flight.extend(handshake(14, &[]));
+    let mut wire = Vec::new();
+    for chunk in flight.chunks(4) {
+        wire.extend(record(22, chunk));
+    }
+    let whole = parse_reply(&wire, V12, false);
+    for step in [1usize, 2, 9, 100, 4096] {
+        let mut p = ReplyParser::new(V12);
+        let mut last = Progress::NeedMore;
+        for piece in wire.chunks(step) {
+            last = p.feed(piece);
+            assert!(
+                p.pending.len() <= 5 + 4,
+                "pending grew to {}",
+                p.pending.len()
+            );
+        }
+        assert_eq!(last, whole, "step {step}");
+    }
 }

@@ -1,0 +1,656 @@
+//! Proof of acceptance (DESIGN.md): a ServerHello is a claim, not a handshake.
+//!
+//! [`judge_claim`] checks that the claim is consistent with the hello we sent (the
+//! offered version, an offered suite, null compression, a TLS 1.3 suite and key share
+//! for TLS 1.3) and, for TLS ≤ 1.2 with (EC)DHE, that the ServerKeyExchange signature
+//! verifies with the leaf's key over *our* client random — which also proves that the
+//! chain shown belongs to the server (a box replaying someone else's flight cannot
+//! sign our random). What cannot be proven here (static RSA, TLS 1.3, whose proof is a
+//! completed rustls handshake) is `Unproven`, with the reason.
+
+use std::fmt;
+
+use md5::{Digest, Md5};
+use num_bigint::BigUint;
+use ring::digest;
+use serde::{Deserialize, Serialize};
+use x509_parser::public_key::PublicKey;
+
+use crate::version::TlsVersion;
+use crate::wire::enums::{Authentication, CipherSuite, KeyExchange, NamedGroup, ProtocolVersion};
+use crate::wire::hello::{HelloVariant, cipher_suites, groups};
+use crate::wire::reply::{FlightEnd, ServerHello};
+use crate::wire::ske::read_server_key_exchange;
+
+/// How far an acceptance is proven.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", content = "detail", rename_all = "kebab-case")]
+pub enum Proof {
+    /// Proven, and how ("ServerKeyExchange signature (ecdsa_sha1) verified").
+    Verified(String),
+    /// Consistent, but nothing the server sent can prove it, and why.
+    Unproven(String),
+    /// The claim is inconsistent or disproven, and why: not an acceptance.
+    Failed(String),
+}
+
+impl Proof {
+    pub fn state(&self) -> &'static str {
+        match self {
+            Self::Verified(_) => "verified",
+            Self::Unproven(_) => "unproven",
+            Self::Failed(_) => "failed",
+        }
+    }
+
+    pub fn detail(&self) -> &str {
+        match self {
+            Self::Verified(d) | Self::Unproven(d) | Self::Failed(d) => d,
+        }
+    }
+}
+
+impl fmt::Display for Proof {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.state(), self.detail())
+    }
+}
+
+/// What our hello offered.
+#[derive(Clone, Debug)]
+pub struct Offer {
+    /// The versions offered: one for a version probe, a range for a client profile.
+    pub versions: Vec<TlsVersion>,
+    pub suites: Vec<CipherSuite>,
+    pub groups: Vec<NamedGroup>,
+    /// The group of the one key share sent (TLS 1.3).
+    pub key_share: Option<NamedGroup>,
+    pub client_random: [u8; 32],
+}
+
+impl Offer {
+    /// What a raw version probe's hello offers.
+    pub fn for_probe(version: TlsVersion, variant: HelloVariant, client_random: [u8; 32]) -> Self {
+        Self {
+            versions: vec![version],
+            suites: cipher_suites(version, variant).collect(),
+            groups: groups(variant).to_vec(),
+            key_share: (version == TlsVersion::Tls13).then_some(NamedGroup::X25519),
+            client_random,
+        }
+    }
+
+    /// The offered version the server's choice names, if it is one.
+    pub fn offered(&self, chosen: ProtocolVersion) -> Option<TlsVersion> {
+        self.versions.iter().copied().find(|v| v.wire() == chosen)
+    }
+}
+
+/// Judges a ServerHello that names one of the offered versions.
+pub fn judge_claim(hello: &ServerHello, offer: &Offer) -> Proof {
+    let Some(version) = offer.offered(hello.version) else {
+        return Proof::Failed(format!(
+            "server chose {}, which was not offered",
+            hello.version
+        ));
+    };
+    if let Err(why) = consistent(hello, offer, version) {
+        return Proof::Failed(why);
+    }
+    if version == TlsVersion::Tls13 {
+        let what = match hello.retry_request {
+            true => "HelloRetryRequest",
+            false => "TLS 1.3 ServerHello",
+        };
+        return Proof::Unproven(format!(
+            "{what}: the rest of a TLS 1.3 handshake is encrypted, only a completed handshake proves it"
+        ));
+    }
+    prove_flight(hello, offer, version)
+}
+
+fn consistent(hello: &ServerHello, offer: &Offer, version: TlsVersion) -> Result<(), String> {
+    let cs = hello.cipher;
+    if !offer.suites.contains(&cs) || cs == CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV {
+        return Err(format!(
+            "server chose cipher suite {cs}, which was not offered"
+        ));
+    }
+    if hello.compression != 0 {
+        return Err(format!(
+            "server chose compression method {}, only null was offered",
+            hello.compression
+        ));
+    }
+    let is13 = version == TlsVersion::Tls13;
+    if cs.is_tls13() != is13 {
+        return Err(format!(
+            "{} suite {cs} in a {version} ServerHello",
+            suite_era(cs)
+        ));
+    }
+    if is13 {
+        match (hello.retry_request, hello.key_share) {
+            (_, None) => return Err("TLS 1.3 ServerHello without a key share".into()),
+            (true, Some(g)) if !offer.groups.contains(&g) => {
+                return Err(format!(
+                    "HelloRetryRequest asks for group {g}, which was not offered"
+                ));
+            }
+            (false, Some(g)) if Some(g) != offer.key_share => {
+                let sent = offer
+                    .key_share
+                    .map_or("no".to_string(), |k| format!("only an {k}"));
+                return Err(format!(
+                    "key share for group {g}, but {sent} share was sent"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn suite_era(cs: CipherSuite) -> &'static str {
+    match cs.is_tls13() {
+        true => "TLS 1.3",
+        false => "pre-1.3",
+    }
+}
+
+/// TLS ≤ 1.2: the flight after the hello, and the ServerKeyExchange signature.
+fn prove_flight(hello: &ServerHello, offer: &Offer, version: TlsVersion) -> Proof {
+    let (kx, auth) = hello.cipher.kind();
+    let cut_short = |what: &str| match &hello.flight {
+        FlightEnd::Stalled => Proof::Unproven(format!("the flight stalled before {what}")),
+        end => Proof::Failed(format!("ServerHello claimed {version}, then {end}")),
+    };
+    match kx {
+        KeyExchange::Ecdhe | KeyExchange::Dhe => {}
+        KeyExchange::Rsa
+            if hello.flight == FlightEnd::Complete && !hello.certificates.is_empty() =>
+        {
+            return Proof::Unproven(
+                "static RSA key exchange: the server signs nothing a probe can check".into(),
+            );
+        }
+        KeyExchange::Rsa if hello.flight == FlightEnd::Complete => {
+            return Proof::Failed("static RSA suite without a Certificate".into());
+        }
+        _ => return cut_short("the certificate"),
+    }
+    let (Some(ske), Some(leaf)) = (&hello.key_exchange, hello.certificates.first()) else {
+        return match (&hello.flight, hello.certificates.is_empty()) {
+            (FlightEnd::Complete, true) => {
+                Proof::Failed("no Certificate for a signed key exchange".into())
+            }
+            (FlightEnd::Complete, false) => {
+                Proof::Failed("no ServerKeyExchange for an (EC)DHE suite".into())
+            }
+            _ => cut_short("the key exchange"),
+        };
+    };
+    let with_scheme = version == TlsVersion::Tls12;
+    let Some(ske) = read_server_key_exchange(ske, kx, with_scheme) else {
+        return Proof::Failed("malformed ServerKeyExchange".into());
+    };
+    let mut signed = Vec::with_capacity(64 + ske.params.len());
+    signed.extend_from_slice(&offer.client_random);
+    signed.extend_from_slice(&hello.random);
+    signed.extend_from_slice(ske.params);
+    match verify(leaf, auth, ske.scheme, &signed, ske.signature) {
+        Ok(scheme) => Proof::Verified(format!(
+            "ServerKeyExchange signature ({scheme}) verified with the leaf's key"
+        )),
+        Err(SigError::Bad) => Proof::Failed(
+            "ServerKeyExchange signature does not verify with the leaf's key: the server does not \
+             hold the key of the certificate it shows (a replayed or forged flight)"
+                .into(),
+        ),
+        Err(SigError::Mismatch(why)) => Proof::Failed(why),
+        Err(SigError::Unsupported(why)) => {
+            Proof::Unproven(format!("cannot check the signature: {why}"))
+        }
+    }
+}
+
+/// Why a signature was not verified.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SigError {
+    /// Checked, and wrong.
+    Bad,
+    /// The key or scheme contradicts the suite or the certificate.
+    Mismatch(String),
+    /// A key or scheme this code does not check.
+    Unsupported(String),
+}
+
+/// The leaf's public key, as the verifiers need it.
+enum Key {
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+        der: Vec<u8>,
+    },
+    Ec {
+        curve: NamedGroup,
+        point: Vec<u8>,
+    },
+    Ed25519(Vec<u8>),
+}
+
+const OID_P256: &str = "1.2.840.10045.3.1.7";
+const OID_P384: &str = "1.3.132.0.34";
+const OID_ED25519: &str = "1.3.101.112";
+
+fn leaf_key(leaf: &[u8]) -> Result<Key, SigError> {
+    let (_, cert) = x509_parser::parse_x509_certificate(leaf)
+        .map_err(|_| SigError::Unsupported("the leaf certificate does not parse".into()))?;
+    let spki = cert.public_key();
+    let raw = spki.subject_public_key.data.to_vec();
+    if spki.algorithm.algorithm.to_id_string() == OID_ED25519 {
+        return Ok(Key::Ed25519(raw));
+    }
+    match spki.parsed() {
+        Ok(PublicKey::RSA(k)) => Ok(Key::Rsa {
+            n: k.modulus.to_vec(),
+            e: k.exponent.to_vec(),
+            der: raw,
+        }),
+        Ok(PublicKey::EC(_)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string());
+            let curve = match curve.as_deref() {
+                Some(OID_P256) => NamedGroup::SECP256R1,
+                Some(OID_P384) => NamedGroup::SECP384R1,
+                other => {
+                    return Err(SigError::Unsupported(format!(
+                        "EC key on curve {}",
+                        other.unwrap_or("?")
+                    )));
+                }
+            };
+            Ok(Key::Ec { curve, point: raw })
+        }
+        _ => Err(SigError::Unsupported("leaf key type".into())),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Hash {
+    Md5Sha1,
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    fn digest(self, data: &[u8]) -> Vec<u8> {
+        let ring_alg = match self {
+            Self::Md5Sha1 => {
+                let mut out = Md5::digest(data).to_vec();
+                out.extend_from_slice(Self::Sha1.digest(data).as_slice());
+                return out;
+            }
+            Self::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
+            Self::Sha256 => &digest::SHA256,
+            Self::Sha384 => &digest::SHA384,
+            Self::Sha512 => &digest::SHA512,
+        };
+        digest::digest(ring_alg, data).as_ref().to_vec()
+    }
+
+    /// The DER DigestInfo prefix of PKCS #1 v1.5 (RFC 8017 §9.2 note 1); none for
+    /// the TLS 1.0/1.1 MD5+SHA-1 concatenation.
+    fn digest_info(self) -> &'static [u8] {
+        match self {
+            Self::Md5Sha1 => &[],
+            Self::Sha1 => &[
+                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
+                0x14,
+            ],
+            Self::Sha256 => &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
+            ],
+            Self::Sha384 => &[
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x02, 0x05, 0x00, 0x04, 0x30,
+            ],
+            Self::Sha512 => &[
+                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x03, 0x05, 0x00, 0x04, 0x40,
+            ],
+        }
+    }
+}
+
+/// The signature algorithms a ServerKeyExchange may use.
+enum Scheme {
+    RsaPkcs1(Hash),
+    RsaPss(Hash),
+    Ecdsa(Hash),
+    Ed25519,
+}
+
+/// Verifies `sig` over `signed` with the leaf's key; returns the scheme's name.
+pub fn verify(
+    leaf: &[u8],
+    auth: Authentication,
+    scheme: Option<u16>,
+    signed: &[u8],
+    sig: &[u8],
+) -> Result<String, SigError> {
+    let key = leaf_key(leaf)?;
+    let (scheme, name) = match scheme {
+        // TLS 1.0/1.1: the key type decides.
+        None => match &key {
+            Key::Rsa { .. } => (Scheme::RsaPkcs1(Hash::Md5Sha1), "rsa_md5_sha1".to_string()),
+            Key::Ec { .. } => (Scheme::Ecdsa(Hash::Sha1), "ecdsa_sha1".to_string()),
+            Key::Ed25519(_) => return Err(SigError::Unsupported("Ed25519 before TLS 1.2".into())),
+        },
+        Some(code) => (scheme_of(code)?, scheme_name(code)),
+    };
+    let key_kind = match (&key, &scheme) {
+        (Key::Rsa { .. }, Scheme::RsaPkcs1(_) | Scheme::RsaPss(_)) => Authentication::Rsa,
+        (Key::Ec { .. }, Scheme::Ecdsa(_)) | (Key::Ed25519(_), Scheme::Ed25519) => {
+            Authentication::Ecdsa
+        }
+        _ => {
+            return Err(SigError::Mismatch(format!(
+                "ServerKeyExchange signed with {name}, which does not fit the leaf's key"
+            )));
+        }
+    };
+    if auth != Authentication::Any && auth != key_kind {
+        return Err(SigError::Mismatch(format!(
+            "the suite needs a {auth:?} certificate, the leaf has another key type"
+        )));
+    }
+    let ok = match (&key, scheme) {
+        (Key::Rsa { n, e, .. }, Scheme::RsaPkcs1(h)) => rsa_pkcs1(n, e, &h.digest(signed), h, sig),
+        (Key::Rsa { der, .. }, Scheme::RsaPss(h)) => {
+            let alg: &dyn ring::signature::VerificationAlgorithm = match h {
+                Hash::Sha256 => &ring::signature::RSA_PSS_2048_8192_SHA256,
+                Hash::Sha384 => &ring::signature::RSA_PSS_2048_8192_SHA384,
+                _ => &ring::signature::RSA_PSS_2048_8192_SHA512,
+            };
+            ring::signature::UnparsedPublicKey::new(alg, der)
+                .verify(signed, sig)
+                .is_ok()
+        }
+        (Key::Ec { curve, point }, Scheme::Ecdsa(h)) => match ring_ecdsa(*curve, h) {
+            // ring where it has the (curve, hash) pair: it is the faster verifier.
+            Some(alg) => ring::signature::UnparsedPublicKey::new(alg, point)
+                .verify(signed, sig)
+                .is_ok(),
+            None => ecdsa(*curve, point, &h.digest(signed), sig)?,
+        },
+        (Key::Ed25519(k), Scheme::Ed25519) => {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, k)
+                .verify(signed, sig)
+                .is_ok()
+        }
+        _ => false,
+    };
+    match ok {
+        true => Ok(name),
+        false => Err(SigError::Bad),
+    }
+}
+
+fn scheme_of(code: u16) -> Result<Scheme, SigError> {
+    Ok(match code {
+        0x0201 => Scheme::RsaPkcs1(Hash::Sha1),
+        0x0401 => Scheme::RsaPkcs1(Hash::Sha256),
+        0x0501 => Scheme::RsaPkcs1(Hash::Sha384),
+        0x0601 => Scheme::RsaPkcs1(Hash::Sha512),
+        0x0804 => Scheme::RsaPss(Hash::Sha256),
+        0x0805 => Scheme::RsaPss(Hash::Sha384),
+        0x0806 => Scheme::RsaPss(Hash::Sha512),
+        0x0203 => Scheme::Ecdsa(Hash::Sha1),
+        0x0403 => Scheme::Ecdsa(Hash::Sha256),
+        0x0503 => Scheme::Ecdsa(Hash::Sha384),
+        0x0603 => Scheme::Ecdsa(Hash::Sha512),
+        0x0807 => Scheme::Ed25519,
+        other => {
+            return Err(SigError::Unsupported(format!(
+                "signature scheme 0x{other:04x}"
+            )));
+        }
+    })
+}
+
+fn scheme_name(code: u16) -> String {
+    let name = match code {
+        0x0201 => "rsa_pkcs1_sha1",
+        0x0401 => "rsa_pkcs1_sha256",
+        0x0501 => "rsa_pkcs1_sha384",
+        0x0601 => "rsa_pkcs1_sha512",
+        0x0804 => "rsa_pss_rsae_sha256",
+        0x0805 => "rsa_pss_rsae_sha384",
+        0x0806 => "rsa_pss_rsae_sha512",
+        0x0203 => "ecdsa_sha1",
+        0x0403 => "ecdsa_secp256r1_sha256",
+        0x0503 => "ecdsa_secp384r1_sha384",
+        0x0603 => "ecdsa_secp521r1_sha512",
+        0x0807 => "ed25519",
+        other => return format!("0x{other:04x}"),
+    };
+    name.to_string()
+}
+
+/// RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2) done by hand, because TLS 1.0/1.1
+/// sign the bare MD5+SHA-1 concatenation without a DigestInfo, which no verifier in
+/// our dependency tree accepts. Public data only: timing does not matter here.
+fn rsa_pkcs1(n: &[u8], e: &[u8], hash: &[u8], h: Hash, sig: &[u8]) -> bool {
+    let n_bytes = {
+        let start = n.iter().position(|b| *b != 0).unwrap_or(n.len());
+        &n[start..]
+    };
+    let k = n_bytes.len();
+    if k < 64 || sig.len() != k {
+        return false;
+    }
+    let modulus = BigUint::from_bytes_be(n_bytes);
+    let s = BigUint::from_bytes_be(sig);
+    if s >= modulus {
+        return false;
+    }
+    let m = s.modpow(&BigUint::from_bytes_be(e), &modulus).to_bytes_be();
+    let mut em = vec![0u8; k.saturating_sub(m.len())];
+    em.extend_from_slice(&m);
+    let info = h.digest_info();
+    let t_len = info.len() + hash.len();
+    if k < t_len + 11 {
+        return false;
+    }
+    let mut expected = vec![0x00, 0x01];
+    expected.resize(k - t_len - 1, 0xff);
+    expected.push(0x00);
+    expected.extend_from_slice(info);
+    expected.extend_from_slice(hash);
+    em == expected
+}
+
+fn ring_ecdsa(
+    curve: NamedGroup,
+    h: Hash,
+) -> Option<&'static ring::signature::EcdsaVerificationAlgorithm> {
+    use ring::signature as sig;
+    match (curve, h) {
+        (NamedGroup::SECP256R1, Hash::Sha256) => Some(&sig::ECDSA_P256_SHA256_ASN1),
+        (NamedGroup::SECP256R1, Hash::Sha384) => Some(&sig::ECDSA_P256_SHA384_ASN1),
+        (NamedGroup::SECP384R1, Hash::Sha256) => Some(&sig::ECDSA_P384_SHA256_ASN1),
+        (NamedGroup::SECP384R1, Hash::Sha384) => Some(&sig::ECDSA_P384_SHA384_ASN1),
+        _ => None,
+    }
+}
+
+/// ECDSA over a pre-computed hash (TLS 1.0/1.1 and ecdsa_sha1 sign SHA-1, which ring
+/// does not offer for ECDSA). The hash is left-padded to the field size: the same
+/// integer, which the RustCrypto prehash check requires to be at least half a field.
+fn ecdsa(curve: NamedGroup, point: &[u8], hash: &[u8], sig: &[u8]) -> Result<bool, SigError> {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    let padded = |size: usize| -> Vec<u8> {
+        let mut out = vec![0u8; size.saturating_sub(hash.len())];
+        out.extend_from_slice(hash);
+        out
+    };
+    Ok(match curve {
+        NamedGroup::SECP256R1 => {
+            let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(point) else {
+                return Err(SigError::Unsupported("malformed P-256 key".into()));
+            };
+            let Ok(sig) = p256::ecdsa::Signature::from_der(sig) else {
+                return Ok(false);
+            };
+            key.verify_prehash(&padded(32), &sig).is_ok()
+        }
+        NamedGroup::SECP384R1 => {
+            let Ok(key) = p384::ecdsa::VerifyingKey::from_sec1_bytes(point) else {
+                return Err(SigError::Unsupported("malformed P-384 key".into()));
+            };
+            let Ok(sig) = p384::ecdsa::Signature::from_der(sig) else {
+                return Ok(false);
+            };
+            key.verify_prehash(&padded(48), &sig).is_ok()
+        }
+        other => return Err(SigError::Unsupported(format!("ECDSA on {other}"))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::enums::CipherSuite as CS;
+
+    fn hello(cipher: CS) -> ServerHello {
+        ServerHello {
+            version: ProtocolVersion::TLS12,
+            cipher,
+            compression: 0,
+            random: [2; 32],
+            retry_request: false,
+            downgrade_sentinel: false,
+            key_share: None,
+            certificates: Vec::new(),
+            key_exchange: None,
+            flight: FlightEnd::Complete,
+        }
+    }
+
+    fn offer(version: TlsVersion) -> Offer {
+        Offer::for_probe(version, HelloVariant::Full, [1; 32])
+    }
+
+    fn failed(p: Proof) -> String {
+        match p {
+            Proof::Failed(why) => why,
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn inconsistent_claims_fail_with_the_reason() {
+        let o = offer(TlsVersion::Tls12);
+        assert!(
+            failed(judge_claim(&hello(CS(0x1337)), &o)).contains("0x1337, which was not offered")
+        );
+        let mut h = hello(CS::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+        h.compression = 1;
+        assert!(failed(judge_claim(&h, &o)).contains("compression method 1"));
+        let scsv = hello(CS::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+        assert!(failed(judge_claim(&scsv, &o)).contains("not offered"));
+        let o13 = offer(TlsVersion::Tls13);
+        let hello13 = |cs| ServerHello {
+            version: ProtocolVersion::TLS13,
+            ..hello(cs)
+        };
+        assert!(
+            failed(judge_claim(&hello(CS::TLS13_AES_128_GCM_SHA256), &o13))
+                .contains("TLS 1.2, which was not offered")
+        );
+        let mut h = hello13(CS::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+        h.key_share = Some(NamedGroup::X25519);
+        assert!(failed(judge_claim(&h, &o13)).contains("in a TLS 1.3 ServerHello"));
+        let h = hello13(CS::TLS13_AES_128_GCM_SHA256);
+        assert!(failed(judge_claim(&h, &o13)).contains("without a key share"));
+        let mut hrr = hello13(CS::TLS13_AES_128_GCM_SHA256);
+        hrr.retry_request = true;
+        hrr.key_share = Some(NamedGroup(0x0042));
+        assert!(failed(judge_claim(&hrr, &o13)).contains("which was not offered"));
+        hrr.key_share = Some(NamedGroup::FFDHE2048);
+        assert!(matches!(judge_claim(&hrr, &o13), Proof::Unproven(_)));
+    }
+
+    #[test]
+    fn flight_ends_decide_what_cannot_be_proven() {
+        let o = offer(TlsVersion::Tls12);
+        let mut rsa = hello(CS::TLS_RSA_WITH_AES_128_CBC_SHA);
+        rsa.certificates = vec![b"leaf".to_vec()];
+        assert!(matches!(judge_claim(&rsa, &o), Proof::Unproven(w) if w.contains("static RSA")));
+        let mut ecdhe = hello(CS::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+        ecdhe.certificates = vec![b"leaf".to_vec()];
+        assert!(failed(judge_claim(&ecdhe, &o)).contains("no ServerKeyExchange"));
+        ecdhe.flight = FlightEnd::Closed;
+        assert!(failed(judge_claim(&ecdhe, &o)).contains("then connection closed"));
+        ecdhe.flight = FlightEnd::Stalled;
+        assert!(matches!(judge_claim(&ecdhe, &o), Proof::Unproven(_)));
+    }
+
+    #[test]
+    fn rsa_pkcs1_signatures_verify_by_hand() {
+        let pem = include_str!("../../benches/data/rsa2048.pkcs8.pem");
+        let key = rcgen::KeyPair::from_pem(pem).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["a.example".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let ring_key = ring::signature::RsaKeyPair::from_pkcs8(&key.serialize_der()).unwrap();
+        let msg = b"client random, server random, params";
+        let mut sig = vec![0; ring_key.public().modulus_len()];
+        let rng = ring::rand::SystemRandom::new();
+        ring_key
+            .sign(&ring::signature::RSA_PKCS1_SHA256, &rng, msg, &mut sig)
+            .unwrap();
+        let ok = verify(cert.der(), Authentication::Rsa, Some(0x0401), msg, &sig);
+        assert_eq!(ok, Ok("rsa_pkcs1_sha256".to_string()));
+        assert_eq!(
+            verify(
+                cert.der(),
+                Authentication::Rsa,
+                Some(0x0401),
+                b"another message",
+                &sig
+            ),
+            Err(SigError::Bad)
+        );
+        // An RSA key cannot carry an ECDSA suite.
+        assert!(matches!(
+            verify(cert.der(), Authentication::Ecdsa, Some(0x0401), msg, &sig),
+            Err(SigError::Mismatch(_))
+        ));
+    }
+
+    #[test]
+    fn ecdsa_sha1_prehash_path_verifies() {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        let signer = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let point = signer.verifying_key().to_encoded_point(false);
+        let msg = b"tls 1.0 key exchange";
+        let hash = Hash::Sha1.digest(msg);
+        let mut padded = vec![0u8; 12];
+        padded.extend(&hash);
+        let sig: p256::ecdsa::Signature = signer.sign_prehash(&padded).unwrap();
+        let der = sig.to_der();
+        let check = |h: &[u8]| ecdsa(NamedGroup::SECP256R1, point.as_bytes(), h, der.as_bytes());
+        assert_eq!(check(&hash), Ok(true));
+        assert_eq!(check(&Hash::Sha1.digest(b"other")), Ok(false));
+    }
+}

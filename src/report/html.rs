@@ -1,0 +1,388 @@
+//! The HTML report: one self-contained page for admins, to open offline or mail on.
+//!
+//! Inline CSS only — no script, font, image or stylesheet from anywhere — so the page
+//! renders the same from a CI artifact, a mail attachment or an air-gapped laptop.
+//! Every string that came from the network (names, certificate fields, alert details,
+//! proxy excerpts) goes through [`crate::safe::xml_text`], in text and in attributes.
+//!
+//! Layout: header (scan time, duration, tool, summary), the host × version matrix
+//! (colour per verdict, the refusal reason on hover via `title`), client verdicts when
+//! the scan had `--clients`, findings grouped by kind with what to do, the baseline
+//! comparison when there was one, and the options used.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use super::summary::Summary;
+use super::{ScanContext, Sink};
+use crate::findings::FindingKind;
+use crate::probe::outcome::CellState;
+use crate::record::Record;
+use crate::safe::xml_text as esc;
+use crate::version::TlsVersion;
+
+pub struct HtmlSink<W: Write> {
+    out: W,
+    ctx: ScanContext,
+    rows: String,
+    /// Client profile names seen, in first-seen order, and each row's verdicts.
+    clients: Vec<String>,
+    client_rows: Vec<(String, BTreeMap<String, String>)>,
+    findings: BTreeMap<FindingKind, Vec<String>>,
+    now: i64,
+}
+
+/// What an admin should do about each kind of finding.
+pub fn advice(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::Dns => {
+            "The name does not resolve from this network. Check the resolver, split-horizon zones and DNS filters: clients here cannot reach the service at all."
+        }
+        FindingKind::Unreachable => {
+            "No TCP connection. Allow outbound TCP 443 to this host (or route it through the proxy clients use)."
+        }
+        FindingKind::NoModernTls => {
+            "Neither TLS 1.2 nor TLS 1.3 is accepted: clients that require TLS 1.2 (all current Microsoft 365 Apps) fail. Look for a middlebox terminating TLS with an outdated stack."
+        }
+        FindingKind::LegacyAccepted => {
+            "TLS 1.0/1.1 is accepted. Microsoft 365 refuses these versions, so an accepting answer usually means TLS is terminated by a device on the way. Old clients may work here and fail elsewhere."
+        }
+        FindingKind::CertInvalid => {
+            "The certificate does not verify (expired, wrong name, untrusted or incomplete chain). Clients will refuse the connection; check the chain the endpoint sends and your trust store."
+        }
+        FindingKind::Intercepted => {
+            "TLS is being intercepted. Exempt Microsoft 365 Optimize and Allow endpoints from TLS inspection; device.login.microsoftonline.com and enterpriseregistration.windows.net must never be inspected."
+        }
+        FindingKind::Drift => {
+            "Changed since the baseline report. Confirm the change is expected (a certificate renewal, a rollout) before accepting the new state as the baseline."
+        }
+        FindingKind::HandshakeFailed => {
+            "A server claimed a version (a ServerHello) but no real handshake at it completes: clients that need that version fail even though a naive check says it is supported. Look for a middlebox or front end answering hellos it cannot serve."
+        }
+        FindingKind::NoRoute => {
+            "This machine has no route to that address family (usually IPv6). Not the endpoint's fault; clients on networks with that family may still use it."
+        }
+        FindingKind::ClientIncompatible => {
+            "A Windows client profile cannot connect. Update the client (Windows 7/8.1 need KB3140245 and the SChannel TLS 1.2 registry keys, and still lack ECDHE-RSA-GCM), or reach the service through an endpoint that still serves old clients."
+        }
+    }
+}
+
+const STYLE: &str = "body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5em;color:#1b1f24;background:#fff}\
+h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.6em 0 .4em;border-bottom:1px solid #d0d7de}\
+table{border-collapse:collapse;margin:.4em 0}th,td{border:1px solid #d0d7de;padding:.25em .5em;text-align:left;vertical-align:top}\
+th{background:#f6f8fa}td.c{text-align:center;font-weight:600;white-space:nowrap}\
+.good{background:#dafbe1;color:#116329}.bad{background:#ffebe9;color:#a40e26}.warn{background:#fff8c5;color:#7d4e00}\
+.none{background:#f6f8fa;color:#6e7781}.meta{color:#57606a}.fail{color:#a40e26;font-weight:600}\
+code{font-size:.92em}ul{margin:.2em 0 .8em}.legend span{padding:0 .5em;margin-right:.4em}";
+
+impl<W: Write> HtmlSink<W> {
+    pub fn new(out: W, ctx: ScanContext) -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Self {
+            out,
+            ctx,
+            rows: String::new(),
+            clients: Vec::new(),
+            client_rows: Vec::new(),
+            findings: BTreeMap::new(),
+            now,
+        }
+    }
+}
+
+/// The colour class and short word of a cell. For TLS 1.0/1.1 an acceptance is the
+/// worrying answer and a refusal the expected one; for 1.2/1.3 the other way round.
+fn cell_class(v: TlsVersion, state: CellState) -> (&'static str, &'static str) {
+    match (state, v.is_legacy()) {
+        (CellState::Accepted, true) => ("warn", "accepted"),
+        (CellState::Accepted, false) => ("good", "accepted"),
+        (CellState::Rejected, true) => ("good", "rejected"),
+        (CellState::Rejected, false) => ("bad", "rejected"),
+        (CellState::Timeout, _) => ("bad", "timeout"),
+        (CellState::Unreachable, _) => ("bad", "unreachable"),
+        // Not the endpoint's fault: this machine has no route to that family.
+        (CellState::NoRoute, _) => ("none", "no route"),
+        (CellState::Error, _) => ("bad", "error"),
+        (CellState::Skipped, _) => ("none", "–"),
+    }
+}
+
+fn client_verdicts(r: &Record) -> BTreeMap<String, String> {
+    let json = super::json::record(r);
+    let Some(Value::Object(map)) = json.get("clients") else {
+        return BTreeMap::new();
+    };
+    map.iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => ["verdict", "detail", "ok"]
+                    .iter()
+                    .find_map(|f| other.get(*f))
+                    .map_or_else(
+                        || other.to_string(),
+                        |x| x.as_str().map_or(x.to_string(), str::to_string),
+                    ),
+            };
+            (k.clone(), text)
+        })
+        .collect()
+}
+
+impl<W: Write> Sink for HtmlSink<W> {
+    fn record(&mut self, r: &Record) -> io::Result<()> {
+        let address = if r.address.is_empty() {
+            "–"
+        } else {
+            &r.address
+        };
+        let failing = self.ctx.fails(r);
+        let _ = write!(
+            self.rows,
+            "<tr><td{}>{}</td><td>{}</td><td>{}</td>",
+            if failing { " class=\"fail\"" } else { "" },
+            esc(&r.host),
+            r.port,
+            esc(address)
+        );
+        if r.address.is_empty() {
+            // A name that did not resolve: one sentence instead of empty cells.
+            let why = r.error.as_deref().unwrap_or("no address");
+            let _ = write!(
+                self.rows,
+                "<td colspan=\"{}\" class=\"bad\">did not resolve: {}</td>",
+                self.ctx.versions.len() + 4,
+                esc(why.strip_prefix("dns: ").unwrap_or(why))
+            );
+        }
+        for v in self.ctx.versions.iter().filter(|_| !r.address.is_empty()) {
+            let c = r.cell(*v);
+            let (mut class, word) = cell_class(*v, c.state);
+            // A refused TLS 1.2 next to an accepted TLS 1.3 locks out older clients only.
+            if class == "bad"
+                && c.state == CellState::Rejected
+                && r.best_version.is_some_and(|b| !b.is_legacy())
+            {
+                class = "warn";
+            }
+            let unproven = match &c.proof {
+                Some(crate::probe::proof::Proof::Unproven(how))
+                    if c.state == CellState::Accepted =>
+                {
+                    Some(how.clone())
+                }
+                _ => None,
+            };
+            let word = if unproven.is_some() { "unproven" } else { word };
+            let why = match (&r.error, c.detail.is_empty()) {
+                (_, _) if unproven.is_some() => {
+                    format!("claimed, not provable: {}", unproven.unwrap_or_default())
+                }
+                (_, false) => c.detail.clone(),
+                (Some(e), true) if c.state != CellState::Accepted => e.clone(),
+                _ => String::new(),
+            };
+            let _ = write!(
+                self.rows,
+                "<td class=\"c {class}\" title=\"{}\">{word}</td>",
+                esc(&format!(
+                    "{v}: {word}{}{why}",
+                    if why.is_empty() { "" } else { " — " }
+                ))
+            );
+        }
+        let best = r
+            .best_version
+            .map_or("–".to_string(), |v| v.number().to_string());
+        let (issuer, expiry) = match r.chain.first() {
+            None => ("–".to_string(), "<td class=\"none\">–</td>".to_string()),
+            Some(leaf) => {
+                let days = (leaf.not_after_unix - self.now).div_euclid(86_400);
+                let class = match days {
+                    d if d < 0 => "bad",
+                    d if d < 30 => "warn",
+                    _ => "good",
+                };
+                let date = leaf.not_after.get(..10).unwrap_or(&leaf.not_after);
+                let when = match days {
+                    d if d < 0 => format!(" (expired {} d ago)", -d),
+                    d if d < 90 => format!(" (in {d} d)"),
+                    _ => String::new(),
+                };
+                (
+                    leaf.issuer_cn
+                        .clone()
+                        .unwrap_or_else(|| leaf.issuer.clone()),
+                    format!(
+                        "<td class=\"{class}\" title=\"{}\">{}{when}</td>",
+                        esc(&leaf.not_after),
+                        esc(date)
+                    ),
+                )
+            }
+        };
+        let trust = match (r.trusted_public, r.trusted_local, r.intercepted) {
+            (_, _, Some(true)) => "<td class=\"bad\">intercepted</td>".to_string(),
+            (Some(true), _, _) => "<td class=\"good\">trusted</td>".to_string(),
+            (_, Some(true), _) => "<td class=\"warn\">locally only</td>".to_string(),
+            (Some(false), _, _) => format!(
+                "<td class=\"bad\" title=\"{}\">untrusted</td>",
+                esc(r.trust_public_detail.as_deref().unwrap_or(""))
+            ),
+            _ => "<td class=\"none\">–</td>".to_string(),
+        };
+        let kinds: Vec<String> = r
+            .findings
+            .iter()
+            .map(|f| {
+                let class = if self.ctx.fail_on.contains(&f.kind) {
+                    "fail"
+                } else {
+                    "meta"
+                };
+                format!(
+                    "<span class=\"{class}\" title=\"{}\">{}</span>",
+                    esc(&f.detail),
+                    f.kind
+                )
+            })
+            .collect();
+        if r.address.is_empty() {
+            let _ = writeln!(self.rows, "<td>{}</td></tr>", kinds.join(" "));
+        } else {
+            let _ = writeln!(
+                self.rows,
+                "<td class=\"c\">{best}</td><td>{}</td>{expiry}{trust}<td>{}</td></tr>",
+                esc(&issuer),
+                kinds.join(" ")
+            );
+        }
+        let at = format!("{}:{} [{}]", r.host, r.port, address);
+        for f in &r.findings {
+            self.findings.entry(f.kind).or_default().push(format!(
+                "<li><code>{}</code>: {}</li>",
+                esc(&at),
+                esc(&f.detail)
+            ));
+        }
+        let verdicts = client_verdicts(r);
+        if !verdicts.is_empty() {
+            for k in verdicts.keys() {
+                if !self.clients.contains(k) {
+                    self.clients.push(k.clone());
+                }
+            }
+            self.client_rows.push((at, verdicts));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        let mut page = String::with_capacity(self.rows.len() + 8192);
+        let started = s
+            .started_at
+            .map_or("unknown".to_string(), super::load::rfc3339_time);
+        let _ = write!(
+            page,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\">\
+             <title>tlscompat report {}</title><style>{STYLE}</style></head><body>\n\
+             <h1>tlscompat report</h1>\n<p class=\"meta\">Scan started {}, took {:.2} s · tlscompat {}</p>\n<p>{}</p>\n",
+            esc(&started),
+            esc(&started),
+            s.elapsed.as_secs_f64(),
+            env!("CARGO_PKG_VERSION"),
+            esc(&s.line())
+        );
+        page.push_str("<h2>Endpoints × TLS versions</h2>\n<p class=\"legend\"><span class=\"good\">as it should be</span><span class=\"warn\">worth a look</span><span class=\"bad\">fails or is insecure</span><span class=\"none\">not probed</span> Hover a cell for the reason.</p>\n<table id=\"matrix\"><thead><tr><th>Host</th><th>Port</th><th>Address</th>");
+        for v in &self.ctx.versions {
+            let _ = write!(page, "<th>{v}</th>");
+        }
+        page.push_str("<th>Best</th><th>Issuer</th><th>Expires</th><th>Trust</th><th>Findings</th></tr></thead><tbody>\n");
+        page.push_str(&self.rows);
+        page.push_str("</tbody></table>\n");
+        if !self.client_rows.is_empty() {
+            page.push_str(
+                "<h2>Client profiles</h2>\n<table id=\"clients\"><thead><tr><th>Endpoint</th>",
+            );
+            for c in &self.clients {
+                let _ = write!(page, "<th>{}</th>", esc(c));
+            }
+            page.push_str("</tr></thead><tbody>\n");
+            for (at, verdicts) in &self.client_rows {
+                let _ = write!(page, "<tr><td>{}</td>", esc(at));
+                for c in &self.clients {
+                    let v = verdicts.get(c).map_or("", String::as_str);
+                    let class = match v {
+                        v if v.starts_with("ok") || v == "true" => "good",
+                        "" => "none",
+                        _ => "bad",
+                    };
+                    let _ = write!(page, "<td class=\"{class}\">{}</td>", esc(v));
+                }
+                page.push_str("</tr>\n");
+            }
+            page.push_str("</tbody></table>\n");
+        }
+        page.push_str("<h2>Findings</h2>\n");
+        if self.findings.is_empty() {
+            page.push_str("<p class=\"good\">No findings.</p>\n");
+        }
+        for (kind, items) in &self.findings {
+            let gate = if self.ctx.fail_on.contains(kind) {
+                " <span class=\"fail\">(fails the run)</span>"
+            } else {
+                ""
+            };
+            let _ = write!(
+                page,
+                "<h3 id=\"finding-{kind}\">{kind} ({}){gate}</h3>\n<p>{}</p>\n<ul>\n{}</ul>\n",
+                items.len(),
+                advice(*kind),
+                items.join("\n")
+            );
+        }
+        if let Some(b) = &s.baseline {
+            let _ = write!(
+                page,
+                "<h2>Compared with the baseline</h2>\n<p><code>{}</code>: {} record(s) drifted.</p>\n",
+                esc(&b.baseline),
+                b.drifted
+            );
+            for (title, list) in [
+                ("Appeared", &b.appeared),
+                ("Disappeared", &b.disappeared),
+                ("Address churn (not drift)", &b.address_churn),
+            ] {
+                if !list.is_empty() {
+                    let items: Vec<String> = list
+                        .iter()
+                        .map(|x| format!("<li>{}</li>", esc(x)))
+                        .collect();
+                    let _ = write!(page, "<h3>{title}</h3>\n<ul>{}</ul>\n", items.join(""));
+                }
+            }
+        }
+        page.push_str("<h2>Options</h2>\n<table id=\"options\">\n");
+        if let Value::Object(opts) = &self.ctx.options {
+            for (k, v) in opts {
+                let v = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => "–".into(),
+                    other => other.to_string(),
+                };
+                let _ = writeln!(page, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
+            }
+        }
+        page.push_str("</table>\n</body></html>\n");
+        self.out.write_all(page.as_bytes())?;
+        self.out.flush()
+    }
+}
