@@ -1,8 +1,9 @@
 //! Glue: turns a parsed command line into a pipeline run and decides the exit code.
 //!
-//! Exit codes are a contract for CI: [`EXIT_OK`], [`EXIT_FINDINGS`], [`EXIT_USAGE`].
+//! Exit codes are a contract for CI: [`EXIT_OK`], [`EXIT_FINDINGS`], [`EXIT_USAGE`],
+//! [`EXIT_IO`], and 128 + signal number when Ctrl-C/SIGTERM stopped the scan
+//! (see [`crate::interrupt`]).
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,7 +15,9 @@ use crate::checks::registry;
 use crate::cli::{
     Cli, ColorChoice, Command, EndpointsAction, EndpointsArgs, Format, ScanArgs, UsageError,
 };
+use crate::diag;
 use crate::endpoints::{Endpoint, EndpointList};
+use crate::interrupt::Interrupt;
 use crate::pipeline::{Pipeline, ProxyPlan, ScanItem};
 use crate::progress::{self, Progress};
 use crate::proxy::ProxySettings;
@@ -22,9 +25,12 @@ use crate::report::csv::CsvSink;
 use crate::report::html::HtmlSink;
 use crate::report::json::JsonSink;
 use crate::report::junit::JunitSink;
+use crate::report::output;
+use crate::report::output::{Labeled, Opened, Request, plan};
 use crate::report::table::{TableSink, TableStyle};
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
+use crate::safe::terminal;
 use crate::scan::{Observer, Prober, Silent};
 use crate::target::{Host, Target};
 use crate::trust::TrustStores;
@@ -33,8 +39,12 @@ use crate::trust::TrustStores;
 pub const EXIT_OK: u8 = 0;
 /// Scan done, at least one finding in the `--fail-on` set.
 pub const EXIT_FINDINGS: u8 = 1;
-/// Invalid invocation or input; nothing scanned.
+/// Invalid invocation or input (including a report path that cannot be written);
+/// nothing scanned.
 pub const EXIT_USAGE: u8 = 2;
+/// The scan ran but a report could not be written (disk full, stdout unwritable, the
+/// rename into place failed); the message names the file or `stdout`.
+pub const EXIT_IO: u8 = 3;
 
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
@@ -46,14 +56,14 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Usage(UsageError(msg))) => {
-            eprintln!("tlscompat: {msg}");
+            diag::error(&msg);
             ExitCode::from(EXIT_USAGE)
         }
         // A closed pipe (`tlscompat scan | head`) is not an error worth a message.
         Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
         Err(Failure::Io(e)) => {
-            eprintln!("tlscompat: {e}");
-            ExitCode::from(EXIT_USAGE)
+            diag::error(&e.to_string());
+            ExitCode::from(EXIT_IO)
         }
     }
 }
@@ -88,11 +98,11 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
         return crate::endpoints_import::run(file, output.as_deref());
     }
     let list = load_endpoints(args.endpoints.as_deref())?;
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut out = Labeled::new("stdout", BufWriter::new(io::stdout().lock()));
     writeln!(
         out,
         "# {} ({} endpoints)",
-        list.origin,
+        terminal(&list.origin),
         list.endpoints.len()
     )?;
     writeln!(
@@ -107,12 +117,12 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
         writeln!(
             out,
             "{:<40} {:>5}  {:<9} {:<19} {:<8} {}",
-            e.host,
+            terminal(&e.host),
             e.port,
             category.as_str().unwrap_or("?"),
             inspection.as_str().unwrap_or("?"),
             legacy.as_str().unwrap_or("?"),
-            e.purpose
+            terminal(&e.purpose)
         )?;
     }
     out.flush()?;
@@ -204,38 +214,34 @@ async fn proxy_plan(settings: ProxySettings, compare_direct: bool) -> ProxyPlan 
     }
 }
 
-/// Report files are written under a temporary name beside the target and renamed
-/// into place when the scan completes: a report is whole or absent, and an invocation
-/// that fails leaves earlier reports untouched.
-pub(crate) struct PendingFile {
-    tmp: PathBuf,
-    path: PathBuf,
-}
+/// A file written atomically by the rules of [`crate::report::output`], for writers
+/// other than the scan's sinks (`endpoints import --output`).
+pub(crate) struct PendingFile(Opened);
 
 impl PendingFile {
-    pub(crate) fn create(path: &Path, flag: &str) -> Result<(Self, BufWriter<File>), UsageError> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.tlscompat-{}", std::process::id()));
-        let file = File::create(&tmp)
-            .map_err(|e| UsageError(format!("{flag} {}: {e}", path.display())))?;
-        Ok((
-            Self {
-                tmp,
-                path: path.to_path_buf(),
-            },
-            BufWriter::new(file),
-        ))
+    pub(crate) fn create(
+        path: &Path,
+        flag: &'static str,
+    ) -> Result<(Self, Labeled<Box<dyn Write>>), UsageError> {
+        let request = Request {
+            flag,
+            path: path.to_path_buf(),
+        };
+        let planned = plan(std::slice::from_ref(&request)).map_err(UsageError)?;
+        let Some(p) = planned.into_iter().next() else {
+            return Err(UsageError(format!("{}: nowhere to write", request.label())));
+        };
+        let mut opened = Opened::open(&request, p).map_err(UsageError)?;
+        let writer = opened.writer();
+        Ok((Self(opened), writer))
     }
 
     pub(crate) fn commit(self) -> io::Result<()> {
-        std::fs::rename(&self.tmp, &self.path)
+        self.0.commit()
     }
 
     pub(crate) fn abandon(self) {
-        let _ = std::fs::remove_file(&self.tmp);
+        self.0.abandon()
     }
 }
 
@@ -262,72 +268,142 @@ impl<'a> ReportFlags<'a> {
     }
 }
 
-/// Every sink of a scan, and the report files to put in place when it completes.
+/// Every sink of a scan, and the report destinations to put in place when it ends.
+/// Rules for report paths: [`crate::report::output`].
 pub(crate) struct Outputs {
     pub sinks: Vec<Box<dyn Sink>>,
-    files: Vec<PendingFile>,
+    files: Vec<Opened>,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    Csv,
+    Json,
+    Junit,
+    Html,
+}
+
+/// The planned report destinations.
+pub(crate) type Plans = Vec<(Kind, Request, output::Plan)>;
+
+/// The report paths of the command line, checked together (same file twice, a
+/// directory, stdout named twice) before anything is opened.
+pub(crate) fn report_plans(flags: &ReportFlags<'_>) -> Result<Plans, UsageError> {
+    let requests: Vec<(Kind, Request)> = [
+        (Kind::Csv, "--csv", flags.csv),
+        (Kind::Json, "--json", flags.json),
+        (Kind::Junit, "--junit", flags.junit),
+        (Kind::Html, "--html", flags.html),
+    ]
+    .into_iter()
+    .filter_map(|(kind, flag, path)| {
+        let path = path.clone()?;
+        Some((kind, Request { flag, path }))
+    })
+    .collect();
+    let only: Vec<Request> = requests.iter().map(|(_, r)| r.clone()).collect();
+    let plans = plan(&only).map_err(UsageError)?;
+    Ok(requests
+        .into_iter()
+        .zip(plans)
+        .map(|((k, r), p)| (k, r, p))
+        .collect())
+}
+
+fn sink(kind: Kind, w: Labeled<Box<dyn Write>>, ctx: &ScanContext) -> io::Result<Box<dyn Sink>> {
+    Ok(match kind {
+        Kind::Csv => Box::new(CsvSink::new(w, ctx)?),
+        Kind::Json => Box::new(JsonSink::new(w, ctx)?),
+        Kind::Junit => Box::new(JunitSink::new(w, ctx.clone())),
+        Kind::Html => Box::new(HtmlSink::new(w, ctx.clone())),
+    })
 }
 
 impl Outputs {
-    /// Opens the report files, then the stdout sink: nothing reaches stdout unless
-    /// every file opened.
-    pub(crate) fn open(args: &ReportFlags<'_>, ctx: &ScanContext) -> Result<Self, Failure> {
+    /// Plans and opens every report destination, then the sinks (for `merge`).
+    pub(crate) fn open(flags: &ReportFlags<'_>, ctx: &ScanContext) -> Result<Self, Failure> {
+        let plans = report_plans(flags)?;
+        Self::open_planned(flags, plans, ctx)
+    }
+
+    /// Opens every planned destination (exit 2 naming the path when one cannot be),
+    /// then the sinks. A report sent to stdout (`-`) takes the place of `--format`.
+    pub(crate) fn open_planned(
+        flags: &ReportFlags<'_>,
+        plans: Plans,
+        ctx: &ScanContext,
+    ) -> Result<Self, Failure> {
         let mut out = Self {
             sinks: Vec::new(),
             files: Vec::new(),
         };
-        if let Err(e) = out.open_files(args, ctx) {
-            out.abandon();
-            return Err(e);
+        let mut kinds = Vec::new();
+        for (kind, request, plan) in plans {
+            match Opened::open(&request, plan) {
+                Ok(o) => {
+                    out.files.push(o);
+                    kinds.push(kind);
+                }
+                Err(e) => {
+                    out.abandon();
+                    return Err(UsageError(e).into());
+                }
+            }
         }
-        let stdout = BufWriter::new(io::stdout());
-        let main: Box<dyn Sink> = match args.format {
-            Format::Table => Box::new(
-                TableSink::new(stdout, ctx.clone()).styled(TableStyle::for_stdout(args.color)),
-            ),
-            Format::Csv => Box::new(CsvSink::new(stdout, ctx)?),
-            Format::Json => Box::new(JsonSink::new(stdout, ctx)?),
-        };
-        out.sinks.insert(0, main);
+        let stdout_taken = out.files.iter().any(Opened::is_stdout);
+        if !stdout_taken {
+            let w = Labeled::new("stdout", BufWriter::new(io::stdout()));
+            let main: Box<dyn Sink> = match flags.format {
+                Format::Table => Box::new(
+                    TableSink::new(w, ctx.clone()).styled(TableStyle::for_stdout(flags.color)),
+                ),
+                Format::Csv => Box::new(CsvSink::new(w, ctx)?),
+                Format::Json => Box::new(JsonSink::new(w, ctx)?),
+            };
+            out.sinks.push(main);
+        }
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let w = out.files[i].writer();
+            match sink(kind, w, ctx) {
+                Ok(s) => out.sinks.push(s),
+                Err(e) => {
+                    out.abandon();
+                    return Err(e.into());
+                }
+            }
+        }
         Ok(out)
-    }
-
-    fn open_files(&mut self, args: &ReportFlags<'_>, ctx: &ScanContext) -> Result<(), Failure> {
-        if let Some(w) = self.file(args.csv, "--csv")? {
-            self.sinks.push(Box::new(CsvSink::new(w, ctx)?));
-        }
-        if let Some(w) = self.file(args.json, "--json")? {
-            self.sinks.push(Box::new(JsonSink::new(w, ctx)?));
-        }
-        if let Some(w) = self.file(args.junit, "--junit")? {
-            self.sinks.push(Box::new(JunitSink::new(w, ctx.clone())));
-        }
-        if let Some(w) = self.file(args.html, "--html")? {
-            self.sinks.push(Box::new(HtmlSink::new(w, ctx.clone())));
-        }
-        Ok(())
-    }
-
-    fn file(
-        &mut self,
-        path: &Option<PathBuf>,
-        flag: &str,
-    ) -> Result<Option<BufWriter<File>>, UsageError> {
-        let Some(p) = path else { return Ok(None) };
-        let (pending, writer) = PendingFile::create(p, flag)?;
-        self.files.push(pending);
-        Ok(Some(writer))
     }
 
     /// Puts the finished reports in place.
     pub(crate) fn commit(self) -> io::Result<()> {
+        self.commit_except(&[])
+    }
+
+    /// Puts the finished reports in place, except those whose sink failed (`failed`
+    /// holds sink indices): a half-written report never replaces an earlier one. The
+    /// first failure to commit is returned; the other reports are still committed.
+    pub(crate) fn commit_except(self, failed: &[usize]) -> io::Result<()> {
+        let offset = self.sinks.len() - self.files.len();
         drop(self.sinks);
-        self.files.into_iter().try_for_each(PendingFile::commit)
+        let mut first = Ok(());
+        for (i, f) in self.files.into_iter().enumerate() {
+            if failed.contains(&(i + offset)) {
+                f.abandon();
+                continue;
+            }
+            if let Err(e) = f.commit()
+                && first.is_ok()
+            {
+                first = Err(e);
+            }
+        }
+        first
     }
 
     pub(crate) fn abandon(self) {
         drop(self.sinks);
-        self.files.into_iter().for_each(PendingFile::abandon);
+        self.files.into_iter().for_each(Opened::abandon);
     }
 }
 
@@ -380,6 +456,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         }),
         clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };
+    let plans = report_plans(&ReportFlags::of_scan(args))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -394,13 +471,15 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         Some(b) => b.clone(),
         None => Arc::new(Silent),
     };
-    let summary = runtime.block_on(async {
+    let result = runtime.block_on(async {
         // Everything that can refuse the invocation happens before any output opens.
         let resolver = NameResolver::new(&args.resolve_settings()).map_err(UsageError)?;
         let prober = Prober::with_checks(settings, observer.clone(), registry(&checks))
             .map_err(UsageError)?;
         let proxy = proxy_plan(proxy_settings, args.compare_direct).await;
-        let mut outputs = Outputs::open(&ReportFlags::of_scan(args), &ctx)?;
+        let interrupt = Interrupt::install()?;
+        let mut outputs = Outputs::open_planned(&ReportFlags::of_scan(args), plans, &ctx)?;
+        interrupt.scanning();
         let pipeline = Arc::new(Pipeline {
             resolver,
             max_addresses: args.max_addresses as usize,
@@ -411,22 +490,28 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             ctx,
             baseline,
         });
-        match pipeline.run(items, &mut outputs.sinks).await {
-            Ok(summary) => {
-                outputs.commit()?;
-                Ok::<_, Failure>(summary)
-            }
-            Err(e) => {
-                outputs.abandon();
-                Err(e.into())
-            }
+        let stop = interrupt.stopped();
+        let run = pipeline.run_until(items, &mut outputs.sinks, stop).await;
+        let failed: Vec<usize> = run.failed.iter().map(|(s, _)| *s).collect();
+        let committed = outputs.commit_except(&failed);
+        match run.failed.into_iter().next() {
+            Some((_, e)) => Err(Failure::Io(e)),
+            None => committed
+                .map(|()| (run.summary, interrupt))
+                .map_err(Failure::Io),
         }
-    })?;
+    });
+    // The bar goes before any message, whatever the outcome.
     if let Some(b) = bar {
         b.finish();
     }
+    let (summary, interrupt) = result?;
     if !args.quiet && args.format != Format::Table {
-        eprintln!("{}", summary.line());
+        diag::line(&summary.line());
+    }
+    if let Some(code) = interrupt.exit_code() {
+        diag::error("interrupted; the reports hold the records finished before the signal");
+        return Ok(code);
     }
     Ok(if summary.failing_records > 0 {
         EXIT_FINDINGS

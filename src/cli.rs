@@ -137,7 +137,8 @@ pub struct ScanArgs {
     /// --roots).
     #[arg(long)]
     pub no_system_store: bool,
-    /// HTTP CONNECT proxy, http://[user:pass@]host:port, for every probe.
+    /// HTTP CONNECT proxy for every probe, [http://][user:pass@]host[:port] (as curl
+    /// takes it; port 8080 by default).
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
     /// Ignore HTTPS_PROXY / https_proxy / NO_PROXY / no_proxy.
@@ -178,13 +179,13 @@ pub struct ScanArgs {
     /// Format written to stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Also write the CSV report to FILE.
+    /// Also write the CSV report to FILE ('-': stdout, instead of --format).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
-    /// Also write the JSON report to FILE.
+    /// Also write the JSON report to FILE ('-': stdout, instead of --format).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Also write a JUnit XML report to FILE.
+    /// Also write a JUnit XML report to FILE ('-': stdout, instead of --format).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Also write the self-contained HTML report (inline CSS, no external resource) to

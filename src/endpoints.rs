@@ -323,13 +323,38 @@ impl EndpointList {
         }
     }
 
-    /// Reads and parses a file (origin = the path as given).
+    /// Reads and parses a file (origin = the path as given). Bytes that are not UTF-8
+    /// are reported with their line and column, like any other syntax error.
     pub fn load(path: &Path) -> Result<Self, EndpointsError> {
-        let text = std::fs::read_to_string(path).map_err(|source| EndpointsError::Read {
+        let bytes = std::fs::read(path).map_err(|source| EndpointsError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text, &path.display().to_string())
+        let origin = path.display().to_string();
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let before = &e.as_bytes()[..valid];
+            let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&before[line_start..])
+                .chars()
+                .count()
+                + 1;
+            EndpointsError::Syntax {
+                origin: origin.clone(),
+                line,
+                column,
+                field: None,
+                message: match e.as_bytes().get(valid) {
+                    Some(b) => format!("invalid UTF-8 (byte 0x{b:02x})"),
+                    None => "invalid UTF-8".into(),
+                },
+            }
+        })?;
+        Self::parse(&text, &origin)
     }
 
     /// The list compiled into the binary.

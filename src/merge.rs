@@ -76,7 +76,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<u8, Failure> {
         }
     }
     if !args.quiet && args.format != crate::cli::Format::Table {
-        eprintln!("{}", summary.line());
+        crate::diag::line(&summary.line());
     }
     Ok(if summary.failing_records > 0 {
         EXIT_FINDINGS

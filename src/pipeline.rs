@@ -31,47 +31,56 @@ pub const TARGET_WINDOW: usize = 256;
 /// held back for ordering.
 pub const MAX_AHEAD: usize = 4096;
 
-/// Hands records to the sinks and counts them. A sink whose reader went away (a closed
-/// pipe: `tlscompat scan | head`) is dropped; the others, and the exit code, carry on.
+/// Hands records to the sinks and counts them. A sink that fails is dropped and the
+/// others carry on: a closed pipe (`tlscompat scan | head`) silently, any other error
+/// (a full disk) kept for the exit code. One broken report never costs the others.
 struct Emitter<'a> {
     sinks: &'a mut [Box<dyn Sink>],
     dead: Vec<usize>,
+    failed: Vec<(usize, io::Error)>,
     summary: Summary,
 }
 
 impl Emitter<'_> {
-    fn emit(&mut self, records: &[Record], ctx: &ScanContext) -> io::Result<()> {
+    fn emit(&mut self, records: &[Record], ctx: &ScanContext) {
         for (i, r) in records.iter().enumerate() {
             self.summary.add(r, i == 0, ctx.fails(r));
             for s in 0..self.sinks.len() {
                 if !self.dead.contains(&s) {
                     let result = self.sinks[s].record(r);
-                    self.check(s, result)?;
+                    self.check(s, result);
                 }
             }
         }
-        Ok(())
     }
 
-    fn finish(mut self) -> io::Result<Summary> {
+    fn finish(mut self) -> Run {
         for s in 0..self.sinks.len() {
             if !self.dead.contains(&s) {
                 let result = self.sinks[s].finish(&self.summary);
-                self.check(s, result)?;
+                self.check(s, result);
             }
         }
-        Ok(self.summary)
+        Run {
+            summary: self.summary,
+            failed: self.failed,
+        }
     }
 
-    fn check(&mut self, sink: usize, result: io::Result<()>) -> io::Result<()> {
-        match result {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-                self.dead.push(sink);
-                Ok(())
+    fn check(&mut self, sink: usize, result: io::Result<()>) {
+        if let Err(e) = result {
+            self.dead.push(sink);
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                self.failed.push((sink, e));
             }
-            other => other,
         }
     }
+}
+
+/// The end of a scan: its summary, and the sinks that failed (by index), with why.
+pub struct Run {
+    pub summary: Summary,
+    pub failed: Vec<(usize, io::Error)>,
 }
 
 /// The first `max` addresses, and the note that says how many were left out.
@@ -138,20 +147,37 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Runs the scan, feeding every sink, and returns the summary.
-    ///
-    /// Up to [`TARGET_WINDOW`] targets are in flight; a finished target's records wait
-    /// in a reorder buffer until every earlier target is out, and new targets start as
-    /// soon as any finishes (a slow first target does not stall the rest), as long as
-    /// no more than [`MAX_AHEAD`] targets are started past the oldest unfinished one.
     pub async fn run(
         self: Arc<Self>,
         items: Vec<ScanItem>,
         sinks: &mut [Box<dyn Sink>],
     ) -> io::Result<Summary> {
+        let run = self.run_until(items, sinks, std::future::pending()).await;
+        match run.failed.into_iter().next() {
+            Some((_, e)) => Err(e),
+            None => Ok(run.summary),
+        }
+    }
+
+    /// Runs the scan until it is done or `stop` completes (Ctrl-C, SIGTERM); either
+    /// way every sink is finished, so the reports are whole documents. After a stop the
+    /// summary is marked `interrupted` and holds the records emitted so far.
+    ///
+    /// Up to [`TARGET_WINDOW`] targets are in flight; a finished target's records wait
+    /// in a reorder buffer until every earlier target is out, and new targets start as
+    /// soon as any finishes (a slow first target does not stall the rest), as long as
+    /// no more than [`MAX_AHEAD`] targets are started past the oldest unfinished one.
+    pub async fn run_until(
+        self: Arc<Self>,
+        items: Vec<ScanItem>,
+        sinks: &mut [Box<dyn Sink>],
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Run {
         let start = Instant::now();
         let mut out = Emitter {
             sinks,
             dead: Vec::new(),
+            failed: Vec::new(),
             summary: Summary {
                 started_at: Some(std::time::SystemTime::now()),
                 ..Summary::default()
@@ -163,6 +189,7 @@ impl Pipeline {
         let mut done: BTreeMap<usize, Vec<Record>> = BTreeMap::new();
         let mut next_out = 0;
         let mut started = 0;
+        let mut stop = std::pin::pin!(stop);
         while next_out < total {
             while running.len() < TARGET_WINDOW && started < next_out + MAX_AHEAD {
                 let Some((i, item)) = items.next() else { break };
@@ -170,7 +197,14 @@ impl Pipeline {
                 running.spawn(async move { (i, me.scan_item(item).await) });
                 started += 1;
             }
-            let (i, records) = match running.join_next().await {
+            let joined = tokio::select! {
+                j = running.join_next() => j,
+                () = &mut stop => {
+                    out.summary.interrupted = true;
+                    break;
+                }
+            };
+            let (i, records) = match joined {
                 Some(Ok(r)) => r,
                 Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
                 None => break,
@@ -180,10 +214,11 @@ impl Pipeline {
                 if let Some(b) = &self.baseline {
                     b.annotate(&mut records);
                 }
-                out.emit(&records, &self.ctx)?;
+                out.emit(&records, &self.ctx);
                 next_out += 1;
             }
         }
+        running.abort_all();
         out.summary.elapsed = start.elapsed();
         out.summary.baseline = self.baseline.as_ref().map(|b| Arc::new(b.finish()));
         out.finish()

@@ -7,15 +7,26 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::safe::terminal;
 use crate::target::{Host, Target};
 
-/// An HTTP proxy that tunnels with CONNECT.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// An HTTP proxy that tunnels with CONNECT. `Debug` leaves the credentials out.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Proxy {
     pub host: Host,
     pub port: u16,
     /// `Basic` credentials (base64 of `user:pass`), when the URL carries them.
     pub basic_auth: Option<String>,
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Proxy")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("basic_auth", &self.basic_auth.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl fmt::Display for Proxy {
@@ -29,21 +40,29 @@ impl fmt::Display for Proxy {
 }
 
 impl Proxy {
-    /// Parses `http://[user:pass@]host[:port]` (port 8080 when absent). Only plain-HTTP
+    /// Parses a proxy as curl takes it: `[http://][user:pass@]host[:port]`, the scheme
+    /// in any case (`HTTP://`), port 8080 when absent (curl uses 1080, but HTTP proxies
+    /// listen on 8080/3128 far more often; say the port to be sure). Only plain-HTTP
     /// proxies are supported: the CONNECT request itself is not encrypted.
+    ///
+    /// Errors never contain the credentials, and quote the URL escaped.
     pub fn parse(url: &str) -> Result<Self, String> {
-        let bad = |why: &str| format!("proxy URL '{}': {why}", redact(url));
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| bad("expected http://[user:pass@]host:port"))?;
+        let bad = |why: &str| format!("proxy URL '{}': {why}", terminal(&redact(url)));
+        let url = url.trim();
+        let rest = match url.split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+            Some(_) => return Err(bad("expected http://[user:pass@]host:port")),
+            None => url,
+        };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
-        if rest.contains('/') || rest.contains('?') {
-            return Err(bad("no path or query allowed"));
-        }
         let (userinfo, hostport) = match rest.rsplit_once('@') {
             Some((u, h)) => (Some(u), h),
             None => (None, rest),
         };
+        // A '/' or '?' anywhere (credentials included: they must be %-encoded).
+        if rest.contains('/') || rest.contains('?') {
+            return Err(bad("no path or query allowed"));
+        }
         let basic_auth = match userinfo {
             None => None,
             Some(u) => {
@@ -61,7 +80,7 @@ impl Proxy {
         } else {
             hostport.to_string()
         };
-        let t: Target = target.parse().map_err(|e: String| bad(&e))?;
+        let t: Target = target.parse().map_err(|e: String| bad(&terminal(&e)))?;
         Ok(Self {
             host: t.host,
             port: t.port,
@@ -70,10 +89,13 @@ impl Proxy {
     }
 }
 
-/// Hides the password of a proxy URL in messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}***@{}", &url[..s + 3], &url[at + 1..]),
+/// Hides the credentials of a proxy URL in every spelling: with or without a scheme,
+/// any case, `@` in the password left unencoded. Everything between the scheme (or the
+/// start) and the last `@` is replaced.
+pub fn redact(url: &str) -> String {
+    let start = url.find("://").map_or(0, |s| s + 3);
+    match url.rfind('@') {
+        Some(at) if at >= start => format!("{}***@{}", &url[..start], &url[at + 1..]),
         _ => url.to_string(),
     }
 }
@@ -115,40 +137,102 @@ pub fn base64(input: &[u8]) -> String {
     out
 }
 
-/// `NO_PROXY`: comma-separated host names (matching the name and its subdomains; a
-/// leading `.` or `*.` is allowed), IP addresses, or `*` for everything.
+/// `NO_PROXY`: comma-separated entries, as curl and Go read them:
+/// - `*`: every target;
+/// - a host name (`corp.example`, `.corp.example`, `*.corp.example`): the name and its
+///   subdomains;
+/// - an IP address (`10.0.0.1`, `::1`, `[::1]`): that literal target;
+/// - a CIDR range (`10.0.0.0/8`, `fd00::/8`): literal IP targets inside it (names are
+///   not resolved to be compared, as in curl);
+/// - any of these with `:PORT` (`[::1]:8443`, `corp.example:443`): only on that port.
+///
+/// Entries that are none of these are kept in `invalid`, for a warning.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NoProxy {
-    entries: Vec<String>,
+    entries: Vec<(Rule, Option<u16>)>,
+    pub invalid: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Rule {
+    Any,
+    Domain(String),
+    Ip(IpAddr),
+    Cidr(IpAddr, u8),
 }
 
 impl NoProxy {
     pub fn parse(s: &str) -> Self {
-        let entries = s
-            .split(',')
-            .map(|e| {
-                e.trim()
-                    .trim_start_matches("*.")
-                    .trim_start_matches('.')
-                    .to_ascii_lowercase()
-            })
-            .map(|e| e.trim_start_matches('[').trim_end_matches(']').to_string())
-            .filter(|e| !e.is_empty())
-            .collect();
-        Self { entries }
+        let mut out = Self::default();
+        for raw in s.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            match parse_entry(raw) {
+                Some(e) => out.entries.push(e),
+                None => out.invalid.push(raw.to_string()),
+            }
+        }
+        out
     }
 
-    pub fn matches(&self, host: &Host) -> bool {
-        let name = match host {
-            Host::Name(n) => n.clone(),
-            Host::Ip(ip) => ip.to_string(),
-        };
-        self.entries.iter().any(|e| {
-            e == "*"
-                || name == *e
-                || (matches!(host, Host::Name(_)) && name.ends_with(&format!(".{e}")))
+    pub fn matches(&self, t: &Target) -> bool {
+        self.entries.iter().any(|(rule, port)| {
+            port.is_none_or(|p| p == t.port)
+                && match (rule, &t.host) {
+                    (Rule::Any, _) => true,
+                    (Rule::Domain(d), Host::Name(n)) => {
+                        n == d || n.strip_suffix(d.as_str()).is_some_and(|p| p.ends_with('.'))
+                    }
+                    (Rule::Ip(ip), Host::Ip(h)) => ip == h,
+                    (Rule::Cidr(net, bits), Host::Ip(h)) => in_cidr(*h, *net, *bits),
+                    _ => false,
+                }
         })
     }
+}
+
+/// One `NO_PROXY` entry: the rule and the port it is limited to.
+fn parse_entry(raw: &str) -> Option<(Rule, Option<u16>)> {
+    if raw == "*" {
+        return Some((Rule::Any, None));
+    }
+    if let Some((net, bits)) = raw.split_once('/') {
+        let net: IpAddr = net.trim_matches(|c| c == '[' || c == ']').parse().ok()?;
+        let bits: u8 = bits.parse().ok()?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        return (bits <= max).then_some((Rule::Cidr(net, bits), None));
+    }
+    if let Ok(ip) = raw.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
+        return Some((Rule::Ip(ip), None));
+    }
+    let (host, port) = match raw.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p.parse::<u16>().ok().filter(|p| *p != 0)?)),
+        None => (raw, None),
+    };
+    if let Ok(ip) = host
+        .trim_matches(|c| c == '[' || c == ']')
+        .parse::<IpAddr>()
+    {
+        return Some((Rule::Ip(ip), port));
+    }
+    let name = host.trim_start_matches("*.").trim_start_matches('.');
+    let name = crate::target::validate_name(name).ok()?;
+    Some((Rule::Domain(name), port))
+}
+
+fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
+        (IpAddr::V6(a), IpAddr::V6(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
+        _ => false,
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
+    let (whole, rest) = (usize::from(bits / 8), bits % 8);
+    if a.get(..whole) != b.get(..whole) {
+        return false;
+    }
+    let mask = !(0xffu8 >> rest);
+    rest == 0 || (a.get(whole).map(|x| x & mask) == b.get(whole).map(|x| x & mask))
 }
 
 /// Which proxy, if any, each target goes through.
@@ -178,13 +262,16 @@ impl ProxySettings {
         } else {
             NoProxy::default()
         };
+        for e in &no_proxy.invalid {
+            crate::diag::error(&format!(
+                "NO_PROXY entry '{e}' ignored: not a name, IP or CIDR range"
+            ));
+        }
         Ok(Self { proxy, no_proxy })
     }
 
     pub fn for_target(&self, t: &Target) -> Option<&Proxy> {
-        self.proxy
-            .as_ref()
-            .filter(|_| !self.no_proxy.matches(&t.host))
+        self.proxy.as_ref().filter(|_| !self.no_proxy.matches(t))
     }
 }
 
@@ -205,19 +292,60 @@ mod tests {
             Proxy::parse("http://[::1]:3128").unwrap().to_string(),
             "[::1]:3128"
         );
+        // As curl takes them: no scheme, scheme in capitals.
+        assert_eq!(
+            Proxy::parse("proxy:3128").unwrap().to_string(),
+            "proxy:3128"
+        );
+        assert_eq!(
+            Proxy::parse("HTTP://Proxy:1").unwrap().to_string(),
+            "proxy:1"
+        );
+        let p = Proxy::parse("user:S3CRET@host:3128").unwrap();
+        assert_eq!(
+            p.basic_auth.as_deref(),
+            Some(base64(b"user:S3CRET").as_str())
+        );
         for bad in [
-            "proxy:3128",
             "https://p:1",
             "http://",
             "http://p:0",
             "http://p:1/path",
             "http://a b:1",
             "socks5://p:1",
+            "",
         ] {
             assert!(Proxy::parse(bad).is_err(), "{bad}");
         }
-        let e = Proxy::parse("ftp://u:secret@h:1").unwrap_err();
-        assert!(!e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn credentials_never_appear_in_errors() {
+        for url in [
+            "ftp://u:S3CRETPW@h:1",
+            "u:S3CRETPW@h:0",
+            "HTTP://u:S3CRETPW@h:0",
+            "http://u:S3C@RETPW@h:99999",
+            "u:S3CRETPW@bad host:1",
+            "http://u:S3CRETPW@h:1/x@y",
+        ] {
+            let e = Proxy::parse(url).unwrap_err();
+            assert!(!e.contains("S3C"), "{url} -> {e}");
+            assert!(e.contains("***@"), "{url} -> {e}");
+        }
+        assert_eq!(redact("user:pw@host:1"), "***@host:1");
+        assert_eq!(redact("HTTP://user:pw@host:1"), "HTTP://***@host:1");
+        assert_eq!(redact("http://host:1"), "http://host:1");
+    }
+
+    #[test]
+    fn echoed_urls_are_escaped() {
+        let e = Proxy::parse("http://h:1/\r\nX-Forged: 1\x1b[2J").unwrap_err();
+        assert!(
+            !e.contains('\r') && !e.contains('\n') && !e.contains('\x1b'),
+            "{e:?}"
+        );
+        assert!(e.contains("\\r\\n"), "{e}");
     }
 
     #[test]
@@ -235,15 +363,41 @@ mod tests {
     #[test]
     fn no_proxy_rules() {
         let n = NoProxy::parse(" .corp.example, login.microsoftonline.com,127.0.0.1,*.lab ");
-        let h = |s: &str| Host::parse(s).unwrap();
-        assert!(n.matches(&h("a.corp.example")));
-        assert!(n.matches(&h("corp.example")));
-        assert!(n.matches(&h("login.microsoftonline.com")));
-        assert!(!n.matches(&h("device.login.microsoftonline.com.evil")));
-        assert!(n.matches(&h("x.lab")));
-        assert!(n.matches(&h("127.0.0.1")));
-        assert!(!n.matches(&h("127.0.0.2")));
-        assert!(NoProxy::parse("*").matches(&h("anything.example")));
-        assert!(!NoProxy::parse("").matches(&h("anything.example")));
+        let t = |s: &str| s.parse::<Target>().unwrap();
+        assert!(n.matches(&t("a.corp.example")));
+        assert!(n.matches(&t("corp.example")));
+        assert!(n.matches(&t("login.microsoftonline.com")));
+        assert!(!n.matches(&t("device.login.microsoftonline.com.evil")));
+        assert!(!n.matches(&t("xcorp.example")));
+        assert!(n.matches(&t("x.lab")));
+        assert!(n.matches(&t("127.0.0.1")));
+        assert!(!n.matches(&t("127.0.0.2")));
+        assert!(NoProxy::parse("*").matches(&t("anything.example")));
+        assert!(!NoProxy::parse("").matches(&t("anything.example")));
+    }
+
+    #[test]
+    fn no_proxy_cidr_and_ports() {
+        let n = NoProxy::parse(
+            "10.0.0.0/8, 192.168.1.0/25, fd00::/8, corp.example:8443, [::1]:443, 127.0.0.1:4433",
+        );
+        let t = |s: &str| s.parse::<Target>().unwrap();
+        assert!(n.matches(&t("10.200.3.4")));
+        assert!(!n.matches(&t("11.0.0.1")));
+        assert!(n.matches(&t("192.168.1.127")));
+        assert!(!n.matches(&t("192.168.1.128")));
+        assert!(n.matches(&t("[fd12::1]:443")));
+        assert!(!n.matches(&t("[fe80::1]:443")));
+        assert!(n.matches(&t("corp.example:8443")));
+        assert!(n.matches(&t("a.corp.example:8443")));
+        assert!(!n.matches(&t("corp.example:443")));
+        assert!(n.matches(&t("[::1]:443")));
+        assert!(!n.matches(&t("[::1]:8443")));
+        assert!(n.matches(&t("127.0.0.1:4433")));
+        assert!(!n.matches(&t("127.0.0.1:443")));
+        assert!(n.invalid.is_empty(), "{:?}", n.invalid);
+        let bad = NoProxy::parse("10.0.0.0/33,host:99999,bad host");
+        assert_eq!(bad.invalid.len(), 3, "{:?}", bad.invalid);
+        assert!(NoProxy::parse("0.0.0.0/0").matches(&t("1.2.3.4")));
     }
 }

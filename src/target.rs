@@ -134,7 +134,62 @@ pub fn validate_name(s: &str) -> Result<String, String> {
             return Err(format!("invalid host name '{s}'"));
         }
     }
+    refuse_numeric(s, &name)?;
     Ok(name)
+}
+
+/// Refuses names whose last label is a number (`127.1`, `0x7f000001`, `2130706482`,
+/// `0177.0.0.1`, `1.2.3.04`): no top-level domain is numeric, and C libraries, browsers
+/// and proxies read such strings as IPv4 addresses in shorthand, octal or hex
+/// (`inet_aton`), so the scan would silently reach a different host than DNS would. The
+/// error says which address other software would take it for.
+fn refuse_numeric(given: &str, name: &str) -> Result<(), String> {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let hex = last
+        .strip_prefix("0x")
+        .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !(hex || last.bytes().all(|b| b.is_ascii_digit())) {
+        return Ok(());
+    }
+    let hint = match inet_aton(name) {
+        Some(ip) => format!("other software reads it as {ip}; write {ip} to scan that address"),
+        None => "write IPv4 addresses as four decimal numbers (a.b.c.d)".to_string(),
+    };
+    Err(format!(
+        "host '{given}' looks like a numeric address, not a name: {hint}"
+    ))
+}
+
+/// The IPv4 address `inet_aton(3)` makes of `s`: 1 to 4 parts, each decimal, octal
+/// (leading `0`) or hex (`0x`); the last part fills the remaining bytes.
+pub fn inet_aton(s: &str) -> Option<std::net::Ipv4Addr> {
+    let parts: Vec<u64> = s
+        .split('.')
+        .map(|p| {
+            let (digits, radix) = match p.strip_prefix("0x").or(p.strip_prefix("0X")) {
+                Some(h) => (h, 16),
+                None if p.len() > 1 && p.starts_with('0') => (&p[1..], 8),
+                None => (p, 10),
+            };
+            match digits {
+                "" if radix == 16 => Some(0),
+                d => u64::from_str_radix(d, radix).ok(),
+            }
+        })
+        .collect::<Option<_>>()?;
+    let (last, head) = parts.split_last()?;
+    if parts.len() > 4 || head.iter().any(|p| *p > 255) {
+        return None;
+    }
+    let room = 8 * (4 - head.len() as u32);
+    if room < 64 && *last >= 1u64 << room {
+        return None;
+    }
+    let value = head
+        .iter()
+        .enumerate()
+        .fold(*last, |v, (i, p)| v | p << (24 - 8 * i as u32));
+    u32::try_from(value).ok().map(std::net::Ipv4Addr::from)
 }
 
 #[cfg(test)]
@@ -186,6 +241,32 @@ mod tests {
             "1:2:3",
         ] {
             assert!(bad.parse::<Target>().is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn numeric_looking_names_are_refused_with_a_hint() {
+        for (name, ip) in [
+            ("127.1", "127.0.0.1"),
+            ("0x7f000001", "127.0.0.1"),
+            ("2130706482", "127.0.0.50"),
+            ("0177.0.0.1", "127.0.0.1"),
+            ("1.2.3.04", "1.2.3.4"),
+            ("10.0x10.1:8443", "10.16.0.1"),
+        ] {
+            let e = name.parse::<Target>().unwrap_err();
+            assert!(e.contains(&format!("reads it as {ip}")), "{name}: {e}");
+        }
+        let e = "host.999999999999".parse::<Target>().unwrap_err();
+        assert!(e.contains("looks like a numeric address"), "{e}");
+        for good in [
+            "a1.example",
+            "1password.com",
+            "x.0xz",
+            "123.example",
+            "0x.io",
+        ] {
+            assert!(good.parse::<Target>().is_ok(), "{good}");
         }
     }
 }

@@ -115,7 +115,10 @@ async fn tunnel(stream: &mut TcpStream, p: &ProxyRoute) -> Result<(), ConnectFai
     }
 }
 
-fn check_status(head: &[u8], label: &str) -> Result<(), ConnectFailure> {
+/// Judges the header block of a CONNECT answer (`head`, without the blank line): `Ok`
+/// for `HTTP/1.x 2xx`, otherwise the status line (at most 80 characters, kept exact:
+/// sinks escape it) as a proxy refusal. Public for the fuzz harness.
+pub fn check_status(head: &[u8], label: &str) -> Result<(), ConnectFailure> {
     let text = String::from_utf8_lossy(head);
     let status_line = text.lines().next().unwrap_or("").trim();
     let mut parts = status_line.splitn(3, ' ');

@@ -5,12 +5,18 @@
 //! for every cell that is not a plain acceptance goes to `error` as
 //! `tls1_0: alert protocol_version (70); …`, and findings with their evidence to
 //! `findings`.
+//!
+//! Cells keep the exact text (the csv crate quotes what needs quoting), except that a
+//! cell a spreadsheet would evaluate as a formula is prefixed with `'`
+//! ([`crate::safe::csv_cell`]). A CSV file is data: `cat` it through `less` rather than
+//! straight to a terminal, or use the table.
 
 use std::io::Write;
 
 use super::Sink;
 use super::summary::Summary;
 use crate::record::Record;
+use crate::safe::csv_cell;
 use crate::version::TlsVersion;
 
 pub const HEADER: [&str; 19] = [
@@ -66,7 +72,14 @@ impl<W: Write> Sink for CsvSink<W> {
                 .unwrap_or_default()
                 .to_string()
         }));
-        self.out.write_record(cells).map_err(io_error)?;
+        // Every cell, not only the ones from the network: the rule cannot be
+        // forgotten when a column is added.
+        for cell in &cells {
+            self.out
+                .write_field(csv_cell(cell).as_bytes())
+                .map_err(io_error)?;
+        }
+        self.out.write_record(None::<&[u8]>).map_err(io_error)?;
         Ok(())
     }
 

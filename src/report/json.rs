@@ -2,7 +2,10 @@
 //! are written as they come, the summary last, so memory does not grow with the scan.
 //!
 //! Shape (`schema_version` 1):
-//! `{"schema_version":1,"tool":{…},"options":{…},"records":[…],"summary":{…}}`.
+//! `{"schema_version":1,"tool":{…},"options":{…},"records":[…],"summary":{…},"complete":true}`.
+//! `complete` is `false` when a signal stopped the scan: the report is valid JSON
+//! holding the records finished before it.
+//! Strings keep the exact values the network sent (JSON escaping is serde_json's).
 //! Each record has every version's probe (state, detail, hello variant, attempts,
 //! timings in milliseconds), the modern handshake, the certificate chain, findings.
 
@@ -76,7 +79,11 @@ impl<W: Write> Sink for JsonSink<W> {
             "started_unix": s.started_at.and_then(super::load::unix_secs),
             "baseline": s.baseline.as_deref(),
         });
-        writeln!(self.out, "],\"summary\":{summary}}}")?;
+        let complete = !s.interrupted;
+        writeln!(
+            self.out,
+            "],\"summary\":{summary},\"complete\":{complete}}}"
+        )?;
         self.out.flush()
     }
 }

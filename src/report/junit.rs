@@ -2,6 +2,10 @@
 //! (host, port, address), one `<failure>` per finding in the `--fail-on` set. Findings
 //! outside the set are listed in the testcase's `<system-out>`, so they are visible
 //! without failing the build.
+//!
+//! All text passes through [`crate::safe::xml_text`]: one hostile certificate name must
+//! not make the whole file unparsable. A scan stopped by a signal gets one `<error>`
+//! testcase, `scan interrupted`, so dashboards show that the report is partial.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -9,6 +13,7 @@ use std::io::{self, Write};
 use super::summary::Summary;
 use super::{ScanContext, Sink};
 use crate::record::Record;
+use crate::safe::xml_text;
 
 pub struct JunitSink<W: Write> {
     out: W,
@@ -42,8 +47,8 @@ impl<W: Write> Sink for JunitSink<W> {
         let _ = writeln!(
             self.cases,
             "    <testcase classname=\"tlscompat.{}\" name=\"{}\">",
-            escape(&r.host),
-            escape(&name)
+            xml_text(&r.host),
+            xml_text(&name)
         );
         let (failing, other): (Vec<_>, Vec<_>) = r
             .findings
@@ -55,8 +60,8 @@ impl<W: Write> Sink for JunitSink<W> {
                 self.cases,
                 "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                 f.kind,
-                escape(&f.to_string()),
-                escape(&f.detail)
+                xml_text(&f.to_string()),
+                xml_text(&f.detail)
             );
         }
         let mut out = String::new();
@@ -73,7 +78,7 @@ impl<W: Write> Sink for JunitSink<W> {
         let _ = writeln!(
             self.cases,
             "      <system-out>{}</system-out>",
-            escape(&out)
+            xml_text(&out)
         );
         self.cases.push_str("    </testcase>\n");
         // One testcase per check case, e.g. per (endpoint, client profile).
@@ -83,19 +88,19 @@ impl<W: Write> Sink for JunitSink<W> {
                 let _ = writeln!(
                     self.cases,
                     "    <testcase classname=\"tlscompat.{}.{}\" name=\"{} {}\">",
-                    escape(&r.host),
-                    escape(&check.check),
-                    escape(&name),
-                    escape(case)
+                    xml_text(&r.host),
+                    xml_text(&check.check),
+                    xml_text(&name),
+                    xml_text(case)
                 );
                 if let Some(msg) = failure {
                     self.failures += 1;
                     let _ = writeln!(
                         self.cases,
                         "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                        escape(&check.check),
-                        escape(msg),
-                        escape(msg)
+                        xml_text(&check.check),
+                        xml_text(msg),
+                        xml_text(msg)
                     );
                 }
                 self.cases.push_str("    </testcase>\n");
@@ -106,47 +111,28 @@ impl<W: Write> Sink for JunitSink<W> {
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
         let time = s.elapsed.as_secs_f64();
+        let errors = usize::from(s.interrupted);
+        if s.interrupted {
+            self.tests += 1;
+            self.cases.push_str(
+                "    <testcase classname=\"tlscompat\" name=\"scan interrupted\">\n      \
+                 <error type=\"interrupted\" message=\"the scan was stopped by a signal; \
+                 this report holds only the records finished before it\"/>\n    </testcase>\n",
+            );
+        }
         writeln!(self.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
         writeln!(
             self.out,
-            "<testsuites name=\"tlscompat\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{time:.3}\">",
+            "<testsuites name=\"tlscompat\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" time=\"{time:.3}\">",
             self.tests, self.failures
         )?;
         writeln!(
             self.out,
-            "  <testsuite name=\"tlscompat scan\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\">",
+            "  <testsuite name=\"tlscompat scan\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" skipped=\"0\" time=\"{time:.3}\">",
             self.tests, self.failures
         )?;
         self.out.write_all(self.cases.as_bytes())?;
         writeln!(self.out, "  </testsuite>\n</testsuites>")?;
         self.out.flush()
-    }
-}
-
-/// XML text/attribute escaping; control characters (invalid in XML 1.0) become '?'.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' | '\t' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => out.push('?'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn escapes_markup_and_controls() {
-        assert_eq!(escape("a<b>&\"'\u{1}"), "a&lt;b&gt;&amp;&quot;&apos;?");
     }
 }

@@ -8,6 +8,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod load;
+pub mod output;
 pub mod summary;
 pub mod table;
 

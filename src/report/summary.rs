@@ -15,6 +15,9 @@ pub struct Summary {
     /// Records with at least one finding in the `--fail-on` set.
     pub failing_records: usize,
     pub elapsed: Duration,
+    /// The scan was stopped by a signal: the reports hold the records finished before
+    /// it and say they are incomplete.
+    pub interrupted: bool,
     /// When the scan started (the earliest shard's start after a merge).
     pub started_at: Option<std::time::SystemTime>,
     /// The comparison with `--baseline`, when one was given.

@@ -295,6 +295,12 @@ impl<W: Write> Sink for TableSink<W> {
         for l in wrap(&summary.line(), max) {
             writeln!(self.out, "{l}")?;
         }
+        if summary.interrupted {
+            writeln!(
+                self.out,
+                "INCOMPLETE: interrupted; only the records finished before the signal are shown"
+            )?;
+        }
         self.out.flush()
     }
 }

@@ -20,6 +20,9 @@ pub struct ProxyConfig {
     pub basic_auth: Option<String>,
     /// Answer every CONNECT with 403.
     pub deny: bool,
+    /// Answer every CONNECT with this status line (after `HTTP/1.1 `), verbatim: a
+    /// hostile proxy's escape sequences.
+    pub status: Option<String>,
     /// Instead of tunnelling to the requested target, splice every accepted tunnel to
     /// this TLS terminator (an intercepting proxy's own TLS server).
     pub intercept_to: Option<SocketAddr>,
@@ -47,6 +50,9 @@ async fn serve(mut client: TcpStream, config: &ProxyConfig) -> std::io::Result<(
     }
     if config.deny {
         return respond(&mut client, "403 Forbidden").await;
+    }
+    if let Some(status) = &config.status {
+        return respond(&mut client, status).await;
     }
     if let Some(expected) = &config.basic_auth {
         let given = lines

@@ -1,0 +1,70 @@
+//! Ctrl-C and SIGTERM during a scan.
+//!
+//! The first signal stops the scan: the pipeline finishes every sink with what it has
+//! (JSON `"complete": false`, a JUnit error, a table footer), the reports are put in
+//! place, and the exit code is 128 + the signal number (130, 143), as shells report it.
+//! Before the scan has started, and on a second signal at any time (a report stuck on a
+//! FIFO nobody reads), the process exits at once after removing its temporary files.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use crate::report::output::remove_temp_files;
+
+/// The signal handler's state, shared with the scan.
+pub struct Interrupt {
+    signal: watch::Receiver<Option<i32>>,
+    scanning: Arc<AtomicBool>,
+}
+
+impl Interrupt {
+    /// Installs the handler; must run inside the tokio runtime.
+    pub fn install() -> std::io::Result<Self> {
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        let (tx, rx) = watch::channel(None);
+        let scanning = Arc::new(AtomicBool::new(false));
+        let live = scanning.clone();
+        tokio::spawn(async move {
+            let first = tokio::select! {
+                _ = int.recv() => 2,
+                _ = term.recv() => 15,
+            };
+            if live.load(Ordering::SeqCst) {
+                let _ = tx.send(Some(first));
+                tokio::select! {
+                    _ = int.recv() => {},
+                    _ = term.recv() => {},
+                }
+            }
+            remove_temp_files();
+            std::process::exit(128 + first);
+        });
+        Ok(Self {
+            signal: rx,
+            scanning,
+        })
+    }
+
+    /// From now on the first signal stops the scan instead of ending the process.
+    pub fn scanning(&self) {
+        self.scanning.store(true, Ordering::SeqCst);
+    }
+
+    /// Completes when a signal asks the scan to stop.
+    pub async fn stopped(&self) {
+        let mut rx = self.signal.clone();
+        if rx.wait_for(Option::is_some).await.is_err() {
+            // The handler is gone (runtime shutting down): no signal will come.
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// The exit code for the signal received, if any (128 + signal number).
+    pub fn exit_code(&self) -> Option<u8> {
+        (*self.signal.borrow()).and_then(|s| u8::try_from(128 + s).ok())
+    }
+}
