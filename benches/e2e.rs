@@ -76,7 +76,10 @@ fn scan(lab: &Lab, n: usize) -> Run {
     let endpoints = lab.dir.0.join(format!("endpoints-{n}.toml"));
     std::fs::write(&endpoints, toml).expect("endpoints");
     let json = lab.dir.0.join("out.json");
-    let status = Command::new(env!("CARGO_BIN_EXE_tlscompat"))
+    // `TLSCOMPAT_BIN` runs another build of the binary (e.g. one made before a change).
+    let bin = std::env::var("TLSCOMPAT_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tlscompat").to_string());
+    let status = Command::new(bin)
         .args([
             "scan",
             "--quiet",

@@ -171,8 +171,10 @@ pub struct ScanArgs {
     /// Connections in flight across the whole scan.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub concurrency: u32,
-    /// Connections in flight to any one address.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Connections in flight to any one IP address, all ports together (through a
+    /// proxy: per proxy route). The default is one address's probes (4 versions + 1
+    /// handshake), so that a silent address costs one round of timeouts, not two.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub per_address: u32,
     /// Format written to stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -1,19 +1,28 @@
 //! The probe stage for one address: every version in the range with the raw probe,
 //! plus one modern handshake, under two limits — connections in flight across the
-//! scan, and connections in flight to any one address (many Microsoft 365 names share
-//! front-end addresses; a burst of connections to one of them invites rate limits and
-//! IDS resets that would look like refusals).
+//! scan, and connections in flight to any one IP address, whatever the port (many
+//! Microsoft 365 names share front-end addresses; a burst of connections to one of them
+//! invites rate limits and IDS resets that would look like refusals). Through a proxy
+//! the second limit is per proxy route (the proxy resolves and connects itself).
+//!
+//! Scheduling: the modern handshake opens the address's first connection; as soon as
+//! the TCP connect (or the proxy's CONNECT) succeeds, every raw probe is released at
+//! once, so an address that accepts connections and never answers costs about
+//! 2 × timeout (one timeout and its retry, all probes side by side) instead of one
+//! round per probe. An address that takes no connection costs that one connect and is
+//! recorded once, not once per version.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinSet;
 
 use crate::checks::{BoxFuture, Check, CheckReport, Net};
 use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
-use crate::probe::net::Route;
+use crate::probe::net::{ProxyRoute, Route, open};
 use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
 use crate::probe::proof::Offer;
 use crate::probe::raw::{ProbeTarget, probe_version};
@@ -28,7 +37,8 @@ pub struct ProbeSettings {
     pub timeout: Duration,
     /// Connections in flight across the whole scan.
     pub concurrency: usize,
-    /// Connections in flight to one address (IP and port).
+    /// Connections in flight to one IP address, all ports together (through a proxy:
+    /// to one proxy route).
     pub per_address: usize,
     /// Extra attempts after a timeout.
     pub retries: u32,
@@ -82,7 +92,7 @@ struct Inner {
     settings: ProbeSettings,
     modern: Option<ModernClient>,
     connections: Semaphore,
-    per_address: Mutex<HashMap<Route, Arc<Semaphore>>>,
+    per_address: Mutex<HashMap<LimitKey, Arc<Semaphore>>>,
     observer: Arc<dyn Observer>,
     checks: Vec<Box<dyn Check>>,
 }
@@ -122,10 +132,8 @@ impl Prober {
         self.inner.settings.range.iter().count() as u64 + u64::from(self.inner.modern.is_some())
     }
 
-    /// Probes one address. The newest version goes first, alone: if the address takes
-    /// no connection, that is recorded once instead of once per version.
+    /// Probes one address: see the module doc for the order.
     pub async fn scan_address(&self, host: Host, port: u16, route: Route) -> AddressScan {
-        let range = self.inner.settings.range;
         let mut scan = AddressScan {
             host,
             port,
@@ -136,26 +144,45 @@ impl Prober {
             pinned: Vec::new(),
             checks: Vec::new(),
         };
-        let first_version = range.max();
-        let first = self.version(&scan.host, &scan.route, first_version).await;
-        if let Outcome::Unreachable(failure) = &first.outcome {
-            scan.unreachable = Some(failure.clone());
-            self.inner
-                .observer
-                .done(&scan.host.to_string(), self.probes_per_address() - 1);
+        let range = self.inner.settings.range;
+        let mut set = JoinSet::new();
+        // The probe that opens the first connection, and the versions left for later.
+        let (connected, rest): (oneshot::Receiver<Result<(), ConnectFailure>>, Vec<_>) =
+            if self.inner.modern.is_some() {
+                let (tx, rx) = oneshot::channel();
+                let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
+                set.spawn(async move { Job::Modern(me.modern(&host, &route, tx).await) });
+                (rx, range.iter().collect())
+            } else {
+                // No modern handshake in the range (TLS 1.0/1.1 only): the newest
+                // version's probe opens the address, alone.
+                let first_version = range.max();
+                let first = self.version(&scan.host, &scan.route, first_version).await;
+                let (tx, rx) = oneshot::channel();
+                let _ = tx.send(match &first.outcome {
+                    Outcome::Unreachable(failure) => Err(failure.clone()),
+                    _ => Ok(()),
+                });
+                scan.probes.push((first_version, first));
+                let rest = range.iter().filter(|v| *v != first_version).collect();
+                (rx, rest)
+            };
+        // A dropped sender (the opening probe ended before connecting, which only a
+        // bug would do) releases the others rather than stalling the address.
+        if let Ok(Err(failure)) = connected.await {
+            scan.unreachable = Some(failure);
+            scan.probes.clear();
+            let settled = self.probes_per_address() - 1;
+            self.inner.observer.done(&scan.host.to_string(), settled);
+            // The opening probe has nothing left to do but finish.
+            while set.join_next().await.is_some() {}
             self.release_address(&scan.route);
             return scan;
         }
-        let mut set = JoinSet::new();
-        for version in range.iter().filter(|v| *v != first_version) {
+        for version in rest {
             let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
             set.spawn(async move { Job::Raw(version, me.version(&host, &route, version).await) });
         }
-        if self.inner.modern.is_some() {
-            let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
-            set.spawn(async move { Job::Modern(me.modern(&host, &route).await) });
-        }
-        scan.probes.push((first_version, first));
         while let Some(done) = set.join_next().await {
             match done {
                 Ok(Job::Raw(v, p)) => scan.probes.push((v, p)),
@@ -189,7 +216,7 @@ impl Prober {
     /// The per-address limiters. A panic while the lock was held cannot leave the map
     /// inconsistent (every operation is a single insert or remove), so poisoning is
     /// ignored.
-    fn limiters(&self) -> std::sync::MutexGuard<'_, HashMap<Route, Arc<Semaphore>>> {
+    fn limiters(&self) -> std::sync::MutexGuard<'_, HashMap<LimitKey, Arc<Semaphore>>> {
         match self.inner.per_address.lock() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
@@ -199,17 +226,19 @@ impl Prober {
     /// Forgets an address's limiter once nobody holds it, so the map tracks the
     /// addresses in flight, not every address ever scanned.
     fn release_address(&self, route: &Route) {
+        let key = LimitKey::of(route);
         let mut map = self.limiters();
-        if map.get(route).is_some_and(|s| Arc::strong_count(s) == 1) {
-            map.remove(route);
+        if map.get(&key).is_some_and(|s| Arc::strong_count(s) == 1) {
+            map.remove(&key);
         }
     }
 
-    /// The per-address limiter, shared by every name that resolves to `addr`.
+    /// The per-address limiter, shared by every name and port that leads to the same
+    /// IP (or proxy route).
     fn address_limit(&self, route: &Route) -> Arc<Semaphore> {
         let mut map = self.limiters();
         let cap = self.inner.settings.per_address.max(1);
-        map.entry(route.clone())
+        map.entry(LimitKey::of(route))
             .or_insert_with(|| Arc::new(Semaphore::new(cap)))
             .clone()
     }
@@ -227,14 +256,50 @@ impl Prober {
         probe
     }
 
-    async fn modern(&self, host: &Host, route: &Route) -> Option<ModernHandshake> {
+    /// The modern handshake, which opens the address: `connected` hears whether the TCP
+    /// connect (or the proxy's CONNECT) succeeded, as soon as that is known and before
+    /// the handshake runs. A connect timeout is retried like a raw probe's.
+    async fn modern(
+        &self,
+        host: &Host,
+        route: &Route,
+        connected: oneshot::Sender<Result<(), ConnectFailure>>,
+    ) -> Option<ModernHandshake> {
         let client = self.inner.modern.as_ref()?;
+        let s = &self.inner.settings;
         let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
+        let start = Instant::now();
+        let mut opened = open(route, s.timeout).await;
+        for _ in 0..s.retries {
+            if !matches!(opened, Err(ConnectFailure::Timeout)) {
+                break;
+            }
+            opened = open(route, s.timeout).await;
+        }
+        let mut result = match opened {
+            Err(failure) => {
+                let _ = connected.send(Err(failure.clone()));
+                self.inner.observer.done(&host.to_string(), 1);
+                return Some(ModernHandshake {
+                    outcome: ModernOutcome::Unreachable(failure),
+                    timing: Timing {
+                        total: start.elapsed(),
+                        ..Timing::default()
+                    },
+                    pinned: None,
+                });
+            }
+            Ok((tcp, connect_time)) => {
+                let _ = connected.send(Ok(()));
+                client
+                    .handshake_over(tcp, connect_time, host, s.timeout, start)
+                    .await
+            }
+        };
         let target = ProbeTarget { route, host };
-        let mut result = client.handshake(target, self.inner.settings.timeout).await;
-        for _ in 0..self.inner.settings.retries {
+        for _ in 0..s.retries {
             let timed_out = matches!(
                 result.outcome,
                 ModernOutcome::Timeout | ModernOutcome::Unreachable(ConnectFailure::Timeout)
@@ -242,7 +307,7 @@ impl Prober {
             if !timed_out {
                 break;
             }
-            result = client.handshake(target, self.inner.settings.timeout).await;
+            result = client.handshake(target, s.timeout).await;
         }
         self.inner.observer.done(&host.to_string(), 1);
         Some(result)
@@ -349,4 +414,22 @@ impl Net for AddressNet<'_> {
 enum Job {
     Raw(TlsVersion, VersionProbe),
     Modern(Option<ModernHandshake>),
+}
+
+/// What the per-address cap counts connections by: the IP for direct routes (every
+/// port of one IP together: 100 ports of one front end must not get 100 × the cap),
+/// the whole route through a proxy.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum LimitKey {
+    Ip(IpAddr),
+    Proxy(ProxyRoute),
+}
+
+impl LimitKey {
+    fn of(route: &Route) -> Self {
+        match route {
+            Route::Direct(addr) => Self::Ip(addr.ip()),
+            Route::Proxy(p) => Self::Proxy(p.clone()),
+        }
+    }
 }

@@ -8,6 +8,11 @@
 //! - *public*: webpki-roots compiled in, or the `--roots` files instead (private PKI,
 //!   air-gapped networks, labs);
 //! - *local*: the system store plus every `--ca-file`.
+//!
+//! Verification is memoised (see [`cache`]): each distinct (chain, server name) is
+//! verified once per scan, and each signature once per process, shared by both stores.
+
+pub mod cache;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -83,16 +88,35 @@ pub struct TrustVerdict {
     pub local: Option<Result<(), TrustError>>,
 }
 
+/// Whole verdicts kept at once. A name's addresses are scanned together, so the memo
+/// only needs to span the targets in flight (the pipeline's window is 256); a verdict
+/// is a few short strings, so 1,024 of them stay around 200 KiB, and a longer list
+/// keeps memory flat (see [`cache`]).
+const VERDICTS: usize = 1024;
+
 /// Verifiers built once per scan.
 #[derive(Clone)]
 pub struct TrustStores {
     public: Arc<WebPkiServerVerifier>,
     /// `None` when no local root exists at all (no system store, no `--ca-file`).
     local: Option<Arc<WebPkiServerVerifier>>,
+    /// Verdicts by (chain, server name); `None` when built [`Self::without_cache`].
+    verdicts: Option<Arc<cache::Memo<TrustVerdict>>>,
 }
 
 impl TrustStores {
+    /// Stores that remember: every verdict and every signature is computed once.
     pub fn new(settings: &TrustSettings) -> Result<Self, String> {
+        Self::build(settings, true)
+    }
+
+    /// Stores that verify everything every time: the reference the memoised stores are
+    /// tested against, and what the benches measure as the uncached cost.
+    pub fn without_cache(settings: &TrustSettings) -> Result<Self, String> {
+        Self::build(settings, false)
+    }
+
+    fn build(settings: &TrustSettings, remember: bool) -> Result<Self, String> {
         let mut public = RootCertStore::empty();
         if settings.roots.is_empty() {
             public.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -115,16 +139,41 @@ impl TrustStores {
         let local = if local.is_empty() {
             None
         } else {
-            Some(verifier(local)?)
+            Some(verifier(local, remember)?)
         };
         Ok(Self {
-            public: verifier(public)?,
+            public: verifier(public, remember)?,
             local,
+            verdicts: remember.then(|| Arc::new(cache::Memo::new(VERDICTS))),
         })
     }
 
     /// Verifies `chain` (DER, leaf first) for `host`.
     pub fn verify(
+        &self,
+        chain: &[Vec<u8>],
+        summaries: &[CertSummary],
+        host: &Host,
+    ) -> TrustVerdict {
+        let Some(memo) = &self.verdicts else {
+            return self.verify_now(chain, summaries, host);
+        };
+        // The summaries are parsed from `chain`, so chain and name determine the verdict.
+        let name = match host {
+            Host::Name(n) => format!("name {n}"),
+            Host::Ip(ip) => format!("ip {ip}"),
+        };
+        let parts = std::iter::once(name.as_bytes()).chain(chain.iter().map(Vec::as_slice));
+        let key = cache::key(parts);
+        if let Some(verdict) = memo.get(&key) {
+            return verdict;
+        }
+        let verdict = self.verify_now(chain, summaries, host);
+        memo.insert(key, verdict.clone());
+        verdict
+    }
+
+    fn verify_now(
         &self,
         chain: &[Vec<u8>],
         summaries: &[CertSummary],
@@ -139,8 +188,14 @@ impl TrustStores {
     }
 }
 
-fn verifier(roots: RootCertStore) -> Result<Arc<WebPkiServerVerifier>, String> {
-    let provider = Arc::new(crate::crypto::provider());
+/// A verifier for `roots`; with `remember`, its signature checks go through the
+/// process-wide signature memo.
+fn verifier(roots: RootCertStore, remember: bool) -> Result<Arc<WebPkiServerVerifier>, String> {
+    let mut provider = crate::crypto::provider();
+    if remember {
+        provider.signature_verification_algorithms = cache::remembering();
+    }
+    let provider = Arc::new(provider);
     WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
         .build()
         .map_err(|e| format!("root store unusable: {e}"))

@@ -400,6 +400,126 @@ fn per_address_cap_holds_over_220_endpoints() {
     );
 }
 
+/// The cap is per IP, not per IP and port: 4 ports of one IP, 40 names each, never
+/// see more than the cap at once between them.
+#[test]
+fn per_address_cap_is_per_ip_across_ports() {
+    let servers = counting_servers(4, Duration::from_millis(3));
+    let mut zone = Zone::new();
+    let mut entries = Vec::new();
+    for (s, server) in servers.iter().enumerate() {
+        for i in 0..40 {
+            let name = format!("p{s}-{i}.lab.test");
+            zone = zone.a(&name, Ipv4Addr::LOCALHOST);
+            entries.push((name, server.addr.port()));
+        }
+    }
+    let dns = dns_server(zone).to_string();
+    let dir = TempDir::new("cap-ports");
+    let refs: Vec<(&str, u16)> = entries.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+    let endpoints = write_endpoints(&dir.0, &refs);
+    let out = tlscompat(&[
+        "scan",
+        "--endpoints",
+        &endpoints,
+        "--resolver",
+        &dns,
+        "--format",
+        "csv",
+        "--per-address",
+        "3",
+        "--concurrency",
+        "64",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows = csv_rows(&text(&out.stdout));
+    assert_eq!(rows.len(), 160);
+    assert!(rows.iter().all(|r| cells(r) == ["rejected"; 4]));
+    let max = servers[0].max_open.load(Ordering::SeqCst);
+    assert!(
+        (1..=3).contains(&max),
+        "per-IP cap 3 over 4 ports, the IP saw {max} at once"
+    );
+    assert_eq!(servers[0].accepted.load(Ordering::SeqCst), 160 * 5);
+}
+
+/// The embedded list, every host on a lab server but one that accepts connections and
+/// never answers: every probe of the silent host is in flight at once, so the scan
+/// takes about 2 × timeout (a timeout and its retry), not one round per probe.
+#[test]
+fn silent_host_costs_two_timeouts_not_four() {
+    let modern = rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    let silent = blackhole();
+    let list = tlscompat::endpoints::EndpointList::embedded().expect("embedded list");
+    let names: Vec<String> = list.endpoints.iter().map(|e| e.host.clone()).collect();
+    let silent_name = names[names.len() / 2].clone();
+    let mut zone = Zone::new();
+    for n in &names {
+        zone = zone.a(n, Ipv4Addr::LOCALHOST);
+    }
+    let dns = dns_server(zone).to_string();
+    let dir = TempDir::new("silent");
+    let entries: Vec<(&str, u16)> = names
+        .iter()
+        .map(|n| {
+            let port = match *n == silent_name {
+                true => silent.port(),
+                false => modern.port(),
+            };
+            (n.as_str(), port)
+        })
+        .collect();
+    let endpoints = write_endpoints(&dir.0, &entries);
+    let timeout = Duration::from_millis(1500);
+    let json_path = dir.0.join("out.json").display().to_string();
+    let start = std::time::Instant::now();
+    let out = tlscompat(&[
+        "scan",
+        "--endpoints",
+        &endpoints,
+        "--resolver",
+        &dns,
+        "--format",
+        "csv",
+        "--timeout",
+        "1500ms",
+        "--retries",
+        "1",
+        "--roots",
+        &lab_ca_file(),
+        "--no-system-store",
+        "--fail-on",
+        "none",
+        "--json",
+        &json_path,
+    ]);
+    let elapsed = start.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows = csv_rows(&text(&out.stdout));
+    assert_eq!(rows.len(), names.len());
+    for r in &rows {
+        if r["host"] == silent_name {
+            assert_eq!(cells(r), ["timeout"; 4], "{r:?}");
+        } else {
+            let want = ["rejected", "rejected", "accepted", "accepted"];
+            assert_eq!(cells(r), want, "{}", r["host"]);
+        }
+    }
+    // The bound of issue 11 is 2 × timeout + 1 s; one probe after another would take
+    // 4 × timeout (6 s). A little slack for a loaded CI machine.
+    let bound = timeout * 2 + Duration::from_millis(1500);
+    if elapsed >= bound {
+        let json = std::fs::read_to_string(&json_path).unwrap_or_default();
+        let at = json
+            .find(&format!("\"host\":\"{silent_name}\""))
+            .unwrap_or(0);
+        eprintln!("{}", &json[at..(at + 6000).min(json.len())]);
+    }
+    assert!(elapsed < bound, "took {elapsed:?}, bound {bound:?}");
+}
+
 #[test]
 fn bad_endpoints_file_exits_2_naming_file_line_and_field() {
     let dir = TempDir::new("bad");

@@ -104,6 +104,31 @@ impl ModernClient {
         self.timed(&self.connector, target, timeout, None).await
     }
 
+    /// A handshake offering every modern version in the range, over a connection
+    /// already open: the scheduler opens an address's first connection itself, to learn
+    /// that the address takes connections before it starts the other probes.
+    /// `connect_time` is what opening took, and `start` when it began.
+    pub async fn handshake_over(
+        &self,
+        tcp: TcpStream,
+        connect_time: Duration,
+        host: &Host,
+        timeout: Duration,
+        start: Instant,
+    ) -> ModernHandshake {
+        let mut timing = Timing {
+            connect: Some(connect_time),
+            ..Timing::default()
+        };
+        let outcome = run_over(&self.connector, tcp, host, timeout, start, &mut timing).await;
+        timing.total = start.elapsed();
+        ModernHandshake {
+            outcome,
+            timing,
+            pinned: None,
+        }
+    }
+
     /// A handshake offering `version` alone (1.2 or 1.3): proves or disproves a raw
     /// probe's claim that the server accepts it.
     pub async fn handshake_at(
@@ -263,18 +288,38 @@ async fn run(
     start: Instant,
     timing: &mut Timing,
 ) -> ModernOutcome {
-    let server_name = match target.host {
-        Host::Name(n) => match ServerName::try_from(n.to_owned()) {
-            Ok(s) => s,
-            Err(e) => return ModernOutcome::Failed(format!("invalid server name: {e}")),
-        },
-        Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
-    };
-    let (mut tcp, connect_time) = match open(target.route, timeout).await {
+    if let Err(e) = server_name(target.host) {
+        return e;
+    }
+    let (tcp, connect_time) = match open(target.route, timeout).await {
         Ok(s) => s,
         Err(e) => return ModernOutcome::Unreachable(e),
     };
     timing.connect = Some(connect_time);
+    run_over(config, tcp, target.host, timeout, start, timing).await
+}
+
+fn server_name(host: &Host) -> Result<ServerName<'static>, ModernOutcome> {
+    match host {
+        Host::Name(n) => ServerName::try_from(n.to_owned())
+            .map_err(|e| ModernOutcome::Failed(format!("invalid server name: {e}"))),
+        Host::Ip(ip) => Ok(ServerName::IpAddress((*ip).into())),
+    }
+}
+
+/// The handshake proper, over an open connection.
+async fn run_over(
+    config: &Arc<ClientConfig>,
+    mut tcp: TcpStream,
+    host: &Host,
+    timeout: Duration,
+    start: Instant,
+    timing: &mut Timing,
+) -> ModernOutcome {
+    let server_name = match server_name(host) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
     let conn = match ClientConnection::new(config.clone(), server_name) {
         Ok(c) => c,
         Err(e) => return ModernOutcome::Failed(format!("rustls client: {e}")),

@@ -520,12 +520,34 @@ pub struct CountingServer {
 }
 
 pub fn counting_server(hold: Duration) -> CountingServer {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    counting_servers(1, hold).remove(0)
+}
+
+/// `ports` counting servers on 127.0.0.1 that count together: `max_open` is the most
+/// connections open at once to the IP, across all its ports.
+pub fn counting_servers(ports: usize, hold: Duration) -> Vec<CountingServer> {
+    use std::sync::atomic::AtomicUsize;
     let open = Arc::new(AtomicUsize::new(0));
     let max_open = Arc::new(AtomicUsize::new(0));
     let accepted = Arc::new(AtomicUsize::new(0));
+    (0..ports)
+        .map(|_| CountingServer {
+            addr: counting_port(hold, &open, &max_open, &accepted),
+            max_open: max_open.clone(),
+            accepted: accepted.clone(),
+        })
+        .collect()
+}
+
+fn counting_port(
+    hold: Duration,
+    open: &Arc<std::sync::atomic::AtomicUsize>,
+    max_open: &Arc<std::sync::atomic::AtomicUsize>,
+    accepted: &Arc<std::sync::atomic::AtomicUsize>,
+) -> SocketAddr {
+    use std::sync::atomic::Ordering;
     let (o, m, a) = (open.clone(), max_open.clone(), accepted.clone());
-    let addr = tcp_server(move |mut tcp| {
+    tcp_server(move |mut tcp| {
         let (o, m, a) = (o.clone(), m.clone(), a.clone());
         async move {
             a.fetch_add(1, Ordering::SeqCst);
@@ -537,12 +559,7 @@ pub fn counting_server(hold: Duration) -> CountingServer {
             let _ = tcp.write_all(&[21, 3, 1, 0, 2, 2, 70]).await;
             let _ = tcp.shutdown().await;
         }
-    });
-    CountingServer {
-        addr,
-        max_open,
-        accepted,
-    }
+    })
 }
 
 /// The lab CA as a PEM file, for `--roots` / `--ca-file`.
