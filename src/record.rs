@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use crate::cert::{CertSummary, summarize_or_placeholder};
+use crate::checks::versions;
 use crate::endpoints::Endpoint;
 use crate::findings::{Finding, FindingKind};
 use crate::intercept::{Evidence, Signal, is_intercepted, policy_note, signals};
 use crate::probe::modern::{ModernHandshake, ModernOutcome};
-use crate::probe::outcome::{CellState, ConnectFailure, Outcome, VersionProbe};
+use crate::probe::outcome::{CellState, ConnectFailure, Outcome};
 use crate::probe::proof::Proof;
 use crate::scan::AddressScan;
 use crate::target::Host;
@@ -27,28 +28,7 @@ pub struct AggregateInput<'a> {
     pub direct_leaves: Option<&'a [String]>,
 }
 
-/// One version's cell.
-#[derive(Clone, Debug)]
-pub struct Cell {
-    pub state: CellState,
-    /// The reason for anything but a plain acceptance ("alert protocol_version (70)").
-    pub detail: String,
-    pub probe: Option<VersionProbe>,
-    /// For a claimed version: how far the acceptance is proven, by the raw probe's
-    /// ServerKeyExchange check or a rustls handshake (see `probe/proof.rs`).
-    pub proof: Option<Proof>,
-}
-
-impl Cell {
-    fn skipped() -> Self {
-        Self {
-            state: CellState::Skipped,
-            detail: String::new(),
-            probe: None,
-            proof: None,
-        }
-    }
-}
+pub use crate::checks::versions::Cell;
 
 /// The aggregated result for one (host, port, address).
 #[derive(Clone, Debug)]
@@ -179,14 +159,10 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
         scan.probes.len() as u64 + u64::from(scan.modern.is_some()) + scan.pinned.len() as u64;
     r.modern = scan.modern;
     r.pinned = scan.pinned;
-    for (v, probe) in scan.probes {
-        r.cells[v as usize] = cell(v, probe, r.modern.as_ref(), &r.pinned);
-    }
-    r.best_version = TlsVersion::ALL
-        .into_iter()
-        .rev()
-        .find(|v| r.cell(*v).state == CellState::Accepted);
-    r.cipher = r.best_version.and_then(|v| negotiated_cipher(&r, v));
+    let versions = versions::judge(scan.probes, r.modern.as_ref(), &r.pinned);
+    r.cells = versions.cells;
+    r.best_version = versions.best_version;
+    r.cipher = versions.cipher;
     let (der, key_proof) = take_chain(&mut r);
     let verdict = (!der.is_empty()).then(|| input.trust.verify(&der, &r.chain, &scan.host));
     if let Some(v) = &verdict {
@@ -211,7 +187,8 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
         .filter(|s| s.kind == crate::intercept::SignalKind::RootStoreDifference);
     r.notes
         .extend(skew.map(|s| s.detail.clone()).collect::<Vec<_>>());
-    r.findings = findings(&r, verdict.as_ref());
+    r.findings = versions::findings(&r.cells);
+    r.findings.extend(chain_findings(&r, verdict.as_ref()));
     r.checks = scan.checks;
     let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
     r.findings.extend(from_checks);
@@ -266,102 +243,6 @@ pub fn promote_no_route(records: &mut [Record]) {
             c.state = CellState::Unreachable;
         }
     }
-}
-
-/// One version's cell from its raw probe and the rustls handshakes (DESIGN.md "Proof
-/// of acceptance"): a completed handshake at the version outranks any raw answer (kept
-/// as the detail); a raw claim stands only as far as it is proven, and a claim that
-/// is disproven (inconsistent, a bad signature, a rustls handshake at that version that
-/// the server broke) is an `error` with the reason.
-fn cell(
-    v: TlsVersion,
-    probe: VersionProbe,
-    combined: Option<&ModernHandshake>,
-    pinned: &[ModernHandshake],
-) -> Cell {
-    let all = || combined.into_iter().chain(pinned.iter());
-    let completed = all().find(|m| completed_at(m, v));
-    let raw_detail = match &probe.outcome {
-        Outcome::Accepted(a) if a.retry_request => "HelloRetryRequest".to_string(),
-        Outcome::Accepted(_) => String::new(),
-        Outcome::Rejected(why) => why.to_string(),
-        other => other.to_string(),
-    };
-    if let Some(m) = completed {
-        let raw_proof = match &probe.outcome {
-            Outcome::Accepted(a) => Some(&a.proof),
-            _ => None,
-        };
-        let detail = match (&probe.outcome, raw_proof) {
-            (Outcome::Accepted(_), Some(Proof::Failed(why))) => format!("raw probe: {why}"),
-            (Outcome::Accepted(_), _) => raw_detail,
-            _ => format!("raw probe: {}", probe.outcome),
-        };
-        let how = match m.pinned {
-            Some(_) => "rustls handshake completed (offering this version alone)",
-            None => "rustls handshake completed",
-        };
-        return Cell {
-            state: CellState::Accepted,
-            detail,
-            probe: Some(probe),
-            proof: Some(Proof::Verified(how.into())),
-        };
-    }
-    let Outcome::Accepted(a) = &probe.outcome else {
-        return Cell {
-            state: probe.outcome.state(),
-            detail: raw_detail,
-            probe: Some(probe),
-            proof: None,
-        };
-    };
-    let proof = match &a.proof {
-        Proof::Unproven(why) => match pinned.iter().find(|m| m.pinned == Some(v)) {
-            Some(ModernHandshake {
-                outcome: ModernOutcome::Failed(e),
-                ..
-            }) => Proof::Failed(format!(
-                "ServerHello claimed {v}, but a rustls handshake offering only {v} failed: {e}"
-            )),
-            Some(m) => Proof::Unproven(format!("{why}; rustls handshake: {}", m.outcome)),
-            None => Proof::Unproven(why.clone()),
-        },
-        other => other.clone(),
-    };
-    let (state, detail) = match &proof {
-        Proof::Failed(why) => (CellState::Error, format!("claimed, not proven: {why}")),
-        _ => (CellState::Accepted, raw_detail),
-    };
-    Cell {
-        state,
-        detail,
-        probe: Some(probe),
-        proof: Some(proof),
-    }
-}
-
-fn completed_at(m: &ModernHandshake, v: TlsVersion) -> bool {
-    matches!(&m.outcome, ModernOutcome::Completed { version, .. } if *version == v.wire())
-}
-
-/// The suite of the best version: the raw probe's (the server's choice from a broad
-/// offer) when it was accepted there, else the rustls handshake's.
-fn negotiated_cipher(r: &Record, v: TlsVersion) -> Option<CipherSuite> {
-    if let Some(Outcome::Accepted(a)) = r.cell(v).probe.as_ref().map(|p| &p.outcome)
-        && !matches!(a.proof, Proof::Failed(_))
-    {
-        return Some(a.cipher);
-    }
-    r.modern
-        .iter()
-        .chain(r.pinned.iter())
-        .find_map(|m| match &m.outcome {
-            ModernOutcome::Completed {
-                version, cipher, ..
-            } if *version == v.wire() => Some(*cipher),
-            _ => None,
-        })
 }
 
 /// Prefers a rustls handshake's chain (it is the one a real client validates and the
@@ -433,37 +314,9 @@ fn apply_trust(r: &mut Record, v: &TrustVerdict, key_unproven: Option<&String>) 
     }
 }
 
-fn findings(r: &Record, verdict: Option<&TrustVerdict>) -> Vec<Finding> {
+/// The findings about the chain: certificate problems and interception.
+fn chain_findings(r: &Record, verdict: Option<&TrustVerdict>) -> Vec<Finding> {
     let mut out = Vec::new();
-    let modern_probed: Vec<TlsVersion> = [TlsVersion::Tls12, TlsVersion::Tls13]
-        .into_iter()
-        .filter(|v| r.cell(*v).state != CellState::Skipped)
-        .collect();
-    if !modern_probed.is_empty()
-        && modern_probed
-            .iter()
-            .all(|v| r.cell(*v).state != CellState::Accepted)
-    {
-        let why: Vec<String> = modern_probed
-            .iter()
-            .map(|v| format!("{v}: {}", r.cell(*v).detail))
-            .collect();
-        out.push(Finding {
-            kind: FindingKind::NoModernTls,
-            detail: why.join("; "),
-        });
-    }
-    let legacy: Vec<String> = TlsVersion::ALL
-        .into_iter()
-        .filter(|v| v.is_legacy() && r.cell(*v).state == CellState::Accepted)
-        .map(|v| v.to_string())
-        .collect();
-    if !legacy.is_empty() {
-        out.push(Finding {
-            kind: FindingKind::LegacyAccepted,
-            detail: legacy.join(", "),
-        });
-    }
     if let Some(v) = verdict
         && let Err(public) = &v.public
         && !matches!(v.local, Some(Ok(())))
@@ -471,19 +324,6 @@ fn findings(r: &Record, verdict: Option<&TrustVerdict>) -> Vec<Finding> {
         out.push(Finding {
             kind: FindingKind::CertInvalid,
             detail: public.to_string(),
-        });
-    }
-    let failed: Vec<String> = TlsVersion::ALL
-        .into_iter()
-        .filter_map(|v| match &r.cell(v).proof {
-            Some(Proof::Failed(why)) => Some(format!("{v}: {why}")),
-            _ => None,
-        })
-        .collect();
-    if !failed.is_empty() {
-        out.push(Finding {
-            kind: FindingKind::HandshakeFailed,
-            detail: failed.join("; "),
         });
     }
     if r.intercepted == Some(true) {

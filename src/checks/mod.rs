@@ -6,10 +6,15 @@
 //! into findings. The scheduler (`scan.rs`) runs every registered check the same way;
 //! the sinks render every check through [`CheckReport`]. Adding a check adds a module
 //! and one line in [`registry`]; it touches no other check.
+//!
+//! [`versions`] is the check every record is made of (DESIGN.md's fixed columns): its
+//! probes are scheduled first for every address, and the optional checks build on its
+//! result ([`Prior`]).
 
 pub mod ciphers;
 pub mod clients;
 pub mod profiles;
+pub mod versions;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -35,40 +40,24 @@ pub struct Prior {
     pub chosen: Vec<(TlsVersion, CipherSuite)>,
 }
 
-/// The versions the address accepted, by the same rule as the record's cells: a raw
-/// claim that was not disproven, or a completed rustls handshake.
+/// What the version check found, for the checks that build on it: the versions whose
+/// cells say accepted (by `versions::judge`, the one rule), and the suite chosen there.
 pub fn prior(
     raw: &[(TlsVersion, crate::probe::outcome::VersionProbe)],
     combined: Option<&crate::probe::modern::ModernHandshake>,
     pinned: &[crate::probe::modern::ModernHandshake],
 ) -> Prior {
-    use crate::probe::modern::ModernOutcome;
-    use crate::probe::proof::Proof;
-    let completed = |v: TlsVersion| {
-        combined.into_iter().chain(pinned).any(|m| {
-            matches!(&m.outcome, ModernOutcome::Completed { version, .. } if *version == v.wire())
-        })
-    };
-    let pinned_failed = |v: TlsVersion| {
-        pinned
-            .iter()
-            .any(|m| m.pinned == Some(v) && matches!(m.outcome, ModernOutcome::Failed(_)))
-    };
+    use crate::probe::outcome::CellState;
+    let judged = versions::judge(raw.to_vec(), combined, pinned);
     let mut prior = Prior::default();
-    for (v, probe) in raw {
-        let claim = match &probe.outcome {
-            Outcome::Accepted(a) => match &a.proof {
-                Proof::Failed(_) => None,
-                Proof::Unproven(_) if pinned_failed(*v) => None,
-                _ => Some(a.cipher),
-            },
-            _ => None,
-        };
-        if claim.is_some() || completed(*v) {
-            prior.accepted.push(*v);
+    for v in TlsVersion::ALL {
+        let cell = &judged.cells[v as usize];
+        if cell.state != CellState::Accepted {
+            continue;
         }
-        if let Some(cs) = claim {
-            prior.chosen.push((*v, cs));
+        prior.accepted.push(v);
+        if let Some(Outcome::Accepted(a)) = cell.probe.as_ref().map(|p| &p.outcome) {
+            prior.chosen.push((v, a.cipher));
         }
     }
     prior
