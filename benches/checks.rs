@@ -22,7 +22,6 @@ use tlscompat::probe::proof::Offer;
 use tlscompat::probe::raw::{ProbeTarget, exchange, fresh_randoms};
 use tlscompat::target::Host;
 use tlscompat::version::TlsVersion;
-use tlscompat::wire::enums::{CipherSuite, NamedGroup};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -69,13 +68,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 rt.block_on(async {
                     let (random, key) = fresh_randoms();
-                    let offer = Offer {
-                        versions: p.versions.to_vec(),
-                        suites: p.shape.suites.iter().map(|s| CipherSuite(*s)).collect(),
-                        groups: p.shape.groups.iter().map(|g| NamedGroup(*g)).collect(),
-                        key_share: p.shape.key_share.map(NamedGroup),
-                        client_random: random,
-                    };
+                    let offer = p.offer(random);
                     let hello = p.hello(net.server_name(), random, &key);
                     let (outcome, _) = net.exchange(hello, &offer).await;
                     assert!(matches!(outcome, Outcome::Accepted(_)), "{outcome}");

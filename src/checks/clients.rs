@@ -15,11 +15,11 @@ use super::profiles::Profile;
 use super::{BoxFuture, Check, CheckReport, Net, Prior};
 use crate::findings::{Finding, FindingKind};
 use crate::probe::outcome::{Outcome, Rejection};
-use crate::probe::proof::{Offer, Proof};
+use crate::probe::proof::Proof;
 use crate::probe::raw::fresh_randoms;
 use crate::suites::family;
 use crate::version::TlsVersion;
-use crate::wire::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use crate::wire::enums::{CipherSuite, ProtocolVersion};
 
 /// One profile's verdict at one address.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -86,13 +86,7 @@ async fn verdict(
 ) -> ClientVerdict {
     let (random, key) = fresh_randoms();
     let hello = p.hello(net.server_name(), random, &key);
-    let offer = Offer {
-        versions: p.versions.to_vec(),
-        suites: p.shape.suites.iter().map(|s| CipherSuite(*s)).collect(),
-        groups: p.shape.groups.iter().map(|g| NamedGroup(*g)).collect(),
-        key_share: p.shape.key_share.map(NamedGroup),
-        client_random: random,
-    };
+    let offer = p.offer(random);
     let outcome = net.exchange(hello, &offer).await.0;
     let mut v = ClientVerdict {
         profile: p.name.to_string(),

@@ -216,6 +216,18 @@ impl Profile {
         )
     }
 
+    /// What this profile's hello offers, for judging the answer.
+    pub fn offer(&self, client_random: [u8; 32]) -> crate::probe::proof::Offer {
+        use crate::wire::enums::{CipherSuite, NamedGroup};
+        crate::probe::proof::Offer {
+            versions: self.versions.to_vec(),
+            suites: self.shape.suites.iter().map(|s| CipherSuite(*s)).collect(),
+            groups: self.shape.groups.iter().map(|g| NamedGroup(*g)).collect(),
+            key_share: self.shape.key_share.map(NamedGroup),
+            client_random,
+        }
+    }
+
     pub fn min(&self) -> TlsVersion {
         self.versions.first().copied().unwrap_or(Tls12)
     }
