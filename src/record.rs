@@ -190,6 +190,7 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r.findings = versions::findings(&r.cells);
     r.findings.extend(chain_findings(&r, verdict.as_ref()));
     r.checks = scan.checks;
+    r.probe_count += r.checks.iter().map(|c| c.probes).sum::<u64>();
     let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
     r.findings.extend(from_checks);
     r

@@ -204,9 +204,12 @@ impl Prober {
                 prober: self,
                 host: &scan.host,
                 route: &scan.route,
+                exchanges: std::sync::atomic::AtomicU64::new(0),
             };
             for check in &self.inner.checks {
-                scan.checks.push(check.run(&net, &prior).await);
+                let mut report = check.run(&net, &prior).await;
+                report.probes = net.exchanges.swap(0, std::sync::atomic::Ordering::Relaxed);
+                scan.checks.push(report);
             }
         }
         self.release_address(&scan.route);
@@ -391,6 +394,8 @@ struct AddressNet<'a> {
     prober: &'a Prober,
     host: &'a Host,
     route: &'a Route,
+    /// Exchanges made for the check running now.
+    exchanges: std::sync::atomic::AtomicU64,
 }
 
 impl Net for AddressNet<'_> {
@@ -403,6 +408,8 @@ impl Net for AddressNet<'_> {
         hello: Vec<u8>,
         offer: &'a Offer,
     ) -> BoxFuture<'a, (Outcome, Timing)> {
+        self.exchanges
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Box::pin(async move {
             self.prober
                 .exchange(self.host, self.route, &hello, offer)

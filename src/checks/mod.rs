@@ -100,6 +100,9 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// Everything the check found, for JSON.
     pub data: serde_json::Value,
+    /// Probes (connections) the check made at this address; set by the scheduler.
+    #[serde(default)]
+    pub probes: u64,
 }
 
 impl CheckReport {
