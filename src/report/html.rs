@@ -274,7 +274,13 @@ impl<W: Write> Sink for HtmlSink<W> {
         }
         let verdicts = client_verdicts(r);
         if !verdicts.is_empty() {
-            for k in verdicts.keys() {
+            // The profiles in the order they were asked for, then any others.
+            let asked = self
+                .ctx
+                .clients
+                .iter()
+                .filter(|c| verdicts.contains_key(*c));
+            for k in asked.chain(verdicts.keys()) {
                 if !self.clients.contains(k) {
                     self.clients.push(k.clone());
                 }
