@@ -273,7 +273,19 @@ fn ctrl_c_completes_the_reports_marked_incomplete() {
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap())
             .expect("a whole JSON document");
         assert_eq!(v["complete"], false, "{signal}");
-        assert_eq!(v["records"].as_array().map(Vec::len), Some(1), "{signal}");
+        // The closed port's record is normally out before the signal; on a starved
+        // machine it may not be, and then the document is still whole and marked
+        // incomplete. The blackhole's record can never be there.
+        let records = v["records"].as_array().cloned().unwrap_or_default();
+        assert!(records.len() <= 1, "{signal}: {records:?}");
+        if let Some(r) = records.first() {
+            assert_eq!(r["address"], "127.0.0.1", "{signal}");
+            assert_eq!(
+                r["port"].as_u64().map(|p| p.to_string()),
+                closed.rsplit(':').next().map(str::to_string),
+                "{signal}: only the closed port can have finished"
+            );
+        }
         let xml = std::fs::read_to_string(&junit).unwrap();
         assert!(xml.contains("<error type=\"interrupted\""), "{xml}");
         assert!(xml.trim_end().ends_with("</testsuites>"), "{xml}");

@@ -329,9 +329,16 @@ pub fn http_responder() -> SocketAddr {
 }
 
 /// A port nothing listens on.
+///
+/// The port stays bound (a socket that never listens, so connections are refused)
+/// for the whole test binary: a port merely released could be handed to the next
+/// server a test starts, turning "closed" into that server.
 pub fn closed_port() -> SocketAddr {
-    let (listener, addr) = bind();
-    drop(listener);
+    let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+    sock.bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let addr = sock.local_addr().expect("addr");
+    std::mem::forget(sock);
     addr
 }
 
