@@ -5,7 +5,7 @@
 //! (see [`crate::interrupt`]).
 
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::checks::registry;
 use crate::cli::{
-    Cli, ColorChoice, Command, EndpointsAction, EndpointsArgs, Format, ScanArgs, UsageError,
+    Cli, Command, EndpointsAction, EndpointsArgs, Format, ReportArgs, ScanArgs, UsageError,
 };
 use crate::diag;
 use crate::endpoints::{Endpoint, EndpointList};
@@ -245,29 +245,6 @@ impl PendingFile {
     }
 }
 
-/// The report flags `scan` and `merge` share.
-pub(crate) struct ReportFlags<'a> {
-    pub format: Format,
-    pub csv: &'a Option<PathBuf>,
-    pub json: &'a Option<PathBuf>,
-    pub junit: &'a Option<PathBuf>,
-    pub html: &'a Option<PathBuf>,
-    pub color: ColorChoice,
-}
-
-impl<'a> ReportFlags<'a> {
-    fn of_scan(args: &'a ScanArgs) -> Self {
-        Self {
-            format: args.format,
-            csv: &args.csv,
-            json: &args.json,
-            junit: &args.junit,
-            html: &args.html,
-            color: args.color,
-        }
-    }
-}
-
 /// Every sink of a scan, and the report destinations to put in place when it ends.
 /// Rules for report paths: [`crate::report::output`].
 pub(crate) struct Outputs {
@@ -288,12 +265,12 @@ pub(crate) type Plans = Vec<(Kind, Request, output::Plan)>;
 
 /// The report paths of the command line, checked together (same file twice, a
 /// directory, stdout named twice) before anything is opened.
-pub(crate) fn report_plans(flags: &ReportFlags<'_>) -> Result<Plans, UsageError> {
+pub(crate) fn report_plans(flags: &ReportArgs) -> Result<Plans, UsageError> {
     let requests: Vec<(Kind, Request)> = [
-        (Kind::Csv, "--csv", flags.csv),
-        (Kind::Json, "--json", flags.json),
-        (Kind::Junit, "--junit", flags.junit),
-        (Kind::Html, "--html", flags.html),
+        (Kind::Csv, "--csv", &flags.csv),
+        (Kind::Json, "--json", &flags.json),
+        (Kind::Junit, "--junit", &flags.junit),
+        (Kind::Html, "--html", &flags.html),
     ]
     .into_iter()
     .filter_map(|(kind, flag, path)| {
@@ -321,7 +298,7 @@ fn sink(kind: Kind, w: Labeled<Box<dyn Write>>, ctx: &ScanContext) -> io::Result
 
 impl Outputs {
     /// Plans and opens every report destination, then the sinks (for `merge`).
-    pub(crate) fn open(flags: &ReportFlags<'_>, ctx: &ScanContext) -> Result<Self, Failure> {
+    pub(crate) fn open(flags: &ReportArgs, ctx: &ScanContext) -> Result<Self, Failure> {
         let plans = report_plans(flags)?;
         Self::open_planned(flags, plans, ctx)
     }
@@ -329,7 +306,7 @@ impl Outputs {
     /// Opens every planned destination (exit 2 naming the path when one cannot be),
     /// then the sinks. A report sent to stdout (`-`) takes the place of `--format`.
     pub(crate) fn open_planned(
-        flags: &ReportFlags<'_>,
+        flags: &ReportArgs,
         plans: Plans,
         ctx: &ScanContext,
     ) -> Result<Self, Failure> {
@@ -456,7 +433,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         }),
         clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };
-    let plans = report_plans(&ReportFlags::of_scan(args))?;
+    let plans = report_plans(&args.output)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -478,7 +455,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             .map_err(UsageError)?;
         let proxy = proxy_plan(proxy_settings, args.compare_direct).await;
         let interrupt = Interrupt::install()?;
-        let mut outputs = Outputs::open_planned(&ReportFlags::of_scan(args), plans, &ctx)?;
+        let mut outputs = Outputs::open_planned(&args.output, plans, &ctx)?;
         interrupt.scanning();
         let pipeline = Arc::new(Pipeline {
             resolver,
@@ -506,7 +483,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         b.finish();
     }
     let (summary, interrupt) = result?;
-    if !args.quiet && args.format != Format::Table {
+    if !args.quiet && args.output.format != Format::Table {
         diag::line(&summary.line());
     }
     if let Some(code) = interrupt.exit_code() {

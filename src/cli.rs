@@ -76,27 +76,11 @@ pub struct MergeArgs {
     /// Every shard of the same N must be given exactly once.
     #[arg(value_name = "REPORT.json", required = true)]
     pub reports: Vec<PathBuf>,
-    /// Format written to stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Also write the merged CSV report to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
-    /// Also write the merged JSON report to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Also write a JUnit XML report to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Also write the self-contained HTML report to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
     /// Findings that make the exit code 1 (default: the `--fail-on` the shards ran with).
     #[arg(long, value_name = "LIST")]
     pub fail_on: Option<String>,
-    /// Colour in the table: auto (a terminal without NO_COLOR), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub output: ReportArgs,
     /// No summary line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -176,6 +160,32 @@ pub struct ScanArgs {
     /// handshake), so that a silent address costs one round of timeouts, not two.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub per_address: u32,
+    /// Findings that make the exit code 1: comma-separated names, or `none`.
+    #[arg(long, value_name = "LIST", default_value = DEFAULT_FAIL_ON)]
+    pub fail_on: String,
+    /// Scan only the K-th of N disjoint slices of the targets (1 <= K <= N), chosen by a
+    /// stable hash of host:port, so N runners cover the list exactly once whatever its
+    /// order. Combine their `--json` reports with `tlscompat merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// Compare with an earlier JSON report: records whose verdicts, best version,
+    /// certificate, trust or interception changed get the finding `drift` (not in the
+    /// default --fail-on); appeared and disappeared records are listed.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: ReportArgs,
+    /// No progress bar and no summary line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// The report flags `scan` and `merge` share: what goes to stdout, and the files.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
     /// Format written to stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -192,28 +202,9 @@ pub struct ScanArgs {
     /// FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Findings that make the exit code 1: comma-separated names, or `none`.
-    #[arg(long, value_name = "LIST", default_value = DEFAULT_FAIL_ON)]
-    pub fail_on: String,
-    /// Scan only the K-th of N disjoint slices of the targets (1 <= K <= N), chosen by a
-    /// stable hash of host:port, so N runners cover the list exactly once whatever its
-    /// order. Combine their `--json` reports with `tlscompat merge`.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    pub shard: Option<Shard>,
-    /// Compare with an earlier JSON report: records whose verdicts, best version,
-    /// certificate, trust or interception changed get the finding `drift` (not in the
-    /// default --fail-on); appeared and disappeared records are listed.
-    #[arg(long, value_name = "OLD.json")]
-    pub baseline: Option<PathBuf>,
     /// Colour in the table: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// No progress bar and no summary line on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// No progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
 }
 
 /// `--color`.

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::app::{EXIT_FINDINGS, EXIT_OK, Failure, Outputs, ReportFlags};
+use crate::app::{EXIT_FINDINGS, EXIT_OK, Failure, Outputs};
 use crate::baseline::BaselineSummary;
 use crate::cli::{MergeArgs, UsageError, parse_fail_on};
 use crate::findings::FindingKind;
@@ -59,15 +59,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<u8, Failure> {
     let mut records: Vec<LoadedRecord> = reports.into_iter().flat_map(|r| r.records).collect();
     // Stable: the addresses of one target keep the order their shard wrote them in.
     records.sort_by_key(|r| r.record.target_index);
-    let flags = ReportFlags {
-        format: args.format,
-        csv: &args.csv,
-        json: &args.json,
-        junit: &args.junit,
-        html: &args.html,
-        color: args.color,
-    };
-    let mut outputs = Outputs::open(&flags, &ctx)?;
+    let mut outputs = Outputs::open(&args.output, &ctx)?;
     match replay(&records, &ctx, &mut outputs, &mut summary) {
         Ok(()) => outputs.commit()?,
         Err(e) => {
@@ -75,7 +67,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<u8, Failure> {
             return Err(e.into());
         }
     }
-    if !args.quiet && args.format != crate::cli::Format::Table {
+    if !args.quiet && args.output.format != crate::cli::Format::Table {
         crate::diag::line(&summary.line());
     }
     Ok(if summary.failing_records > 0 {
