@@ -11,7 +11,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use support::cli::{text, tlscompat};
+use support::cli::{scan_lab_record, text, tlscompat};
 use support::*;
 use tlscompat::checks::profiles::{self, Profile};
 use tlscompat::version::TlsVersion::{self, *};
@@ -69,23 +69,7 @@ fn openssl_rsa(min: &str, max: &str, cipher: &str, ciphersuites: &str) -> OpenSs
 }
 
 fn scan(addr: &str) -> Value {
-    let roots = lab_ca_file();
-    let out = tlscompat(&[
-        "scan",
-        "--format",
-        "json",
-        "--timeout",
-        "2s",
-        "--roots",
-        &roots,
-        "--clients",
-        "all",
-        "--ciphers",
-        addr,
-    ]);
-    let j: Value = serde_json::from_str(&text(&out.stdout))
-        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
-    j["records"][0].clone()
+    scan_lab_record(&["--clients", "all", "--ciphers", addr]).1
 }
 
 /// Checks every profile's verdict and the `--ciphers` sets against the model.

@@ -6,33 +6,20 @@
 mod support;
 
 use serde_json::Value;
-use support::cli::{text, tlscompat};
+use support::cli::scan_lab_record;
 use support::hostile::*;
 use support::*;
 
-/// Scans `target` (an `IP:port`; the lab certificate names 127.0.0.1) with the lab CA
-/// as the public roots, and returns the exit code and the JSON record.
+/// Scans `target` (an `IP:port`) with the lab CA as the public roots and no retries
+/// unless `extra` asks for them: the exit code and the JSON record.
 fn scan(target: &str, extra: &[&str]) -> (i32, Value) {
-    let roots = lab_ca_file();
-    let mut args = vec![
-        "scan",
-        "--format",
-        "json",
-        "--timeout",
-        "2s",
-        "--roots",
-        &roots,
-    ];
+    let mut args = Vec::new();
     if !extra.contains(&"--retries") {
         args.extend(["--retries", "0"]);
     }
     args.extend_from_slice(extra);
     args.push(target);
-    let out = tlscompat(&args);
-    let json: Value = serde_json::from_str(&text(&out.stdout))
-        .unwrap_or_else(|e| panic!("json: {e}\n{}\n{}", text(&out.stdout), text(&out.stderr)));
-    let record = json["records"][0].clone();
-    (out.status.code().unwrap_or(-1), record)
+    scan_lab_record(&args)
 }
 
 fn state<'a>(r: &'a Value, v: &str) -> &'a str {

@@ -72,3 +72,24 @@ pub fn cells(r: &Row) -> [&str; 4] {
         r["tls1_3"].as_str(),
     ]
 }
+
+/// `tlscompat scan --format json --timeout 2s --roots <lab CA> ARGS…` (the lab
+/// certificate names 127.0.0.1, so `IP:port` targets verify): the exit code and the
+/// first record.
+pub fn scan_lab_record(args: &[&str]) -> (i32, serde_json::Value) {
+    let roots = super::lab_ca_file();
+    let mut all = vec![
+        "scan",
+        "--format",
+        "json",
+        "--timeout",
+        "2s",
+        "--roots",
+        &roots,
+    ];
+    all.extend_from_slice(args);
+    let out = tlscompat(&all);
+    let json: serde_json::Value = serde_json::from_str(&text(&out.stdout))
+        .unwrap_or_else(|e| panic!("json: {e}\n{}\n{}", text(&out.stdout), text(&out.stderr)));
+    (out.status.code().unwrap_or(-1), json["records"][0].clone())
+}
