@@ -47,6 +47,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_IO: u8 = 3;
 
 pub fn run(cli: Cli) -> ExitCode {
+    output::install_panic_hook();
     let result = match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Endpoints(args) => endpoints(&args),

@@ -5,7 +5,9 @@
 //! `{"schema_version":1,"tool":{…},"options":{…},"records":[…],"summary":{…},"complete":true}`.
 //! `complete` is `false` when a signal stopped the scan: the report is valid JSON
 //! holding the records finished before it.
-//! Strings keep the exact values the network sent (JSON escaping is serde_json's).
+//! Strings keep the exact values the network sent; characters a terminal would
+//! interpret or hide are written as `\uXXXX` escapes ([`crate::safe::json_to_writer`]),
+//! which decode to the same value.
 //! Each record has every version's probe (state, detail, hello variant, attempts,
 //! timings in milliseconds), the modern handshake, the certificate chain, findings.
 
@@ -19,6 +21,7 @@ use super::{ScanContext, Sink};
 use crate::probe::modern::{ModernHandshake, ModernOutcome};
 use crate::probe::outcome::{Outcome, Timing, VersionProbe};
 use crate::record::Record;
+use crate::safe::{json_string, json_to_writer};
 use crate::version::TlsVersion;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -33,8 +36,9 @@ impl<W: Write> JsonSink<W> {
         let tool = json!({"name": "tlscompat", "version": env!("CARGO_PKG_VERSION")});
         write!(
             out,
-            "{{\"schema_version\":{SCHEMA_VERSION},\"tool\":{tool},\"options\":{},\"records\":[",
-            ctx.options
+            "{{\"schema_version\":{SCHEMA_VERSION},\"tool\":{},\"options\":{},\"records\":[",
+            json_string(&tool),
+            json_string(&ctx.options)
         )?;
         Ok(Self { out, first: true })
     }
@@ -47,8 +51,7 @@ impl<W: Write> Sink for JsonSink<W> {
             self.out.write_all(b",")?;
         }
         self.first = false;
-        serde_json::to_writer(&mut self.out, raw)?;
-        Ok(())
+        json_to_writer(&mut self.out, raw)
     }
 
     fn record(&mut self, r: &Record) -> io::Result<()> {
@@ -56,8 +59,7 @@ impl<W: Write> Sink for JsonSink<W> {
             self.out.write_all(b",")?;
         }
         self.first = false;
-        serde_json::to_writer(&mut self.out, &record(r))?;
-        Ok(())
+        json_to_writer(&mut self.out, &record(r))
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
@@ -82,7 +84,8 @@ impl<W: Write> Sink for JsonSink<W> {
         let complete = !s.interrupted;
         writeln!(
             self.out,
-            "],\"summary\":{summary},\"complete\":{complete}}}"
+            "],\"summary\":{},\"complete\":{complete}}}",
+            json_string(&summary)
         )?;
         self.out.flush()
     }

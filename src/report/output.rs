@@ -13,8 +13,11 @@
 //!   `/dev` or `/proc` — is opened and written directly, never replaced.
 //! - Every path is checked and opened before the first probe: the same file twice, a
 //!   directory, a place that cannot be written are refused (exit 2) naming the path.
-//! - Temporary files are registered so that a second Ctrl-C/SIGTERM can remove them
-//!   before exiting ([`remove_temp_files`]).
+//! - A temporary file never outlives the run: an unfinished report's is removed when
+//!   its [`Opened`] is dropped (an error return, or a panic unwinding past it), and
+//!   every pending one is registered so that a second Ctrl-C/SIGTERM and the panic hook
+//!   ([`install_panic_hook`]) can remove them before the process ends
+//!   ([`remove_temp_files`]). The previous report stays as it was.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -37,6 +40,17 @@ pub fn remove_temp_files() {
     for p in list {
         let _ = std::fs::remove_file(p);
     }
+}
+
+/// Makes a panic anywhere (a worker thread included) remove the pending temporary
+/// report files after the usual message, so a bug cannot leave `.*.tlscompat-tmp`
+/// files behind, nor touch a previous report. Installed once by the binary.
+pub fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default(info);
+        remove_temp_files();
+    }));
 }
 
 fn register(p: &Path, on: bool) {
@@ -299,6 +313,17 @@ impl Opened {
     }
 }
 
+impl Drop for Opened {
+    /// A report neither committed nor abandoned (an early return, a panic unwinding)
+    /// is abandoned: its temporary file goes.
+    fn drop(&mut self) {
+        if let Some((tmp, _)) = self.temp.take() {
+            let _ = std::fs::remove_file(&tmp);
+            register(&tmp, false);
+        }
+    }
+}
+
 /// `.NAME.<128 random bits>.tlscompat-tmp` beside `real`, created with `O_EXCL` and the
 /// mode a plain create would get (0666 less the umask).
 fn create_temp(real: &Path) -> io::Result<(PathBuf, File)> {
@@ -442,6 +467,40 @@ mod tests {
         let mode = std::fs::metadata(&file).unwrap().mode() & 0o777;
         assert_eq!(mode, 0o640);
         assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// An unfinished report dropped on an error path or by a panic unwinding past it
+    /// leaves no temporary file and the previous report as it was.
+    #[test]
+    fn a_dropped_or_panicking_report_leaves_no_temp() {
+        let d = dir("drop");
+        let file = d.join("r.csv");
+        std::fs::write(&file, "previous").unwrap();
+        let r = req("--csv", &file);
+        let open = || {
+            let p = plan(std::slice::from_ref(&r)).unwrap().remove(0);
+            let mut o = Opened::open(&r, p).unwrap();
+            o.writer().write_all(b"half").unwrap();
+            o
+        };
+        drop(open());
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "dropped");
+        let o = open();
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 2, "pending");
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _held = o;
+            panic!("a bug while the report is open");
+        }));
+        assert!(unwound.is_err());
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "unwound");
+        // Registered for the signal handler and the panic hook while pending.
+        let o = open();
+        let tmp = o.temp.as_ref().map(|(p, _)| p.clone()).unwrap();
+        assert!(TEMP_FILES.lock().unwrap().contains(&tmp));
+        drop(o);
+        assert!(!TEMP_FILES.lock().unwrap().contains(&tmp));
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "previous");
         let _ = std::fs::remove_dir_all(&d);
     }
 }

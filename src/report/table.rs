@@ -9,6 +9,11 @@
 //! cipher column goes, then the certificate and host columns are abbreviated with `…`.
 //! Without a known width (output to a file or pipe) the full table is written.
 //!
+//! Whatever the width, no cell is wider than [`MAX_CELL`] characters and no line of
+//! text longer than [`MAX_LINE`]: a certificate name of 17,000 control characters
+//! (68,000 once escaped) is cut with `…` like any long name, before padding, which is
+//! done by hand (a `{:<w$}` width above 65,535 panics). The JSON report keeps the whole.
+//!
 //! Colour (ANSI) only on a terminal unless `--color always`; `NO_COLOR` (any non-empty
 //! value) and `--color never` turn it off. Every network-derived string passes through
 //! [`crate::safe::terminal`] first.
@@ -22,6 +27,11 @@ use crate::probe::outcome::CellState;
 use crate::record::Record;
 use crate::safe::terminal as safe;
 use crate::version::TlsVersion;
+
+/// The widest a cell gets, in characters (a DNS name is at most 253).
+pub const MAX_CELL: usize = 120;
+/// The longest a line of text (a finding, a note, a footnote) gets, in characters.
+pub const MAX_LINE: usize = 1_000;
 
 /// How the table is drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -168,7 +178,7 @@ impl<W: Write> Sink for TableSink<W> {
             self.rows.push(Row::Note(
                 host.clone(),
                 r.port.to_string(),
-                format!("did not resolve: {}", safe(why)),
+                bounded_line(format!("did not resolve: {}", safe(why))),
             ));
         } else {
             let mut row = vec![
@@ -225,17 +235,21 @@ impl<W: Write> Sink for TableSink<W> {
             let mark = if fail { "FAIL" } else { "note" };
             self.findings.push((
                 fail,
-                format!("{mark} {host}:{}{at}: {}", r.port, safe(&f.to_string())),
+                bounded_line(format!(
+                    "{mark} {host}:{}{at}: {}",
+                    r.port,
+                    safe(&f.to_string())
+                )),
             ));
         }
         for n in &r.notes {
-            self.findings
-                .push((false, format!("note {host}:{}{at}: {}", r.port, safe(n))));
+            let text = format!("note {host}:{}{at}: {}", r.port, safe(n));
+            self.findings.push((false, bounded_line(text)));
         }
         for check in &r.checks {
             for line in &check.lines {
                 let text = format!("{} {host}:{}{at}: {}", check.check, r.port, safe(line));
-                self.findings.push((false, text));
+                self.findings.push((false, bounded_line(text)));
             }
         }
         Ok(())
@@ -285,7 +299,8 @@ impl<W: Write> Sink for TableSink<W> {
                 ("address churn (not drift)", &b.address_churn),
             ] {
                 for item in list.iter() {
-                    for l in wrap(&format!("  {title}: {}", safe(item)), max) {
+                    let line = bounded_line(format!("  {title}: {}", safe(item)));
+                    for l in wrap(&line, max) {
                         writeln!(self.out, "{l}")?;
                     }
                 }
@@ -331,6 +346,8 @@ fn wrap(line: &str, max: Option<usize>) -> Vec<String> {
         return vec![line.to_string()];
     };
     const INDENT: &str = "    ";
+    // Room for at least a few characters after the indent, whatever `max` says.
+    let max = max.max(2 * INDENT.len());
     let mut out = Vec::new();
     let mut rest: Vec<char> = line.chars().collect();
     let mut first = true;
@@ -361,8 +378,12 @@ fn width(s: &str) -> usize {
     s.chars().count()
 }
 
+/// `s` padded with spaces to `w` characters (by hand: a formatting width above
+/// 65,535 panics).
 fn pad(s: &str, w: usize) -> String {
-    format!("{s:<w$}")
+    let mut out = s.to_string();
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(width(s))));
+    out
 }
 
 /// Cuts to `w` characters, marking the cut with `…`.
@@ -372,6 +393,20 @@ fn abbreviate(s: &str, w: usize) -> String {
     }
     let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
     out.push('…');
+    out
+}
+
+/// A line of text cut to [`MAX_LINE`], saying how much went.
+fn bounded_line(s: String) -> String {
+    let n = width(&s);
+    if n <= MAX_LINE {
+        return s;
+    }
+    let mut out: String = s.chars().take(MAX_LINE).collect();
+    out.push_str(&format!(
+        "… ({} more characters in the JSON report)",
+        n - MAX_LINE
+    ));
     out
 }
 
@@ -388,6 +423,7 @@ impl<W: Write> TableSink<W> {
                     .chain([width(&self.header[i])])
                     .max()
                     .unwrap_or(0)
+                    .min(MAX_CELL)
             })
             .collect()
     }
@@ -444,7 +480,7 @@ impl<W: Write> TableSink<W> {
             "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; - = not probed; [n] = reason below".into(),
         ));
         for (i, r) in reasons.iter().enumerate() {
-            lines.push(Line::Text(format!("[{}] {r}", i + 1)));
+            lines.push(Line::Text(bounded_line(format!("[{}] {r}", i + 1))));
         }
         lines
     }
@@ -524,6 +560,60 @@ mod tests {
     fn abbreviates_with_a_mark() {
         assert_eq!(abbreviate("login.microsoftonline.com", 10), "login.mic…");
         assert_eq!(abbreviate("short", 10), "short");
+    }
+
+    /// Finding 1 of issue 23: a name escaping to more than 65,535 characters panicked
+    /// in `{:<w$}`. Every layout cuts it; no line is unbounded.
+    #[test]
+    fn huge_names_are_cut_in_every_layout() {
+        use crate::cert::CertSummary;
+        use crate::target::Host;
+        let huge = "\u{1}".repeat(17_000);
+        let host = Host::parse("a.example").unwrap();
+        let mut r = Record::empty(&host, 443, "192.0.2.1".into());
+        r.chain = vec![CertSummary {
+            subject: huge.clone(),
+            issuer: huge.clone(),
+            issuer_cn: Some(huge.clone()),
+            sans: vec![],
+            not_before: String::new(),
+            not_after: String::new(),
+            not_before_unix: 0,
+            not_after_unix: 0,
+            key: String::new(),
+            signature_algorithm: String::new(),
+            sha256: String::new(),
+            sha1: String::new(),
+            self_issued: false,
+        }];
+        r.notes.push(huge.clone());
+        r.address = "\u{202e}".repeat(30_000);
+        for width in [None, Some(120), Some(20)] {
+            let ctx = ScanContext {
+                versions: TlsVersion::ALL.to_vec(),
+                fail_on: Vec::new(),
+                options: serde_json::Value::Null,
+                clients: Vec::new(),
+            };
+            let mut out = Vec::new();
+            let mut sink = TableSink::new(&mut out, ctx).styled(TableStyle {
+                color: false,
+                width,
+            });
+            sink.record(&r).unwrap();
+            sink.finish(&Summary::default()).unwrap();
+            drop(sink);
+            let text = String::from_utf8(out).unwrap();
+            let widest = text.lines().map(width_of).max().unwrap_or(0);
+            assert!(widest <= MAX_LINE + 60, "{width:?}: {widest}");
+            assert!(text.contains('…'), "{width:?}");
+        }
+        assert_eq!(pad("ab", 4), "ab  ");
+        assert_eq!(pad("abcdef", 4), "abcdef");
+    }
+
+    fn width_of(s: &str) -> usize {
+        s.chars().count()
     }
 
     #[test]
