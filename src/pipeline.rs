@@ -15,7 +15,7 @@ use crate::endpoints::Endpoint;
 use crate::probe::net::{ProxyRoute, Route};
 use crate::proxy::ProxySettings;
 use crate::record::{AggregateInput, Record, aggregate, promote_no_route};
-use crate::report::summary::Summary;
+use crate::report::summary::{INTERRUPTED, Summary};
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
 use crate::scan::{Observer, Prober};
@@ -200,7 +200,7 @@ impl Pipeline {
             let joined = tokio::select! {
                 j = running.join_next() => j,
                 () = &mut stop => {
-                    out.summary.interrupted = true;
+                    out.summary.incomplete = Some(INTERRUPTED.into());
                     break;
                 }
             };

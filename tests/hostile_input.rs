@@ -123,3 +123,31 @@ fn a_huge_hostile_certificate_name_loses_no_report() {
         3
     );
 }
+
+/// Finding 6: against a server whose TLS 1.2 claim the version probes do not believe
+/// (`claimed, not proven`, `handshake-failed`), `--clients win10,win11` said
+/// `ok TLS 1.2`. A client verdict follows the same proof rules.
+#[test]
+fn a_client_verdict_follows_the_proof_of_its_version() {
+    let server = support::hostile::static_rsa_claimer();
+    let (code, r) = scan_lab_record(&["--clients", "win10,win11", &server.to_string()]);
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(r["versions"]["tls1_2"]["state"], "error", "{r}");
+    let detail = r["versions"]["tls1_2"]["detail"].as_str().unwrap_or("");
+    assert!(detail.starts_with("claimed, not proven"), "{detail}");
+    for p in ["win10", "win11"] {
+        let verdict = r["clients"][p]["verdict"].as_str().unwrap_or("");
+        println!("{p}: {verdict}");
+        assert!(verdict.starts_with("fail "), "{p}: {verdict}");
+        assert!(verdict.contains("not proven"), "{p}: {verdict}");
+        assert_eq!(r["clients"][p]["connects"], false, "{p}");
+    }
+    let kinds: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"client-incompatible"), "{kinds:?}");
+    assert!(kinds.contains(&"handshake-failed"), "{kinds:?}");
+}

@@ -243,20 +243,26 @@ fn full_disk_and_full_stderr() {
 #[test]
 fn ctrl_c_completes_the_reports_marked_incomplete() {
     let dir = TempDir::new("sigint");
-    let (json, junit) = (dir.0.join("r.json"), dir.0.join("r.xml"));
+    let (json, junit, html) = (
+        dir.0.join("r.json"),
+        dir.0.join("r.xml"),
+        dir.0.join("r.html"),
+    );
     let closed = closed_port().to_string();
     let hole = blackhole().to_string();
     for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
         let child = bin()
             .args(["scan", "--quiet", "--timeout", "30s", "--json", s(&json)])
-            .args(["--junit", s(&junit), &closed, &hole])
+            .args(["--junit", s(&junit), "--html", s(&html), &closed, &hole])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
         // Wait until the temporary files exist and the first record is out.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while leftovers(&dir.0, &["r.json", "r.xml"]).len() < 2 && Instant::now() < deadline {
+        while leftovers(&dir.0, &["r.json", "r.xml", "r.html"]).len() < 3
+            && Instant::now() < deadline
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
         // The closed port's record is out within milliseconds; leave room for a loaded
@@ -289,8 +295,15 @@ fn ctrl_c_completes_the_reports_marked_incomplete() {
         let xml = std::fs::read_to_string(&junit).unwrap();
         assert!(xml.contains("<error type=\"interrupted\""), "{xml}");
         assert!(xml.trim_end().ends_with("</testsuites>"), "{xml}");
+        // Issue 23, finding 7: the HTML page says so at the top, before the matrix.
+        let page = std::fs::read_to_string(&html).unwrap();
+        let mark = page.find("id=\"incomplete\"").expect("an INCOMPLETE banner");
+        assert!(mark < page.find("id=\"matrix\"").unwrap(), "banner first");
+        assert!(page.contains("<title>tlscompat report") && page.contains("(INCOMPLETE)"));
+        assert!(page.trim_end().ends_with("</html>"));
+        assert!(text(&out.stdout).contains("INCOMPLETE: the scan was stopped"));
         assert_eq!(
-            leftovers(&dir.0, &["r.json", "r.xml"]),
+            leftovers(&dir.0, &["r.json", "r.xml", "r.html"]),
             Vec::<String>::new(),
             "{signal}: temporary files removed"
         );

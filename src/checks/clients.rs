@@ -1,7 +1,10 @@
 //! `--clients`: would this Windows client connect? Each profile's exact hello is sent
 //! once per address; the client **connects** when the server answers with a version in
 //! the profile's range and a suite (and, for TLS 1.3, a key share group) the profile
-//! offered, and the answer holds up (see `probe/proof.rs`). Otherwise it **fails**,
+//! offered, and the answer holds up by the proof rules of the version probes (see
+//! `probe/proof.rs`): a disproven answer fails, and so does an answer nothing can
+//! prove (static RSA, TLS 1.3) at a version whose claims the version check found
+//! disproven (`claimed, not proven`). Otherwise it **fails**,
 //! and the reason is put in an admin's words, using what the version probes found and,
 //! when suites are the question, the server's accepted suites at that version.
 
@@ -98,6 +101,10 @@ async fn verdict(
     };
     match &outcome {
         Outcome::Accepted(a) if !matches!(a.proof, Proof::Failed(_)) => {
+            if let Some(why) = not_believed(a, prior) {
+                v.reason = Some(why);
+                return v;
+            }
             v.connects = true;
             v.version = Some(a.version.to_string());
             v.cipher = Some(a.cipher.to_string());
@@ -105,6 +112,19 @@ async fn verdict(
         _ => v.reason = Some(explain(net, prior, p, &outcome, suites).await),
     }
     v
+}
+
+/// Why an unproven acceptance is not believed: the version probes found the claims at
+/// that version disproven (DESIGN.md "Proof of acceptance").
+fn not_believed(a: &crate::probe::outcome::Accepted, prior: &Prior) -> Option<String> {
+    if !matches!(a.proof, Proof::Unproven(_)) {
+        return None;
+    }
+    let (_, why) = prior
+        .disproven
+        .iter()
+        .find(|(v, _)| v.wire() == a.version)?;
+    Some(format!("claimed, not proven ({}): {why}", a.cipher))
 }
 
 /// Why `p` failed, in words.

@@ -38,6 +38,10 @@ pub struct Prior {
     pub accepted: Vec<TlsVersion>,
     /// The suite the server chose at each accepted version (raw probe).
     pub chosen: Vec<(TlsVersion, CipherSuite)>,
+    /// Versions the server claimed but the proof rules refused (`claimed, not proven`:
+    /// a rustls handshake at the version broke, the claim was inconsistent), and why.
+    /// A client's unproven claim at one of these is not believed either.
+    pub disproven: Vec<(TlsVersion, String)>,
 }
 
 /// What the version check found, for the checks that build on it: the versions whose
@@ -52,6 +56,9 @@ pub fn prior(
     let mut prior = Prior::default();
     for v in TlsVersion::ALL {
         let cell = &judged.cells[v as usize];
+        if let Some(crate::probe::proof::Proof::Failed(why)) = &cell.proof {
+            prior.disproven.push((v, why.clone()));
+        }
         if cell.state != CellState::Accepted {
             continue;
         }

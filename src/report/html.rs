@@ -5,7 +5,8 @@
 //! Every string that came from the network (names, certificate fields, alert details,
 //! proxy excerpts) goes through [`crate::safe::xml_text`], in text and in attributes.
 //!
-//! Layout: header (scan time, duration, tool, summary), the host × version matrix
+//! Layout: an INCOMPLETE banner first when the scan was stopped (or a merged shard had
+//! been), header (scan time, duration, tool, summary), the host × version matrix
 //! (colour per verdict, the refusal reason on hover via `title`), client verdicts when
 //! the scan had `--clients`, findings grouped by kind with what to do, the baseline
 //! comparison when there was one, and the options used.
@@ -78,6 +79,7 @@ table{border-collapse:collapse;margin:.4em 0}th,td{border:1px solid #d0d7de;padd
 th{background:#f6f8fa}td.c{text-align:center;font-weight:600;white-space:nowrap}\
 .good{background:#dafbe1;color:#116329}.bad{background:#ffebe9;color:#a40e26}.warn{background:#fff8c5;color:#7d4e00}\
 .none{background:#f6f8fa;color:#6e7781}.meta{color:#57606a}.fail{color:#a40e26;font-weight:600}\
+.banner{padding:.6em .8em;border:2px solid #a40e26;font-size:1.1em}\
 code{font-size:.92em}ul{margin:.2em 0 .8em}.legend span{padding:0 .5em;margin-right:.4em}";
 
 impl<W: Write> HtmlSink<W> {
@@ -299,9 +301,23 @@ impl<W: Write> Sink for HtmlSink<W> {
             page,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width\">\
-             <title>tlscompat report {}</title><style>{STYLE}</style></head><body>\n\
-             <h1>tlscompat report</h1>\n<p class=\"meta\">Scan started {}, took {:.2} s · tlscompat {}</p>\n<p>{}</p>\n",
+             <title>tlscompat report {}{}</title><style>{STYLE}</style></head><body>\n\
+             <h1>tlscompat report{}</h1>\n",
             esc(&started),
+            if s.incomplete.is_some() { " (INCOMPLETE)" } else { "" },
+            if s.incomplete.is_some() { " — INCOMPLETE" } else { "" },
+        );
+        if let Some(why) = &s.incomplete {
+            // First thing on the page: nobody should read a partial matrix as the scan.
+            let _ = writeln!(
+                page,
+                "<p id=\"incomplete\" class=\"bad banner\"><strong>INCOMPLETE:</strong> {}</p>",
+                esc(why)
+            );
+        }
+        let _ = write!(
+            page,
+            "<p class=\"meta\">Scan started {}, took {:.2} s · tlscompat {}</p>\n<p>{}</p>\n",
             esc(&started),
             s.elapsed.as_secs_f64(),
             env!("CARGO_PKG_VERSION"),

@@ -80,8 +80,9 @@ impl<W: Write> Sink for JsonSink<W> {
             "started_at": s.started_at.map(super::load::rfc3339_time),
             "started_unix": s.started_at.and_then(super::load::unix_secs),
             "baseline": s.baseline.as_deref(),
+            "incomplete": s.incomplete,
         });
-        let complete = !s.interrupted;
+        let complete = s.incomplete.is_none();
         writeln!(
             self.out,
             "],\"summary\":{},\"complete\":{complete}}}",

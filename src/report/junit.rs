@@ -111,13 +111,14 @@ impl<W: Write> Sink for JunitSink<W> {
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
         let time = s.elapsed.as_secs_f64();
-        let errors = usize::from(s.interrupted);
-        if s.interrupted {
+        let errors = usize::from(s.incomplete.is_some());
+        if let Some(why) = &s.incomplete {
             self.tests += 1;
-            self.cases.push_str(
+            let _ = write!(
+                self.cases,
                 "    <testcase classname=\"tlscompat\" name=\"scan interrupted\">\n      \
-                 <error type=\"interrupted\" message=\"the scan was stopped by a signal; \
-                 this report holds only the records finished before it\"/>\n    </testcase>\n",
+                 <error type=\"interrupted\" message=\"{}\"/>\n    </testcase>\n",
+                xml_text(&format!("incomplete: {why}"))
             );
         }
         writeln!(self.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;

@@ -15,9 +15,11 @@ pub struct Summary {
     /// Records with at least one finding in the `--fail-on` set.
     pub failing_records: usize,
     pub elapsed: Duration,
-    /// The scan was stopped by a signal: the reports hold the records finished before
-    /// it and say they are incomplete.
-    pub interrupted: bool,
+    /// Why the reports do not hold the whole scan, when they do not: a signal stopped
+    /// it, or (after `merge`) a shard had been stopped. Every sink says so (JSON
+    /// `complete: false`, the table's INCOMPLETE footer, a JUnit error, the HTML banner)
+    /// and the exit code is never 0.
+    pub incomplete: Option<String>,
     /// When the scan started (the earliest shard's start after a merge).
     pub started_at: Option<std::time::SystemTime>,
     /// The comparison with `--baseline`, when one was given.
@@ -30,6 +32,10 @@ pub fn peak_rss_kib() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// What the reports say when a signal stopped the scan.
+pub const INTERRUPTED: &str =
+    "the scan was stopped by a signal; only the records finished before it are shown";
 
 impl Summary {
     /// Counts one record. `new_host` is true for the first record of a (host, port).

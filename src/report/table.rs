@@ -310,11 +310,10 @@ impl<W: Write> Sink for TableSink<W> {
         for l in wrap(&summary.line(), max) {
             writeln!(self.out, "{l}")?;
         }
-        if summary.interrupted {
-            writeln!(
-                self.out,
-                "INCOMPLETE: interrupted; only the records finished before the signal are shown"
-            )?;
+        if let Some(why) = &summary.incomplete {
+            for l in wrap(&bounded_line(format!("INCOMPLETE: {}", safe(why))), max) {
+                writeln!(self.out, "{}", paint(Tone::Bad, &l))?;
+            }
         }
         self.out.flush()
     }

@@ -339,3 +339,22 @@ pub fn tls12_hello_to_everything() -> SocketAddr {
         ])
     })
 }
+
+/// A TLS 1.2 box that answers every hello offering TLS 1.2 or newer with a plain TLS
+/// 1.2 ServerHello for static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256, whether offered or
+/// not), the lab chain and ServerHelloDone, and nothing more: its claim cannot be
+/// proven (static RSA has no signature), and a real client's handshake (rustls offers
+/// no static RSA) breaks on it. Older hellos get protocol_version.
+pub fn static_rsa_claimer() -> SocketAddr {
+    scripted(|h| {
+        if h.version < 0x0303 {
+            return vec![21, 3, 3, 0, 2, 2, 70];
+        }
+        let chain = lab_chain();
+        record(&[
+            server_hello(0x0303, [5; 32], &h.session_id, 0x009c, None),
+            certificate(&[&chain[0], &chain[1]]),
+            server_hello_done(),
+        ])
+    })
+}
