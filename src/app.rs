@@ -435,6 +435,8 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
         clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };
     let plans = report_plans(&args.output)?;
+    let requests: Vec<Request> = plans.iter().map(|(_, r, _)| r.clone()).collect();
+    output::refuse_inputs(&requests, &args.input_files()).map_err(UsageError)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -283,6 +283,19 @@ impl ScanArgs {
             .collect()
     }
 
+    /// The files the scan reads, by flag: no report may overwrite one of them.
+    pub fn input_files(&self) -> Vec<crate::report::output::Request> {
+        let one = |flag: &'static str, p: &PathBuf| crate::report::output::Request {
+            flag,
+            path: p.clone(),
+        };
+        let mut out: Vec<_> = self.endpoints.iter().map(|p| one("--endpoints", p)).collect();
+        out.extend(self.baseline.iter().map(|p| one("--baseline", p)));
+        out.extend(self.roots.iter().map(|p| one("--roots", p)));
+        out.extend(self.ca_file.iter().map(|p| one("--ca-file", p)));
+        out
+    }
+
     /// The checks asked for (`--ciphers`, `--clients`).
     pub fn check_options(&self) -> Result<crate::checks::CheckOptions, UsageError> {
         let clients = match &self.clients {
@@ -301,12 +314,21 @@ impl ScanArgs {
     }
 }
 
+/// A `--fail-on` list: finding names, or `none` alone (no finding fails the run).
+/// `none` with names (`none,dns`) is refused: it says two opposite things.
 pub fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>, String> {
-    if s.trim() == "none" {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts == ["none"] {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for part in s.split(',') {
+    for part in parts {
+        if part == "none" {
+            return Err(format!(
+                "'none' means that no finding fails the run; it cannot be combined with \
+                 finding names ('{s}'): give `none` alone, or only the names"
+            ));
+        }
         let kind: FindingKind = part.parse()?;
         if !out.contains(&kind) {
             out.push(kind);
@@ -397,5 +419,9 @@ mod tests {
                 .contains("unknown finding 'bogus'")
         );
         assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(7));
+        assert_eq!(parse_fail_on(" none "), Ok(vec![]));
+        let e = parse_fail_on("none,dns").unwrap_err();
+        assert!(e.contains("cannot be combined"), "{e}");
+        assert!(parse_fail_on("dns,none").is_err());
     }
 }

@@ -213,23 +213,64 @@ fn classify(e: &NetError) -> DnsFailure {
     }
 }
 
-/// Parses `--resolver IP[:PORT]` (port 53 by default; IPv6 as `[addr]:port` or bare).
+/// Parses `--resolver IP[:PORT]` (port 53 by default; IPv6 as `[addr]:port`, `[addr]`
+/// or bare). Port 0 is refused (nothing listens there), and so is a bare IPv6 address
+/// that also reads as address:port (`::1:53` is the address ::1:53, but was surely
+/// meant as `[::1]:53`): brackets say which.
 pub fn parse_nameserver(s: &str) -> Result<SocketAddr, String> {
-    if let Ok(sa) = s.parse::<SocketAddr>() {
-        return Ok(sa);
+    let at = match s.parse::<SocketAddr>() {
+        Ok(sa) => sa,
+        Err(_) => {
+            let bracketed = s.strip_prefix('[').and_then(|r| r.strip_suffix(']'));
+            let ip = bracketed
+                .unwrap_or(s)
+                .parse::<IpAddr>()
+                .map_err(|_| format!("--resolver '{s}': expected IP or IP:PORT"))?;
+            if let (None, Some((addr, port))) = (bracketed, ambiguous_v6(s)) {
+                return Err(format!(
+                    "--resolver '{s}': ambiguous: write [{addr}]:{port} for port {port} of \
+                     {addr}, or [{ip}] for the address {ip}"
+                ));
+            }
+            SocketAddr::new(ip, 53)
+        }
+    };
+    if at.port() == 0 {
+        return Err(format!("--resolver '{s}': port 0 (expected 1-65535)"));
     }
-    let bare = s
-        .strip_prefix('[')
-        .and_then(|r| r.strip_suffix(']'))
-        .unwrap_or(s);
-    bare.parse::<IpAddr>()
-        .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| format!("--resolver '{s}': expected IP or IP:PORT"))
+    Ok(at)
+}
+
+/// For a bare IPv6 address whose last group could be a port (`::1:53`): the address
+/// before it and the port, when that address is itself valid.
+fn ambiguous_v6(s: &str) -> Option<(std::net::Ipv6Addr, u16)> {
+    let (addr, port) = s.rsplit_once(':')?;
+    if addr.ends_with(':') {
+        return None; // `::1`, `2001:db8::53`: the group belongs to the address
+    }
+    let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+    Some((addr.parse().ok()?, port))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nameservers_refuse_port_0_and_ambiguous_ipv6() {
+        let ok = |s: &str| parse_nameserver(s).map(|a| a.to_string());
+        assert_eq!(ok("127.0.0.1"), Ok("127.0.0.1:53".into()));
+        assert_eq!(ok("127.0.0.1:5353"), Ok("127.0.0.1:5353".into()));
+        assert_eq!(ok("::1"), Ok("[::1]:53".into()));
+        assert_eq!(ok("[::1]:53"), Ok("[::1]:53".into()));
+        assert_eq!(ok("[::1:53]"), Ok("[::1:53]:53".into()));
+        assert_eq!(ok("2001:db8::53"), Ok("[2001:db8::53]:53".into()));
+        assert!(ok("127.0.0.1:0").unwrap_err().contains("port 0"));
+        assert!(ok("[::1]:0").unwrap_err().contains("port 0"));
+        let e = ok("::1:53").unwrap_err();
+        assert!(e.contains("write [::1]:53"), "{e}");
+        assert!(e.contains("[::1:53] for the address"), "{e}");
+    }
 
     #[test]
     fn sinkhole_answers_are_never_probed() {

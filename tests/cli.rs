@@ -220,6 +220,29 @@ fn bad_input_exits_2_with_a_message() {
             &["scan", "--ca-file", "Cargo.toml", "a.example"],
             "--ca-file Cargo.toml: no PEM certificate",
         ),
+        // Issue 23: values that were accepted or misread.
+        (
+            &["scan", "--resolver", "127.0.0.1:0", "a.example"],
+            "--resolver '127.0.0.1:0': port 0",
+        ),
+        (
+            &["scan", "--resolver", "::1:53", "a.example"],
+            "write [::1]:53",
+        ),
+        (
+            &["scan", "--fail-on", "none,dns", "a.example"],
+            "cannot be combined",
+        ),
+        (
+            &[
+                "scan",
+                "--endpoints",
+                "endpoints.toml",
+                "--csv",
+                "./endpoints.toml",
+            ],
+            "--csv ./endpoints.toml would overwrite the input --endpoints endpoints.toml",
+        ),
     ];
     for (args, needle) in cases {
         let out = tlscompat(args);
@@ -300,4 +323,23 @@ fn a_refused_invocation_leaves_existing_reports_alone() {
     }
     let leftovers: Vec<_> = std::fs::read_dir(&dir.0).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary report files left behind");
+}
+
+/// Issue 23: the README gave three different default `--fail-on` lists. It gives one,
+/// the code's, and no other list claims to be the default.
+#[test]
+fn readme_gives_the_one_default_fail_on() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let defaults: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("Default: `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    assert_eq!(defaults, [tlscompat::cli::DEFAULT_FAIL_ON]);
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `--fail-on LIST`"))
+        .expect("the --fail-on row");
+    assert!(!row.contains("dns,"), "a second list in the options table: {row}");
 }

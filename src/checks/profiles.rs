@@ -296,12 +296,20 @@ impl Profile {
 }
 
 /// `--clients LIST|all`: profile names, comma-separated; repeats dropped.
+///
+/// `all` stands for every profile, also in a list (`all,win7` is all of them: the
+/// names after it add nothing), so a list built by a script never fails on it.
 pub fn parse_list(s: &str) -> Result<Vec<&'static Profile>, String> {
-    if s.trim() == "all" {
-        return Ok(ALL.to_vec());
-    }
     let mut out: Vec<&'static Profile> = Vec::new();
     for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name == "all" {
+            for p in ALL {
+                if !out.iter().any(|q| q.name == p.name) {
+                    out.push(p);
+                }
+            }
+            continue;
+        }
         let Some(p) = ALL.iter().find(|p| p.name == name) else {
             let names: Vec<&str> = ALL.iter().map(|p| p.name).collect();
             return Err(format!(
@@ -326,6 +334,8 @@ mod tests {
     #[test]
     fn lists_parse_and_unknown_names_are_refused() {
         assert_eq!(parse_list("all").map(|v| v.len()), Ok(5));
+        assert_eq!(parse_list("all,win7").map(|v| v.len()), Ok(5));
+        assert_eq!(parse_list(" win10 , all").map(|v| v[0].name), Ok("win10"));
         let two = parse_list("win7, win10,win7").unwrap();
         assert_eq!(
             two.iter().map(|p| p.name).collect::<Vec<_>>(),

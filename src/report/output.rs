@@ -121,6 +121,33 @@ pub fn plan(requests: &[Request]) -> Result<Vec<Plan>, String> {
     Ok(plans)
 }
 
+/// Refuses a report that would overwrite one of the run's inputs (`scan --endpoints
+/// e.toml --csv e.toml`, `merge a.json --json a.json`): the error names both flags.
+/// Files are compared by identity (device and inode), so a second name for the same
+/// file (`./e.toml`, a symlink, a hard link) is caught too; a device such as
+/// `/dev/stdin` given as input is not a file that can be overwritten.
+pub fn refuse_inputs(reports: &[Request], inputs: &[Request]) -> Result<(), String> {
+    let id = |p: &Path| {
+        std::fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| (m.dev(), m.ino()))
+    };
+    for input in inputs {
+        let Some(file) = id(&input.path) else {
+            continue;
+        };
+        if let Some(r) = reports.iter().find(|r| id(&r.path) == Some(file)) {
+            return Err(format!(
+                "{} would overwrite the input {}: write the report elsewhere",
+                r.label(),
+                input.label()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn stdout_inode() -> Option<(u64, u64)> {
     let fd = io::stdout().as_fd().try_clone_to_owned().ok()?;
     let m = File::from(fd).metadata().ok()?;
@@ -445,6 +472,24 @@ mod tests {
         );
         let e = plan(&[req("--csv", Path::new("-")), req("--json", Path::new("-"))]).unwrap_err();
         assert!(e.contains("both write to stdout"), "{e}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn refuses_a_report_over_an_input() {
+        let d = dir("inputs");
+        let list = d.join("e.toml");
+        std::fs::write(&list, "[[endpoint]]").unwrap();
+        let link = d.join("link.toml");
+        std::os::unix::fs::symlink(&list, &link).unwrap();
+        let input = [req("--endpoints", &list)];
+        for path in [list.clone(), link, d.join("./e.toml")] {
+            let e = refuse_inputs(&[req("--csv", &path)], &input).unwrap_err();
+            assert!(e.contains("would overwrite the input --endpoints"), "{e}");
+            assert!(e.starts_with("--csv "), "{e}");
+        }
+        assert!(refuse_inputs(&[req("--csv", &d.join("new.csv"))], &input).is_ok());
+        assert!(refuse_inputs(&[req("--csv", Path::new("-"))], &input).is_ok());
         let _ = std::fs::remove_dir_all(&d);
     }
 
