@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::exit::UsageError;
 use crate::findings::FindingKind;
 use crate::proxy::ProxySettings;
 use crate::resolve::{Family, ResolveSettings, parse_nameserver};
@@ -233,10 +234,6 @@ pub enum Format {
     Json,
 }
 
-/// A semantic error in the invocation or its input; exit code 2.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
 impl ScanArgs {
     pub fn probe_settings(&self) -> Result<ProbeSettings, UsageError> {
         let range = VersionRange::new(self.tls_min, self.tls_max).map_err(UsageError)?;
@@ -289,7 +286,11 @@ impl ScanArgs {
             flag,
             path: p.clone(),
         };
-        let mut out: Vec<_> = self.endpoints.iter().map(|p| one("--endpoints", p)).collect();
+        let mut out: Vec<_> = self
+            .endpoints
+            .iter()
+            .map(|p| one("--endpoints", p))
+            .collect();
         out.extend(self.baseline.iter().map(|p| one("--baseline", p)));
         out.extend(self.roots.iter().map(|p| one("--roots", p)));
         out.extend(self.ca_file.iter().map(|p| one("--ca-file", p)));

@@ -341,5 +341,8 @@ fn readme_gives_the_one_default_fail_on() {
         .lines()
         .find(|l| l.starts_with("| `--fail-on LIST`"))
         .expect("the --fail-on row");
-    assert!(!row.contains("dns,"), "a second list in the options table: {row}");
+    assert!(
+        !row.contains("dns,"),
+        "a second list in the options table: {row}"
+    );
 }

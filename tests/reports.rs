@@ -297,7 +297,9 @@ fn ctrl_c_completes_the_reports_marked_incomplete() {
         assert!(xml.trim_end().ends_with("</testsuites>"), "{xml}");
         // Issue 23, finding 7: the HTML page says so at the top, before the matrix.
         let page = std::fs::read_to_string(&html).unwrap();
-        let mark = page.find("id=\"incomplete\"").expect("an INCOMPLETE banner");
+        let mark = page
+            .find("id=\"incomplete\"")
+            .expect("an INCOMPLETE banner");
         assert!(mark < page.find("id=\"matrix\"").unwrap(), "banner first");
         assert!(page.contains("<title>tlscompat report") && page.contains("(INCOMPLETE)"));
         assert!(page.trim_end().ends_with("</html>"));

@@ -296,7 +296,7 @@ impl<W: Write> Sink for HtmlSink<W> {
         let mut page = String::with_capacity(self.rows.len() + 8192);
         let started = s
             .started_at
-            .map_or("unknown".to_string(), super::load::rfc3339_time);
+            .map_or("unknown".to_string(), super::schema::rfc3339_time);
         let _ = write!(
             page,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -304,8 +304,16 @@ impl<W: Write> Sink for HtmlSink<W> {
              <title>tlscompat report {}{}</title><style>{STYLE}</style></head><body>\n\
              <h1>tlscompat report{}</h1>\n",
             esc(&started),
-            if s.incomplete.is_some() { " (INCOMPLETE)" } else { "" },
-            if s.incomplete.is_some() { " — INCOMPLETE" } else { "" },
+            if s.incomplete.is_some() {
+                " (INCOMPLETE)"
+            } else {
+                ""
+            },
+            if s.incomplete.is_some() {
+                " — INCOMPLETE"
+            } else {
+                ""
+            },
         );
         if let Some(why) = &s.incomplete {
             // First thing on the page: nobody should read a partial matrix as the scan.

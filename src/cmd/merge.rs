@@ -13,19 +13,20 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::app::{EXIT_FINDINGS, EXIT_OK, Failure, Outputs};
-use crate::baseline::BaselineSummary;
-use crate::cli::{MergeArgs, UsageError, parse_fail_on};
+use crate::cli::{MergeArgs, parse_fail_on};
+use crate::exit::{Failure, UsageError, verdict};
 use crate::findings::FindingKind;
 use crate::report::ScanContext;
 use crate::report::load::{LoadedRecord, LoadedReport, load};
-use crate::report::summary::Summary;
+use crate::report::output::Request;
+use crate::report::sinks::Outputs;
+use crate::report::summary::{BaselineSummary, Summary};
 use crate::version::{TlsVersion, VersionRange};
 
 /// Options that may differ between the shards of one scan.
 const PER_SHARD_OPTIONS: [&str; 2] = ["shard", "fail_on"];
 
-pub(crate) fn run(args: &MergeArgs) -> Result<u8, Failure> {
+pub fn run(args: &MergeArgs) -> Result<u8, Failure> {
     let reports = args
         .reports
         .iter()
@@ -59,7 +60,15 @@ pub(crate) fn run(args: &MergeArgs) -> Result<u8, Failure> {
     let mut records: Vec<LoadedRecord> = reports.into_iter().flat_map(|r| r.records).collect();
     // Stable: the addresses of one target keep the order their shard wrote them in.
     records.sort_by_key(|r| r.record.target_index);
-    let mut outputs = Outputs::open(&args.output, &ctx)?;
+    let inputs: Vec<Request> = args
+        .reports
+        .iter()
+        .map(|p| Request {
+            flag: "merge",
+            path: p.clone(),
+        })
+        .collect();
+    let mut outputs = Outputs::open(&args.output, &inputs, &ctx)?;
     match replay(&records, &ctx, &mut outputs, &mut summary) {
         Ok(()) => outputs.commit()?,
         Err(e) => {
@@ -70,11 +79,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<u8, Failure> {
     if !args.quiet && args.output.format != crate::cli::Format::Table {
         crate::diag::line(&summary.line());
     }
-    Ok(if summary.failing_records > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    Ok(verdict(summary.failing_records))
 }
 
 fn replay(
