@@ -10,6 +10,12 @@
 //! A target that is new gets `drift` ("not in the baseline"); a target that disappeared
 //! has no record to carry a finding and is listed in the summary. With `--shard` only the
 //! baseline's targets of this shard are expected.
+//!
+//! The baseline is read as a stream ([`crate::report::load`]) and each old record kept
+//! as a [`Snapshot`] — the few fields the comparison looks at — so a baseline of
+//! 100,000 records takes tens of MB, not the gigabytes its JSON tree would. Its head is
+//! checked first: an inverted version range is refused; an incomplete report or one
+//! from a newer tlscompat is used with a warning on stderr.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
@@ -19,7 +25,6 @@ use serde_json::Value;
 use crate::findings::{Finding, FindingKind};
 use crate::probe::outcome::CellState;
 use crate::record::Record;
-use crate::report::load::{LoadedReport, load};
 use crate::report::summary::BaselineSummary;
 use crate::shard::Shard;
 use crate::version::TlsVersion;
@@ -27,7 +32,7 @@ use crate::version::TlsVersion;
 /// The old records, grouped by target.
 pub struct Baseline {
     origin: String,
-    old: BTreeMap<String, Vec<Record>>,
+    old: BTreeMap<String, Vec<Snapshot>>,
     state: Mutex<State>,
 }
 
@@ -41,26 +46,122 @@ fn key(host: &str, port: u16) -> String {
     format!("{host}:{port}")
 }
 
-impl Baseline {
-    /// Loads the baseline; with a shard, keeps only the targets of that shard.
-    pub fn load(path: &std::path::Path, shard: Option<Shard>) -> Result<Self, String> {
-        let report = load(path).map_err(|e| format!("--baseline {e}"))?;
-        Ok(Self::new(report, shard))
+/// What the comparison looks at in one record (of the baseline or of this scan).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    address: String,
+    states: [CellState; 4],
+    best: Option<TlsVersion>,
+    /// Profile → verdict word (`ok`, `fail`), sorted by profile.
+    clients: Vec<(String, String)>,
+    issuer: Option<String>,
+    /// The leaf's SHA-256 and expiry.
+    leaf: Option<(String, String)>,
+    trusted_public: Option<bool>,
+    trusted_local: Option<bool>,
+    intercepted: Option<bool>,
+    /// `resolved`, or why not.
+    dns: String,
+}
+
+impl Snapshot {
+    pub fn of(r: &Record) -> Self {
+        Self {
+            address: r.address.clone(),
+            states: TlsVersion::ALL.map(|v| r.cell(v).state),
+            best: r.best_version,
+            clients: clients(r),
+            issuer: r.chain.first().map(|leaf| {
+                leaf.issuer_cn
+                    .clone()
+                    .unwrap_or_else(|| leaf.issuer.clone())
+            }),
+            leaf: r
+                .chain
+                .first()
+                .map(|c| (c.sha256.clone(), c.not_after.clone())),
+            trusted_public: r.trusted_public,
+            trusted_local: r.trusted_local,
+            intercepted: r.intercepted,
+            dns: match r.address.is_empty() {
+                true => r.error.clone().unwrap_or_else(|| "unresolved".into()),
+                false => "resolved".into(),
+            },
+        }
     }
 
-    pub fn new(report: LoadedReport, shard: Option<Shard>) -> Self {
-        let mut old: BTreeMap<String, Vec<Record>> = BTreeMap::new();
-        for r in report.records {
-            let r = r.record;
-            if shard.is_none_or(|s| s.contains(&r.host, r.port)) {
-                old.entry(key(&r.host, r.port)).or_default().push(r);
-            }
+    fn state(&self, v: TlsVersion) -> CellState {
+        self.states[v as usize]
+    }
+}
+
+impl Baseline {
+    /// Loads the baseline; with a shard, keeps only the targets of that shard. Errors
+    /// (exit 2) start with `--baseline FILE`.
+    pub fn load(path: &std::path::Path, shard: Option<Shard>) -> Result<Self, String> {
+        let named = |e: String| format!("--baseline {e}");
+        let head = crate::report::load::open(path).map_err(named)?;
+        head.versions().map_err(named)?;
+        head.target_count().map_err(named)?;
+        if let Some(why) = head.incomplete() {
+            crate::diag::error(&format!(
+                "warning: --baseline {why}; its missing targets will show as appeared"
+            ));
         }
+        if head.from_newer_tool() {
+            crate::diag::error(&format!(
+                "warning: --baseline {} was written by tlscompat {}, newer than this {}: \
+                 what this version does not know is not compared",
+                head.origin,
+                head.tool_version,
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
+        let mut b = Self::empty(&head.origin);
+        for r in head.records().map_err(named)? {
+            let r = r.map_err(named)?;
+            b.add(&r.record, shard)
+                .map_err(|e| named(format!("{}: records[{}]: {e}", head.origin, r.index)))?;
+        }
+        Ok(b)
+    }
+
+    /// A baseline of `records` (tests).
+    pub fn of_records(
+        origin: &str,
+        records: &[Record],
+        shard: Option<Shard>,
+    ) -> Result<Self, String> {
+        let mut b = Self::empty(origin);
+        for r in records {
+            b.add(r, shard)?;
+        }
+        Ok(b)
+    }
+
+    fn empty(origin: &str) -> Self {
         Self {
-            origin: report.origin,
-            old,
+            origin: origin.to_string(),
+            old: BTreeMap::new(),
             state: Mutex::new(State::default()),
         }
+    }
+
+    /// Keeps one old record; the same address of the same target twice is an error.
+    fn add(&mut self, r: &Record, shard: Option<Shard>) -> Result<(), String> {
+        if !shard.is_none_or(|s| s.contains(&r.host, r.port)) {
+            return Ok(());
+        }
+        let k = key(&r.host, r.port);
+        let list = self.old.entry(k).or_default();
+        if list.iter().any(|o| o.address == r.address) {
+            return Err(format!(
+                "{}:{} [{}] is in the report twice: a report holds each address of a target once",
+                r.host, r.port, r.address
+            ));
+        }
+        list.push(Snapshot::of(r));
+        Ok(())
     }
 
     /// Adds `drift` to the records of one target (all its addresses) that changed.
@@ -79,14 +180,15 @@ impl Baseline {
             }
             return;
         };
+        let now: Vec<Snapshot> = records.iter().map(Snapshot::of).collect();
         let old_addrs: BTreeSet<&str> = old.iter().map(|r| r.address.as_str()).collect();
-        let new_addrs: BTreeSet<&str> = records.iter().map(|r| r.address.as_str()).collect();
+        let new_addrs: BTreeSet<&str> = now.iter().map(|r| r.address.as_str()).collect();
         if old_addrs == new_addrs {
-            for r in records.iter_mut() {
-                let Some(o) = old.iter().find(|o| o.address == r.address) else {
+            for (r, n) in records.iter_mut().zip(&now) {
+                let Some(o) = old.iter().find(|o| o.address == n.address) else {
                     continue;
                 };
-                let changes = compare(o, r);
+                let changes = compare(o, n);
                 if !changes.is_empty() {
                     add_drift(r, changes);
                     state.summary.drifted += 1;
@@ -111,7 +213,7 @@ impl Baseline {
             churn += &format!(" -{a}");
         }
         state.summary.address_churn.push(churn);
-        let changes = compare_hosts(old, records);
+        let changes = compare_hosts(old, &now);
         if !changes.is_empty() {
             let changes: Vec<String> = changes
                 .into_iter()
@@ -149,10 +251,6 @@ fn add_drift(r: &mut Record, changes: Vec<String>) {
     });
 }
 
-fn state_word(c: CellState) -> &'static str {
-    c.as_str()
-}
-
 fn yes_no(b: Option<bool>) -> &'static str {
     match b {
         Some(true) => "yes",
@@ -165,23 +263,18 @@ fn short_fp(fp: &str) -> String {
     fp.chars().take(16).collect()
 }
 
-/// What the sinks show as a record's issuer: the CN, else the whole name.
-fn issuer(r: &Record) -> Option<String> {
-    let leaf = r.chain.first()?;
-    Some(
-        leaf.issuer_cn
-            .clone()
-            .unwrap_or_else(|| leaf.issuer.clone()),
-    )
-}
-
 /// The client verdicts of a record, when it has any: profile → verdict word.
-fn clients(r: &Record) -> BTreeMap<String, String> {
-    let json = crate::report::json::record(r);
-    let Some(Value::Object(map)) = json.get("clients") else {
-        return BTreeMap::new();
+fn clients(r: &Record) -> Vec<(String, String)> {
+    let Some(Value::Object(map)) = r
+        .checks
+        .iter()
+        .find(|c| c.check == "clients")
+        .map(|c| &c.data)
+    else {
+        return Vec::new();
     };
-    map.iter()
+    let mut out: Vec<(String, String)> = map
+        .iter()
         .map(|(k, v)| {
             let word = ["ok", "verdict", "state"]
                 .iter()
@@ -195,7 +288,9 @@ fn clients(r: &Record) -> BTreeMap<String, String> {
             };
             (k.clone(), word)
         })
-        .collect()
+        .collect();
+    out.sort();
+    out
 }
 
 fn change(out: &mut Vec<String>, what: &str, old: &str, new: &str) {
@@ -205,48 +300,34 @@ fn change(out: &mut Vec<String>, what: &str, old: &str, new: &str) {
 }
 
 /// The changes between two records of the same address, in words.
-pub fn compare(old: &Record, new: &Record) -> Vec<String> {
+pub fn compare(old: &Snapshot, new: &Snapshot) -> Vec<String> {
     let mut out = Vec::new();
     for v in TlsVersion::ALL {
-        let (o, n) = (old.cell(v).state, new.cell(v).state);
+        let (o, n) = (old.state(v), new.state(v));
         // A version probed in one scan only (a different --tls-min/--tls-max) is not news.
         if o != CellState::Skipped && n != CellState::Skipped {
-            change(&mut out, &v.to_string(), state_word(o), state_word(n));
+            change(&mut out, &v.to_string(), o.as_str(), n.as_str());
         }
     }
-    let best = |r: &Record| r.best_version.map_or("none".to_string(), |v| v.to_string());
+    let best = |r: &Snapshot| r.best.map_or("none".to_string(), |v| v.to_string());
     change(&mut out, "best version", &best(old), &best(new));
-    let (oc, nc) = (clients(old), clients(new));
-    for (profile, verdict) in &nc {
-        if let Some(before) = oc.get(profile) {
+    for (profile, verdict) in &new.clients {
+        if let Some((_, before)) = old.clients.iter().find(|(p, _)| p == profile) {
             change(&mut out, &format!("client {profile}"), before, verdict);
         }
     }
-    let none = || "none".to_string();
+    let none = "none";
     change(
         &mut out,
         "issuer",
-        &issuer(old).unwrap_or_else(none),
-        &issuer(new).unwrap_or_else(none),
+        old.issuer.as_deref().unwrap_or(none),
+        new.issuer.as_deref().unwrap_or(none),
     );
-    let leaf = |r: &Record, f: fn(&crate::cert::CertSummary) -> String| r.chain.first().map(f);
-    let (ofp, nfp) = (
-        leaf(old, |c| c.sha256.clone()),
-        leaf(new, |c| c.sha256.clone()),
-    );
-    if ofp.is_some() && nfp.is_some() && ofp != nfp {
-        change(
-            &mut out,
-            "certificate",
-            &short_fp(&ofp.unwrap_or_default()),
-            &short_fp(&nfp.unwrap_or_default()),
-        );
-        change(
-            &mut out,
-            "expires",
-            &leaf(old, |c| c.not_after.clone()).unwrap_or_default(),
-            &leaf(new, |c| c.not_after.clone()).unwrap_or_default(),
-        );
+    if let (Some((ofp, oexp)), Some((nfp, nexp))) = (&old.leaf, &new.leaf)
+        && ofp != nfp
+    {
+        change(&mut out, "certificate", &short_fp(ofp), &short_fp(nfp));
+        change(&mut out, "expires", oexp, nexp);
     }
     change(
         &mut out,
@@ -266,18 +347,14 @@ pub fn compare(old: &Record, new: &Record) -> Vec<String> {
         yes_no(old.intercepted),
         yes_no(new.intercepted),
     );
-    let dns = |r: &Record| match r.address.is_empty() {
-        true => r.error.clone().unwrap_or_else(|| "unresolved".into()),
-        false => "resolved".into(),
-    };
-    change(&mut out, "name", &dns(old), &dns(new));
+    change(&mut out, "name", &old.dns, &new.dns);
     out
 }
 
 /// The same comparison between two groups of records of one target whose addresses
 /// differ: each property is compared as the set of values across the addresses.
-pub fn compare_hosts(old: &[Record], new: &[Record]) -> Vec<String> {
-    fn set<F: Fn(&Record) -> Option<String>>(rs: &[Record], f: F) -> String {
+pub fn compare_hosts(old: &[Snapshot], new: &[Snapshot]) -> Vec<String> {
+    fn set<F: Fn(&Snapshot) -> Option<String>>(rs: &[Snapshot], f: F) -> String {
         let s: BTreeSet<String> = rs.iter().filter_map(f).collect();
         if s.is_empty() {
             "none".into()
@@ -287,8 +364,8 @@ pub fn compare_hosts(old: &[Record], new: &[Record]) -> Vec<String> {
     }
     let mut out = Vec::new();
     for v in TlsVersion::ALL {
-        let probed = |r: &Record| {
-            Some(r.cell(v).state)
+        let probed = |r: &Snapshot| {
+            Some(r.state(v))
                 .filter(|s| *s != CellState::Skipped)
                 .map(|s| s.as_str().to_string())
         };
@@ -300,11 +377,12 @@ pub fn compare_hosts(old: &[Record], new: &[Record]) -> Vec<String> {
     change(
         &mut out,
         "best version",
-        &set(old, |r| r.best_version.map(|v| v.to_string())),
-        &set(new, |r| r.best_version.map(|v| v.to_string())),
+        &set(old, |r| r.best.map(|v| v.to_string())),
+        &set(new, |r| r.best.map(|v| v.to_string())),
     );
+    let issuer = |r: &Snapshot| r.issuer.clone();
     change(&mut out, "issuer", &set(old, issuer), &set(new, issuer));
-    let fp = |r: &Record| r.chain.first().map(|c| short_fp(&c.sha256));
+    let fp = |r: &Snapshot| r.leaf.as_ref().map(|(f, _)| short_fp(f));
     change(&mut out, "certificate", &set(old, fp), &set(new, fp));
     change(
         &mut out,
@@ -318,7 +396,7 @@ pub fn compare_hosts(old: &[Record], new: &[Record]) -> Vec<String> {
         &set(old, |r| Some(yes_no(r.intercepted).into())),
         &set(new, |r| Some(yes_no(r.intercepted).into())),
     );
-    let resolved = |rs: &[Record]| {
+    let resolved = |rs: &[Snapshot]| {
         if rs.iter().all(|r| r.address.is_empty()) {
             "unresolved"
         } else {
@@ -382,6 +460,7 @@ mod tests {
         );
         new.trusted_public = Some(false);
         new.intercepted = Some(true);
+        let (old, new) = (Snapshot::of(&old), Snapshot::of(&new));
         let c = compare(&old, &new);
         assert_eq!(
             c,
@@ -402,31 +481,16 @@ mod tests {
             "Microsoft Azure RSA TLS Issuing CA 04",
             "aa",
         );
-        assert!(compare(&old, &skipped).is_empty());
+        assert!(compare(&old, &Snapshot::of(&skipped)).is_empty());
     }
 
     #[test]
     fn address_rotation_alone_is_churn_not_drift() {
-        let report = |rs: Vec<Record>| LoadedReport {
-            origin: "old.json".into(),
-            schema_version: 1,
-            tool_name: "tlscompat".into(),
-            tool_version: "0".into(),
-            options: Default::default(),
-            records: rs
-                .into_iter()
-                .map(|record| crate::report::load::LoadedRecord {
-                    record,
-                    raw: Value::Null,
-                })
-                .collect(),
-            summary: Value::Null,
-        };
         let old = vec![
             rec("192.0.2.1", CellState::Rejected, "CA 04", "aa"),
             rec("192.0.2.2", CellState::Rejected, "CA 04", "aa"),
         ];
-        let b = Baseline::new(report(old.clone()), None);
+        let b = Baseline::of_records("old.json", &old, None).unwrap();
         let mut now = vec![rec("192.0.2.9", CellState::Rejected, "CA 04", "aa")];
         b.annotate(&mut now);
         assert!(now[0].findings.is_empty());
@@ -437,7 +501,7 @@ mod tests {
         );
         assert_eq!(s.drifted, 0);
         // Rotation plus a real change: drift across addresses.
-        let b = Baseline::new(report(old), None);
+        let b = Baseline::of_records("old.json", &old, None).unwrap();
         let mut now = vec![rec("192.0.2.9", CellState::Accepted, "CA 04", "aa")];
         b.annotate(&mut now);
         assert_eq!(
@@ -445,5 +509,14 @@ mod tests {
             "TLS 1.0: rejected → accepted (across addresses)"
         );
         assert!(b.finish().disappeared.is_empty());
+        // The same address of a target twice is refused.
+        let twice = [old[0].clone(), old[0].clone()];
+        let e = Baseline::of_records("old.json", &twice, None)
+            .err()
+            .unwrap();
+        assert!(
+            e.contains("a.example:443 [192.0.2.1] is in the report twice"),
+            "{e}"
+        );
     }
 }

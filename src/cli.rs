@@ -80,6 +80,11 @@ pub struct MergeArgs {
     /// Findings that make the exit code 1 (default: the `--fail-on` the shards ran with).
     #[arg(long, value_name = "LIST")]
     pub fail_on: Option<String>,
+    /// Merge reports of a scan that was stopped before it finished (`"complete": false`,
+    /// e.g. a shard cancelled by SIGTERM) instead of refusing them: every report then
+    /// says INCOMPLETE and the exit code is never 0.
+    #[arg(long)]
+    pub allow_incomplete: bool,
     #[command(flatten)]
     pub output: ReportArgs,
     /// No summary line on stderr.
