@@ -151,3 +151,218 @@ fn a_client_verdict_follows_the_proof_of_its_version() {
     assert!(kinds.contains(&"client-incompatible"), "{kinds:?}");
     assert!(kinds.contains(&"handshake-failed"), "{kinds:?}");
 }
+
+/// A server (from `make`) whose `127.0.0.1:port` falls in slice `slice` of 2 shards.
+fn in_shard(slice: u32, make: fn() -> std::net::SocketAddr) -> String {
+    loop {
+        let a = make();
+        if tlscompat::shard::Shard::slice_of("127.0.0.1", a.port(), 2) == slice {
+            return a.to_string();
+        }
+    }
+}
+
+fn json_of(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("report")).expect("JSON")
+}
+
+/// Finding 2: shard 1/2 stopped by SIGTERM (`"complete": false`) merged with shard 2/2
+/// gave `"complete": true`, no INCOMPLETE footer, no JUnit error and exit 0. Now the
+/// merge is refused (exit 2, nothing written) unless `--allow-incomplete`, and then
+/// every sink says INCOMPLETE and the exit code is not 0, even with `--fail-on none`.
+#[test]
+fn merging_an_interrupted_shard_is_never_complete() {
+    let dir = TempDir::new("interrupted-shard");
+    let path = |n: &str| dir.0.join(n).display().to_string();
+    let targets = [
+        in_shard(0, closed_port),
+        in_shard(0, blackhole),
+        in_shard(1, closed_port),
+    ];
+    let base = ["scan", "--quiet", "--timeout", "30s", "--format", "json"];
+    let (s1, s2) = (path("s1.json"), path("s2.json"));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tlscompat"))
+        .args(base)
+        .args(["--shard", "1/2", "--json", &s1])
+        .args(&targets)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // The closed port's record is out at once; the blackhole holds the shard.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(143));
+    assert_eq!(json_of(Path::new(&s1))["complete"], false);
+    let mut args = base.to_vec();
+    args.extend(["--shard", "2/2", "--json", &s2]);
+    args.extend(targets.iter().map(String::as_str));
+    let out = tlscompat(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+
+    let refused = tlscompat(&["merge", &s1, &s2, "--json", &path("m.json")]);
+    let err = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(err.contains("s1.json is incomplete") && err.contains("--allow-incomplete"));
+    assert!(!Path::new(&path("m.json")).exists(), "nothing written");
+
+    let (m, x, h) = (path("m.json"), path("m.xml"), path("m.html"));
+    let merged = tlscompat(&[
+        "merge",
+        &s1,
+        &s2,
+        "--allow-incomplete",
+        "--fail-on",
+        "none",
+        "--json",
+        &m,
+        "--junit",
+        &x,
+        "--html",
+        &h,
+    ]);
+    let (table, err) = (text(&merged.stdout), text(&merged.stderr));
+    assert_eq!(merged.status.code(), Some(1), "never 0: {err}");
+    assert!(table.contains("INCOMPLETE: ") && table.contains("s1.json is incomplete"));
+    let v = json_of(Path::new(&m));
+    assert_eq!(v["complete"], false);
+    assert!(v["summary"]["incomplete"].as_str().unwrap().contains("s1.json"));
+    assert_eq!(v["records"].as_array().map(Vec::len), Some(2), "the blackhole never finished");
+    let xml = std::fs::read_to_string(&x).unwrap();
+    assert!(xml.contains("<error type=\"interrupted\""), "{xml}");
+    let page = std::fs::read_to_string(&h).unwrap();
+    assert!(page.find("id=\"incomplete\"") < page.find("id=\"matrix\""));
+}
+
+/// A real shard report (`scan --shard K/2` of two closed ports), as JSON.
+fn real_shards(dir: &Path) -> (String, String) {
+    let targets = [in_shard(0, closed_port), in_shard(1, closed_port)];
+    let mut names = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let p = dir.join(format!("s{}.json", &k[..1])).display().to_string();
+        let mut args = vec!["scan", "--quiet", "--timeout", "2s", "--shard", k];
+        args.extend(["--format", "json", "--json", &p]);
+        args.extend(targets.iter().map(String::as_str));
+        let out = tlscompat(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        names.push(p);
+    }
+    (names.remove(0), names.remove(0))
+}
+
+/// Writes `v` (a forged copy of a real report) to `name` in `dir`.
+fn forged(dir: &Path, name: &str, v: &serde_json::Value) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
+    p.display().to_string()
+}
+
+/// Findings 3 and 8: numbers read from a report are range-checked, with an exit-2 error
+/// naming the file and the JSON path, before they size anything: `options.shard.count`
+/// of 2^40 aborted merge (allocation failure, exit 134) and 2^62 panicked; a port of
+/// 65536 said `expected u16`, `port: 0` was accepted, a duplicated record became a
+/// duplicate row, invalid UTF-8 had no position.
+#[test]
+fn forged_report_numbers_are_refused_naming_the_field() {
+    let dir = TempDir::new("forged-numbers");
+    let (s1, s2) = real_shards(&dir.0);
+    let good = json_of(Path::new(&s1));
+    let refused = |files: &[&str], words: &str| {
+        let mut args = vec!["merge"];
+        args.extend_from_slice(files);
+        let out = tlscompat(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{words}: {err}");
+        assert!(err.contains(words), "expected '{words}' in: {err}");
+        assert!(out.stdout.is_empty(), "{words}: nothing written");
+    };
+    for (count, name) in [(1u64 << 40, "c40.json"), (1u64 << 62, "c62.json")] {
+        let mut v = good.clone();
+        v["options"]["shard"]["count"] = count.into();
+        let f = forged(&dir.0, name, &v);
+        refused(&[&f, &s2], &format!("{name}: options.shard: expected {{index, count}}"));
+    }
+    for (port, words) in [
+        (serde_json::json!(65536), "records[0].port: 65536 is not a valid port (1-65535)"),
+        (serde_json::json!(0), "records[0].port: 0 is not a valid port (1-65535)"),
+    ] {
+        let mut v = good.clone();
+        v["records"][0]["port"] = port;
+        let f = forged(&dir.0, "port.json", &v);
+        refused(&[&f, &s2], &format!("port.json: {words}"));
+    }
+    let mut v = good.clone();
+    v["records"][0]["target_index"] = (1u64 << 40).into();
+    let f = forged(&dir.0, "index.json", &v);
+    refused(&[&f, &s2], "index.json: records[0].target_index: 1099511627776 is out of range");
+    let mut v = good.clone();
+    let first = v["records"][0].clone();
+    v["records"].as_array_mut().unwrap().push(first);
+    let f = forged(&dir.0, "dup.json", &v);
+    refused(&[&f, &s2], "dup.json: records[1] repeats 127.0.0.1:");
+    let mut v = good.clone();
+    v["records"][0].as_object_mut().unwrap().remove("versions");
+    let f = forged(&dir.0, "missing.json", &v);
+    refused(&[&f, &s2], "missing.json: records[0]: missing field `versions`");
+    let mut bytes = std::fs::read(&s1).unwrap();
+    let at = bytes.windows(9).position(|w| w == b"127.0.0.1").unwrap();
+    bytes[at] = 0xff;
+    let f = dir.0.join("utf8.json");
+    std::fs::write(&f, &bytes).unwrap();
+    let f = f.display().to_string();
+    refused(&[&f, &s2], &format!("(byte {at}): invalid UTF-8 in records[0]"));
+    // The real pair merges.
+    let out = tlscompat(&["merge", &s1, &s2, "-q"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
+
+/// Finding 1, the merge side: a report whose record has a 10 MB `address` (or the
+/// 17,000-control-character name) panicked `merge` in the table. Now the cell is cut.
+#[test]
+fn a_report_with_a_ten_megabyte_address_merges() {
+    let dir = TempDir::new("huge-address");
+    let (s1, s2) = real_shards(&dir.0);
+    let mut v = json_of(Path::new(&s1));
+    v["records"][0]["address"] = "\u{202e}x".repeat(2_500_000).into();
+    let f = forged(&dir.0, "huge.json", &v);
+    let out = tlscompat(&["merge", &f, &s2, "--csv", &dir.0.join("m.csv").display().to_string()]);
+    let table = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(table.contains('…'));
+    assert!(table.lines().all(|l| l.chars().count() < 2_000));
+    assert!(!has_hazard(&table));
+}
+
+/// Finding 8, the baseline side: an inverted version range is refused; an incomplete
+/// report or one from a newer tlscompat is used with a warning.
+#[test]
+fn baseline_heads_are_checked() {
+    let dir = TempDir::new("baseline-head");
+    let (s1, _) = real_shards(&dir.0);
+    let target = json_of(Path::new(&s1))["records"][0]["host"].as_str().unwrap().to_string()
+        + ":"
+        + &json_of(Path::new(&s1))["records"][0]["port"].to_string();
+    let scan = |baseline: &str| {
+        tlscompat(&["scan", "--quiet", "--timeout", "2s", "--baseline", baseline, &target])
+    };
+    let mut v = json_of(Path::new(&s1));
+    v["options"]["tls_min"] = "1.3".into();
+    v["options"]["tls_max"] = "1.0".into();
+    let out = scan(&forged(&dir.0, "inverted.json", &v));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("options.tls_min TLS 1.3 is above options.tls_max TLS 1.0"), "{err}");
+    let mut v = json_of(Path::new(&s1));
+    v["complete"] = false.into();
+    v["tool"]["version"] = "99.0.0".into();
+    let out = scan(&forged(&dir.0, "partial.json", &v));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("warning: --baseline") && err.contains("partial.json is incomplete"));
+    assert!(err.contains("tlscompat 99.0.0, newer than this"), "{err}");
+}
