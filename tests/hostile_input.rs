@@ -231,8 +231,17 @@ fn merging_an_interrupted_shard_is_never_complete() {
     assert!(table.contains("INCOMPLETE: ") && table.contains("s1.json is incomplete"));
     let v = json_of(Path::new(&m));
     assert_eq!(v["complete"], false);
-    assert!(v["summary"]["incomplete"].as_str().unwrap().contains("s1.json"));
-    assert_eq!(v["records"].as_array().map(Vec::len), Some(2), "the blackhole never finished");
+    assert!(
+        v["summary"]["incomplete"]
+            .as_str()
+            .unwrap()
+            .contains("s1.json")
+    );
+    assert_eq!(
+        v["records"].as_array().map(Vec::len),
+        Some(2),
+        "the blackhole never finished"
+    );
     let xml = std::fs::read_to_string(&x).unwrap();
     assert!(xml.contains("<error type=\"interrupted\""), "{xml}");
     let page = std::fs::read_to_string(&h).unwrap();
@@ -285,11 +294,20 @@ fn forged_report_numbers_are_refused_naming_the_field() {
         let mut v = good.clone();
         v["options"]["shard"]["count"] = count.into();
         let f = forged(&dir.0, name, &v);
-        refused(&[&f, &s2], &format!("{name}: options.shard: expected {{index, count}}"));
+        refused(
+            &[&f, &s2],
+            &format!("{name}: options.shard: expected {{index, count}}"),
+        );
     }
     for (port, words) in [
-        (serde_json::json!(65536), "records[0].port: 65536 is not a valid port (1-65535)"),
-        (serde_json::json!(0), "records[0].port: 0 is not a valid port (1-65535)"),
+        (
+            serde_json::json!(65536),
+            "records[0].port: 65536 is not a valid port (1-65535)",
+        ),
+        (
+            serde_json::json!(0),
+            "records[0].port: 0 is not a valid port (1-65535)",
+        ),
     ] {
         let mut v = good.clone();
         v["records"][0]["port"] = port;
@@ -299,7 +317,10 @@ fn forged_report_numbers_are_refused_naming_the_field() {
     let mut v = good.clone();
     v["records"][0]["target_index"] = (1u64 << 40).into();
     let f = forged(&dir.0, "index.json", &v);
-    refused(&[&f, &s2], "index.json: records[0].target_index: 1099511627776 is out of range");
+    refused(
+        &[&f, &s2],
+        "index.json: records[0].target_index: 1099511627776 is out of range",
+    );
     let mut v = good.clone();
     let first = v["records"][0].clone();
     v["records"].as_array_mut().unwrap().push(first);
@@ -308,14 +329,20 @@ fn forged_report_numbers_are_refused_naming_the_field() {
     let mut v = good.clone();
     v["records"][0].as_object_mut().unwrap().remove("versions");
     let f = forged(&dir.0, "missing.json", &v);
-    refused(&[&f, &s2], "missing.json: records[0]: missing field `versions`");
+    refused(
+        &[&f, &s2],
+        "missing.json: records[0]: missing field `versions`",
+    );
     let mut bytes = std::fs::read(&s1).unwrap();
     let at = bytes.windows(9).position(|w| w == b"127.0.0.1").unwrap();
     bytes[at] = 0xff;
     let f = dir.0.join("utf8.json");
     std::fs::write(&f, &bytes).unwrap();
     let f = f.display().to_string();
-    refused(&[&f, &s2], &format!("(byte {at}): invalid UTF-8 in records[0]"));
+    refused(
+        &[&f, &s2],
+        &format!("(byte {at}): invalid UTF-8 in records[0]"),
+    );
     // The real pair merges.
     let out = tlscompat(&["merge", &s1, &s2, "-q"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -330,7 +357,13 @@ fn a_report_with_a_ten_megabyte_address_merges() {
     let mut v = json_of(Path::new(&s1));
     v["records"][0]["address"] = "\u{202e}x".repeat(2_500_000).into();
     let f = forged(&dir.0, "huge.json", &v);
-    let out = tlscompat(&["merge", &f, &s2, "--csv", &dir.0.join("m.csv").display().to_string()]);
+    let out = tlscompat(&[
+        "merge",
+        &f,
+        &s2,
+        "--csv",
+        &dir.0.join("m.csv").display().to_string(),
+    ]);
     let table = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(table.contains('…'));
@@ -344,11 +377,22 @@ fn a_report_with_a_ten_megabyte_address_merges() {
 fn baseline_heads_are_checked() {
     let dir = TempDir::new("baseline-head");
     let (s1, _) = real_shards(&dir.0);
-    let target = json_of(Path::new(&s1))["records"][0]["host"].as_str().unwrap().to_string()
+    let target = json_of(Path::new(&s1))["records"][0]["host"]
+        .as_str()
+        .unwrap()
+        .to_string()
         + ":"
         + &json_of(Path::new(&s1))["records"][0]["port"].to_string();
     let scan = |baseline: &str| {
-        tlscompat(&["scan", "--quiet", "--timeout", "2s", "--baseline", baseline, &target])
+        tlscompat(&[
+            "scan",
+            "--quiet",
+            "--timeout",
+            "2s",
+            "--baseline",
+            baseline,
+            &target,
+        ])
     };
     let mut v = json_of(Path::new(&s1));
     v["options"]["tls_min"] = "1.3".into();
@@ -356,7 +400,10 @@ fn baseline_heads_are_checked() {
     let out = scan(&forged(&dir.0, "inverted.json", &v));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("options.tls_min TLS 1.3 is above options.tls_max TLS 1.0"), "{err}");
+    assert!(
+        err.contains("options.tls_min TLS 1.3 is above options.tls_max TLS 1.0"),
+        "{err}"
+    );
     let mut v = json_of(Path::new(&s1));
     v["complete"] = false.into();
     v["tool"]["version"] = "99.0.0".into();

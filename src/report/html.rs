@@ -13,11 +13,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use super::spool::Spool;
 use super::summary::Summary;
 use super::{ScanContext, Sink};
 use crate::findings::FindingKind;
@@ -29,11 +30,14 @@ use crate::version::TlsVersion;
 pub struct HtmlSink<W: Write> {
     out: W,
     ctx: ScanContext,
-    rows: String,
-    /// Client profile names seen, in first-seen order, and each row's verdicts.
+    /// The matrix rows, the client rows (JSON lines `[endpoint, {profile: verdict}]`)
+    /// and the findings by kind (count, `<li>` lines): kept until the end, out of
+    /// memory past a size ([`Spool`]), so 100,000 records render in bounded memory.
+    rows: Spool,
+    client_rows: Spool,
+    findings: BTreeMap<FindingKind, (usize, Spool)>,
+    /// Client profile names seen, in first-seen order (at most [`MAX_CLIENTS`]).
     clients: Vec<String>,
-    client_rows: Vec<(String, BTreeMap<String, String>)>,
-    findings: BTreeMap<FindingKind, Vec<String>>,
     now: i64,
 }
 
@@ -90,10 +94,10 @@ impl<W: Write> HtmlSink<W> {
         Self {
             out,
             ctx,
-            rows: String::new(),
-            clients: Vec::new(),
-            client_rows: Vec::new(),
+            rows: Spool::new(),
+            client_rows: Spool::new(),
             findings: BTreeMap::new(),
+            clients: Vec::new(),
             now,
         }
     }
@@ -116,9 +120,16 @@ fn cell_class(v: TlsVersion, state: CellState) -> (&'static str, &'static str) {
     }
 }
 
+/// Most client profile columns the page shows (a report read back may name any).
+const MAX_CLIENTS: usize = 64;
+
 fn client_verdicts(r: &Record) -> BTreeMap<String, String> {
-    let json = super::json::record(r);
-    let Some(Value::Object(map)) = json.get("clients") else {
+    let Some(Value::Object(map)) = r
+        .checks
+        .iter()
+        .find(|c| c.check == "clients")
+        .map(|c| &c.data)
+    else {
         return BTreeMap::new();
     };
     map.iter()
@@ -146,8 +157,9 @@ impl<W: Write> Sink for HtmlSink<W> {
             &r.address
         };
         let failing = self.ctx.fails(r);
+        let mut row = String::new();
         let _ = write!(
-            self.rows,
+            row,
             "<tr><td{}>{}</td><td>{}</td><td>{}</td>",
             if failing { " class=\"fail\"" } else { "" },
             esc(&r.host),
@@ -158,7 +170,7 @@ impl<W: Write> Sink for HtmlSink<W> {
             // A name that did not resolve: one sentence instead of empty cells.
             let why = r.error.as_deref().unwrap_or("no address");
             let _ = write!(
-                self.rows,
+                row,
                 "<td colspan=\"{}\" class=\"bad\">did not resolve: {}</td>",
                 self.ctx.versions.len() + 4,
                 esc(why.strip_prefix("dns: ").unwrap_or(why))
@@ -192,7 +204,7 @@ impl<W: Write> Sink for HtmlSink<W> {
                 _ => String::new(),
             };
             let _ = write!(
-                self.rows,
+                row,
                 "<td class=\"c {class}\" title=\"{}\">{word}</td>",
                 esc(&format!(
                     "{v}: {word}{}{why}",
@@ -206,7 +218,10 @@ impl<W: Write> Sink for HtmlSink<W> {
         let (issuer, expiry) = match r.chain.first() {
             None => ("–".to_string(), "<td class=\"none\">–</td>".to_string()),
             Some(leaf) => {
-                let days = (leaf.not_after_unix - self.now).div_euclid(86_400);
+                let days = leaf
+                    .not_after_unix
+                    .saturating_sub(self.now)
+                    .div_euclid(86_400);
                 let class = match days {
                     d if d < 0 => "bad",
                     d if d < 30 => "warn",
@@ -214,7 +229,7 @@ impl<W: Write> Sink for HtmlSink<W> {
                 };
                 let date = leaf.not_after.get(..10).unwrap_or(&leaf.not_after);
                 let when = match days {
-                    d if d < 0 => format!(" (expired {} d ago)", -d),
+                    d if d < 0 => format!(" (expired {} d ago)", d.unsigned_abs()),
                     d if d < 90 => format!(" (in {d} d)"),
                     _ => String::new(),
                 };
@@ -257,22 +272,26 @@ impl<W: Write> Sink for HtmlSink<W> {
             })
             .collect();
         if r.address.is_empty() {
-            let _ = writeln!(self.rows, "<td>{}</td></tr>", kinds.join(" "));
+            let _ = writeln!(row, "<td>{}</td></tr>", kinds.join(" "));
         } else {
             let _ = writeln!(
-                self.rows,
+                row,
                 "<td class=\"c\">{best}</td><td>{}</td>{expiry}{trust}<td>{}</td></tr>",
                 esc(&issuer),
                 kinds.join(" ")
             );
         }
+        self.rows.write_all(row.as_bytes())?;
         let at = format!("{}:{} [{}]", r.host, r.port, address);
         for f in &r.findings {
-            self.findings.entry(f.kind).or_default().push(format!(
+            let (n, items) = self.findings.entry(f.kind).or_default();
+            *n += 1;
+            writeln!(
+                items,
                 "<li><code>{}</code>: {}</li>",
                 esc(&at),
                 esc(&f.detail)
-            ));
+            )?;
         }
         let verdicts = client_verdicts(r);
         if !verdicts.is_empty() {
@@ -283,17 +302,18 @@ impl<W: Write> Sink for HtmlSink<W> {
                 .iter()
                 .filter(|c| verdicts.contains_key(*c));
             for k in asked.chain(verdicts.keys()) {
-                if !self.clients.contains(k) {
+                if !self.clients.contains(k) && self.clients.len() < MAX_CLIENTS {
                     self.clients.push(k.clone());
                 }
             }
-            self.client_rows.push((at, verdicts));
+            let line = crate::safe::json_string(&(at, verdicts));
+            writeln!(self.client_rows, "{line}")?;
         }
         Ok(())
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
-        let mut page = String::with_capacity(self.rows.len() + 8192);
+        let mut page = String::with_capacity(8192);
         let started = s
             .started_at
             .map_or("unknown".to_string(), super::schema::rfc3339_time);
@@ -336,9 +356,12 @@ impl<W: Write> Sink for HtmlSink<W> {
             let _ = write!(page, "<th>{v}</th>");
         }
         page.push_str("<th>Best</th><th>Issuer</th><th>Expires</th><th>Trust</th><th>Findings</th></tr></thead><tbody>\n");
-        page.push_str(&self.rows);
+        self.out.write_all(page.as_bytes())?;
+        page.clear();
+        std::mem::take(&mut self.rows).copy_to(&mut self.out)?;
         page.push_str("</tbody></table>\n");
-        if !self.client_rows.is_empty() {
+        let client_rows = std::mem::take(&mut self.client_rows);
+        if !client_rows.is_empty() {
             page.push_str(
                 "<h2>Client profiles</h2>\n<table id=\"clients\"><thead><tr><th>Endpoint</th>",
             );
@@ -346,8 +369,12 @@ impl<W: Write> Sink for HtmlSink<W> {
                 let _ = write!(page, "<th>{}</th>", esc(c));
             }
             page.push_str("</tr></thead><tbody>\n");
-            for (at, verdicts) in &self.client_rows {
-                let _ = write!(page, "<tr><td>{}</td>", esc(at));
+            self.out.write_all(page.as_bytes())?;
+            page.clear();
+            for line in client_rows.into_reader()?.lines() {
+                let (at, verdicts): (String, BTreeMap<String, String>) =
+                    serde_json::from_str(&line?).map_err(io::Error::other)?;
+                let _ = write!(page, "<tr><td>{}</td>", esc(&at));
                 for c in &self.clients {
                     let v = verdicts.get(c).map_or("", String::as_str);
                     let class = match v {
@@ -358,6 +385,8 @@ impl<W: Write> Sink for HtmlSink<W> {
                     let _ = write!(page, "<td class=\"{class}\">{}</td>", esc(v));
                 }
                 page.push_str("</tr>\n");
+                self.out.write_all(page.as_bytes())?;
+                page.clear();
             }
             page.push_str("</tbody></table>\n");
         }
@@ -365,19 +394,21 @@ impl<W: Write> Sink for HtmlSink<W> {
         if self.findings.is_empty() {
             page.push_str("<p class=\"good\">No findings.</p>\n");
         }
-        for (kind, items) in &self.findings {
-            let gate = if self.ctx.fail_on.contains(kind) {
+        for (kind, (count, items)) in std::mem::take(&mut self.findings) {
+            let gate = if self.ctx.fail_on.contains(&kind) {
                 " <span class=\"fail\">(fails the run)</span>"
             } else {
                 ""
             };
             let _ = write!(
                 page,
-                "<h3 id=\"finding-{kind}\">{kind} ({}){gate}</h3>\n<p>{}</p>\n<ul>\n{}</ul>\n",
-                items.len(),
-                advice(*kind),
-                items.join("\n")
+                "<h3 id=\"finding-{kind}\">{kind} ({count}){gate}</h3>\n<p>{}</p>\n<ul>\n",
+                advice(kind),
             );
+            self.out.write_all(page.as_bytes())?;
+            page.clear();
+            items.copy_to(&mut self.out)?;
+            page.push_str("</ul>\n");
         }
         if let Some(b) = &s.baseline {
             let _ = write!(

@@ -7,9 +7,9 @@
 //! not make the whole file unparsable. A scan stopped by a signal gets one `<error>`
 //! testcase, `scan interrupted`, so dashboards show that the report is partial.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::spool::Spool;
 use super::summary::Summary;
 use super::{ScanContext, Sink};
 use crate::record::Record;
@@ -18,7 +18,9 @@ use crate::safe::xml_text;
 pub struct JunitSink<W: Write> {
     out: W,
     ctx: ScanContext,
-    cases: String,
+    /// The test cases, written as they come (out of memory past a size: [`Spool`]);
+    /// the counts go before them, at the end.
+    cases: Spool,
     tests: usize,
     failures: usize,
 }
@@ -28,7 +30,7 @@ impl<W: Write> JunitSink<W> {
         Self {
             out,
             ctx,
-            cases: String::new(),
+            cases: Spool::new(),
             tests: 0,
             failures: 0,
         }
@@ -44,25 +46,25 @@ impl<W: Write> Sink for JunitSink<W> {
             &r.address
         };
         let name = format!("{}:{} [{address}]", r.host, r.port);
-        let _ = writeln!(
+        writeln!(
             self.cases,
             "    <testcase classname=\"tlscompat.{}\" name=\"{}\">",
             xml_text(&r.host),
             xml_text(&name)
-        );
+        )?;
         let (failing, other): (Vec<_>, Vec<_>) = r
             .findings
             .iter()
             .partition(|f| self.ctx.fail_on.contains(&f.kind));
         self.failures += usize::from(!failing.is_empty());
         for f in failing {
-            let _ = writeln!(
+            writeln!(
                 self.cases,
                 "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                 f.kind,
                 xml_text(&f.to_string()),
                 xml_text(&f.detail)
-            );
+            )?;
         }
         let mut out = String::new();
         let versions: Vec<String> = self
@@ -73,37 +75,37 @@ impl<W: Write> Sink for JunitSink<W> {
             .collect();
         out.push_str(&versions.join("\n"));
         for f in other {
-            let _ = write!(out, "\nnote: {f}");
+            out.push_str(&format!("\nnote: {f}"));
         }
-        let _ = writeln!(
+        writeln!(
             self.cases,
             "      <system-out>{}</system-out>",
             xml_text(&out)
-        );
-        self.cases.push_str("    </testcase>\n");
+        )?;
+        self.cases.write_all(b"    </testcase>\n")?;
         // One testcase per check case, e.g. per (endpoint, client profile).
         for check in &r.checks {
             for (case, failure) in &check.cases {
                 self.tests += 1;
-                let _ = writeln!(
+                writeln!(
                     self.cases,
                     "    <testcase classname=\"tlscompat.{}.{}\" name=\"{} {}\">",
                     xml_text(&r.host),
                     xml_text(&check.check),
                     xml_text(&name),
                     xml_text(case)
-                );
+                )?;
                 if let Some(msg) = failure {
                     self.failures += 1;
-                    let _ = writeln!(
+                    writeln!(
                         self.cases,
                         "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                         xml_text(&check.check),
                         xml_text(msg),
                         xml_text(msg)
-                    );
+                    )?;
                 }
-                self.cases.push_str("    </testcase>\n");
+                self.cases.write_all(b"    </testcase>\n")?;
             }
         }
         Ok(())
@@ -114,12 +116,12 @@ impl<W: Write> Sink for JunitSink<W> {
         let errors = usize::from(s.incomplete.is_some());
         if let Some(why) = &s.incomplete {
             self.tests += 1;
-            let _ = write!(
+            write!(
                 self.cases,
                 "    <testcase classname=\"tlscompat\" name=\"scan interrupted\">\n      \
                  <error type=\"interrupted\" message=\"{}\"/>\n    </testcase>\n",
                 xml_text(&format!("incomplete: {why}"))
-            );
+            )?;
         }
         writeln!(self.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
         writeln!(
@@ -132,7 +134,7 @@ impl<W: Write> Sink for JunitSink<W> {
             "  <testsuite name=\"tlscompat scan\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" skipped=\"0\" time=\"{time:.3}\">",
             self.tests, self.failures
         )?;
-        self.out.write_all(self.cases.as_bytes())?;
+        std::mem::take(&mut self.cases).copy_to(&mut self.out)?;
         writeln!(self.out, "  </testsuite>\n</testsuites>")?;
         self.out.flush()
     }

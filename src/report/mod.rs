@@ -12,6 +12,7 @@ pub mod load;
 pub mod output;
 pub mod schema;
 pub mod sinks;
+pub mod spool;
 pub mod summary;
 pub mod table;
 

@@ -1,6 +1,7 @@
 //! The human table: one row per address, a column per version, the findings, the
-//! summary line. Rows are kept until the end so columns can be aligned (the table is for
-//! people; lists are short).
+//! summary line. Rows are kept until the end so columns can be aligned — in a
+//! [`Spool`], not in memory, with only the column widths and footnotes held — so a
+//! merged scan of 100,000 records draws in bounded memory.
 //!
 //! Width-aware: when the full table (a reason in every cell) is wider than the terminal,
 //! cells shrink to short words (`yes`, `no`, `t/o`…) with a footnote mark, and each
@@ -18,8 +19,10 @@
 //! value) and `--color never` turn it off. Every network-derived string passes through
 //! [`crate::safe::terminal`] first.
 
-use std::io::{self, IsTerminal, Write};
+use std::collections::HashMap;
+use std::io::{self, BufRead, IsTerminal, Write};
 
+use super::spool::Spool;
 use super::summary::Summary;
 use super::{ScanContext, Sink, cell_text};
 use crate::cli::ColorChoice;
@@ -121,19 +124,33 @@ impl Cell {
     }
 }
 
-enum Row {
-    Cells(Vec<Cell>),
-    /// Host and port, then a sentence instead of cells (a name that did not resolve).
-    Note(String, String, String),
-}
+/// Most distinct reasons the compact table numbers; cells beyond refer to `[*]`.
+const MAX_REASONS: usize = 999;
+
+/// Separators of a spooled row: between cells, and between a cell's two forms. Cell
+/// text has been through [`safe`], which escapes every control character, so neither
+/// can occur in it.
+const CELL_SEP: char = '\u{1f}';
+const FORM_SEP: char = '\u{1e}';
 
 pub struct TableSink<W: Write> {
     out: W,
     ctx: ScanContext,
     style: TableStyle,
     header: Vec<String>,
-    rows: Vec<Row>,
-    findings: Vec<(bool, String)>,
+    /// One line per row (see [`TableSink::spool_row`]): rows are kept out of memory
+    /// until the end, when the column widths are known.
+    rows: Spool,
+    /// Per column, the widest full text and the widest short form (with its `[n]`).
+    full_widths: Vec<usize>,
+    short_widths: Vec<usize>,
+    /// The compact table's footnotes, numbered in order of first use.
+    reasons: Vec<String>,
+    reason_ids: HashMap<String, usize>,
+    /// More distinct reasons than [`MAX_REASONS`] were seen.
+    reasons_overflow: bool,
+    /// Lines after the table: `1` (FAIL) or `0` (note), then the text.
+    findings: Spool,
 }
 
 impl<W: Write> TableSink<W> {
@@ -141,19 +158,99 @@ impl<W: Write> TableSink<W> {
         let mut header = vec!["HOST".to_string(), "PORT".into(), "ADDRESS".into()];
         header.extend(ctx.versions.iter().map(|v| v.to_string().to_uppercase()));
         header.extend(["BEST".into(), "CIPHER".into(), "CERT".into()]);
+        let widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
         Self {
             out,
             ctx,
             style: TableStyle::default(),
             header,
-            rows: Vec::new(),
-            findings: Vec::new(),
+            rows: Spool::new(),
+            full_widths: widths.clone(),
+            short_widths: widths,
+            reasons: Vec::new(),
+            reason_ids: HashMap::new(),
+            reasons_overflow: false,
+            findings: Spool::new(),
         }
     }
 
     pub fn styled(mut self, style: TableStyle) -> Self {
         self.style = style;
         self
+    }
+
+    /// The footnote mark of a reason: `[n]`, or `[*]` past [`MAX_REASONS`].
+    fn reason_mark(&mut self, reason: &str) -> String {
+        if let Some(n) = self.reason_ids.get(reason) {
+            return format!("[{n}]");
+        }
+        if self.reasons.len() >= MAX_REASONS {
+            self.reasons_overflow = true;
+            return "[*]".into();
+        }
+        self.reasons.push(bounded_line(reason.to_string()));
+        let n = self.reasons.len();
+        self.reason_ids.insert(reason.to_string(), n);
+        format!("[{n}]")
+    }
+
+    /// Spools one row of cells, each cut to [`MAX_CELL`], and widens the columns.
+    fn spool_row(&mut self, cells: Vec<Cell>) -> io::Result<()> {
+        let mut line = String::from("C");
+        for (i, c) in cells.into_iter().enumerate() {
+            let full = abbreviate(&c.full, MAX_CELL);
+            let short = match &c.reason {
+                Some(r) => format!("{}{}", c.short, self.reason_mark(r)),
+                None => c.short.clone(),
+            };
+            let short = abbreviate(&short, MAX_CELL);
+            if let (Some(f), Some(s)) = (self.full_widths.get_mut(i), self.short_widths.get_mut(i))
+            {
+                *f = (*f).max(width(&full));
+                *s = (*s).max(width(&short));
+            }
+            line.push(CELL_SEP);
+            line.push(tone_char(c.tone));
+            line.push_str(&full);
+            line.push(FORM_SEP);
+            line.push_str(&short);
+        }
+        line.push('\n');
+        self.rows.write_all(line.as_bytes())
+    }
+
+    fn spool_note(&mut self, host: &str, port: &str, why: &str) -> io::Result<()> {
+        let line = format!(
+            "N{CELL_SEP}{}{CELL_SEP}{port}{CELL_SEP}{}\n",
+            abbreviate(host, MAX_CELL),
+            bounded_line(why.to_string())
+        );
+        self.rows.write_all(line.as_bytes())
+    }
+
+    fn finding(&mut self, fail: bool, text: String) -> io::Result<()> {
+        let line = format!("{}{}\n", u8::from(fail), bounded_line(text));
+        self.findings.write_all(line.as_bytes())
+    }
+}
+
+fn tone_char(t: Tone) -> char {
+    match t {
+        Tone::Good => 'g',
+        Tone::Warn => 'w',
+        Tone::Bad => 'b',
+        Tone::Dim => 'd',
+        Tone::Plain => 'p',
+    }
+}
+
+fn tone_of(c: char) -> Tone {
+    match c {
+        'g' => Tone::Good,
+        'w' => Tone::Warn,
+        'b' => Tone::Bad,
+        'd' => Tone::Dim,
+        _ => Tone::Plain,
     }
 }
 
@@ -175,11 +272,8 @@ impl<W: Write> Sink for TableSink<W> {
         if r.address.is_empty() {
             let why = r.error.as_deref().unwrap_or("no address");
             let why = why.strip_prefix("dns: ").unwrap_or(why);
-            self.rows.push(Row::Note(
-                host.clone(),
-                r.port.to_string(),
-                bounded_line(format!("did not resolve: {}", safe(why))),
-            ));
+            let why = format!("did not resolve: {}", safe(why));
+            self.spool_note(&host, &r.port.to_string(), &why)?;
         } else {
             let mut row = vec![
                 Cell::plain(host.clone()),
@@ -223,7 +317,7 @@ impl<W: Write> Sink for TableSink<W> {
                 tone: if bad { Tone::Bad } else { Tone::Plain },
                 ..Cell::plain(safe(&cert).into_owned())
             });
-            self.rows.push(Row::Cells(row));
+            self.spool_row(row)?;
         }
         let at = if r.address.is_empty() {
             String::new()
@@ -233,30 +327,22 @@ impl<W: Write> Sink for TableSink<W> {
         for f in &r.findings {
             let fail = self.ctx.fail_on.contains(&f.kind);
             let mark = if fail { "FAIL" } else { "note" };
-            self.findings.push((
-                fail,
-                bounded_line(format!(
-                    "{mark} {host}:{}{at}: {}",
-                    r.port,
-                    safe(&f.to_string())
-                )),
-            ));
+            let text = format!("{mark} {host}:{}{at}: {}", r.port, safe(&f.to_string()));
+            self.finding(fail, text)?;
         }
         for n in &r.notes {
-            let text = format!("note {host}:{}{at}: {}", r.port, safe(n));
-            self.findings.push((false, bounded_line(text)));
+            self.finding(false, format!("note {host}:{}{at}: {}", r.port, safe(n)))?;
         }
         for check in &r.checks {
             for line in &check.lines {
                 let text = format!("{} {host}:{}{at}: {}", check.check, r.port, safe(line));
-                self.findings.push((false, bounded_line(text)));
+                self.finding(false, text)?;
             }
         }
         Ok(())
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        let lines = self.layout();
         let color = self.style.color;
         let paint = |tone: Tone, s: &str| -> String {
             if color && tone != Tone::Plain {
@@ -266,21 +352,35 @@ impl<W: Write> Sink for TableSink<W> {
             }
         };
         let max = self.style.width;
-        for line in lines {
-            match line {
-                Line::Text(t) => {
+        let layout = self.layout();
+        let header = layout.render_header(&self.header);
+        writeln!(self.out, "{}", header.trim_end())?;
+        let rows = std::mem::take(&mut self.rows).into_reader()?;
+        for line in rows.lines() {
+            let line = line?;
+            let text = layout.render_row(&line, &paint);
+            match text {
+                Rendered::Cells(t) => writeln!(self.out, "{}", t.trim_end())?,
+                Rendered::Text(t) => {
                     for l in wrap(&t, max) {
                         writeln!(self.out, "{}", l.trim_end())?;
                     }
                 }
-                cells => writeln!(self.out, "{}", cells.render(&paint).trim_end())?,
             }
         }
-        if !self.findings.is_empty() {
+        for t in self.legend(&layout) {
+            for l in wrap(&t, max) {
+                writeln!(self.out, "{}", l.trim_end())?;
+            }
+        }
+        let findings = std::mem::take(&mut self.findings);
+        if !findings.is_empty() {
             writeln!(self.out)?;
-            for (fail, line) in &self.findings {
-                let t = if *fail { Tone::Bad } else { Tone::Warn };
-                for l in wrap(line, max) {
+            for line in findings.into_reader()?.lines() {
+                let line = line?;
+                let (fail, text) = line.split_at(line.len().min(1));
+                let t = if fail == "1" { Tone::Bad } else { Tone::Warn };
+                for l in wrap(text, max) {
                     writeln!(self.out, "{}", paint(t, &l))?;
                 }
             }
@@ -319,22 +419,127 @@ impl<W: Write> Sink for TableSink<W> {
     }
 }
 
-/// A laid-out output line: cells padded to widths, or free text.
-enum Line {
-    Cells(Vec<(String, Tone)>),
+/// How the rows are drawn: full or compact cells, the column widths, hidden columns.
+struct Layout {
+    compact: bool,
+    widths: Vec<usize>,
+    hidden: Vec<usize>,
+}
+
+/// A drawn row: aligned cells, or a free-text line (a note row).
+enum Rendered {
+    Cells(String),
     Text(String),
 }
 
-impl Line {
-    fn render(&self, paint: &dyn Fn(Tone, &str) -> String) -> String {
-        match self {
-            Line::Text(t) => t.clone(),
-            Line::Cells(cells) => cells
-                .iter()
-                .map(|(s, t)| paint(*t, s))
-                .collect::<Vec<_>>()
-                .join("  "),
+impl Layout {
+    fn shown(&self, i: usize) -> bool {
+        !self.hidden.contains(&i)
+    }
+
+    fn render_header(&self, header: &[String]) -> String {
+        let cells: Vec<String> = (0..header.len())
+            .filter(|i| self.shown(*i))
+            .map(|i| pad(&abbreviate(&header[i], self.widths[i]), self.widths[i]))
+            .collect();
+        cells.join("  ")
+    }
+
+    /// One spooled row (see [`TableSink::spool_row`]), drawn.
+    fn render_row(&self, line: &str, paint: &dyn Fn(Tone, &str) -> String) -> Rendered {
+        let mut fields = line.split(CELL_SEP);
+        let kind = fields.next().unwrap_or("");
+        if kind == "N" {
+            let host = fields.next().unwrap_or("");
+            let port = fields.next().unwrap_or("");
+            let why = fields.next().unwrap_or("");
+            let (w0, w1) = (self.widths[0], self.widths.get(1).copied().unwrap_or(0));
+            return Rendered::Text(format!(
+                "{}  {}  {why}",
+                pad(&abbreviate(host, w0), w0),
+                pad(port, w1)
+            ));
         }
+        let cells: Vec<String> = fields
+            .enumerate()
+            .filter(|(i, _)| self.shown(*i) && *i < self.widths.len())
+            .map(|(i, f)| {
+                let mut chars = f.chars();
+                let tone = tone_of(chars.next().unwrap_or('p'));
+                let rest = chars.as_str();
+                let (full, short) = rest.split_once(FORM_SEP).unwrap_or((rest, rest));
+                let text = if self.compact { short } else { full };
+                paint(
+                    tone,
+                    &pad(&abbreviate(text, self.widths[i]), self.widths[i]),
+                )
+            })
+            .collect();
+        Rendered::Cells(cells.join("  "))
+    }
+}
+
+impl<W: Write> TableSink<W> {
+    /// Full cells when they fit the width (or no width is known), else compact ones
+    /// with footnotes, then without the cipher, then with the certificate, host and
+    /// address cut (down to floors).
+    fn layout(&self) -> Layout {
+        let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+        let fits = self
+            .style
+            .width
+            .is_none_or(|max| total(&self.full_widths) <= max);
+        if fits {
+            return Layout {
+                compact: false,
+                widths: self.full_widths.clone(),
+                hidden: Vec::new(),
+            };
+        }
+        let max = self.style.width.unwrap_or(usize::MAX);
+        let mut widths = self.short_widths.clone();
+        let cipher = self.header.len() - 2;
+        let cert = self.header.len() - 1;
+        let mut hidden = Vec::new();
+        if total(&widths) > max {
+            hidden.push(cipher);
+            widths[cipher] = 0;
+        }
+        let visible = |w: &[usize], hidden: &[usize]| total(w) - 2 * hidden.len();
+        for (col, floor) in [(cert, 16), (0, 18), (2, 15)] {
+            let over = visible(&widths, &hidden).saturating_sub(max);
+            if over > 0 {
+                widths[col] = widths[col].saturating_sub(over).max(floor.min(widths[col]));
+            }
+        }
+        Layout {
+            compact: true,
+            widths,
+            hidden,
+        }
+    }
+
+    /// The lines under the rows: what the words mean, and the footnotes.
+    fn legend(&self, layout: &Layout) -> Vec<String> {
+        let mut lines = vec![String::new()];
+        if !layout.compact {
+            lines.push(
+                "yes = accepted; no: how the server refused; timeout = no answer in time; - = not probed".into(),
+            );
+            return lines;
+        }
+        lines.push(
+            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; - = not probed; [n] = reason below".into(),
+        );
+        for (i, r) in self.reasons.iter().enumerate() {
+            lines.push(bounded_line(format!("[{}] {r}", i + 1)));
+        }
+        if self.reasons_overflow {
+            lines.push(format!(
+                "[*] more than {MAX_REASONS} distinct reasons: see the CSV or JSON report"
+            ));
+        }
+        lines
     }
 }
 
@@ -407,123 +612,6 @@ fn bounded_line(s: String) -> String {
         n - MAX_LINE
     ));
     out
-}
-
-impl<W: Write> TableSink<W> {
-    fn widths(&self, text: impl Fn(&Cell) -> String) -> Vec<usize> {
-        (0..self.header.len())
-            .map(|i| {
-                self.rows
-                    .iter()
-                    .filter_map(|r| match r {
-                        Row::Cells(c) => Some(width(&text(&c[i]))),
-                        Row::Note(..) => None,
-                    })
-                    .chain([width(&self.header[i])])
-                    .max()
-                    .unwrap_or(0)
-                    .min(MAX_CELL)
-            })
-            .collect()
-    }
-
-    fn layout(&self) -> Vec<Line> {
-        let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
-        let full = self.widths(|c| c.full.clone());
-        let fits = self.style.width.is_none_or(|max| total(&full) <= max);
-        if fits {
-            let mut lines = self.lines(&full, |c| (c.full.clone(), c.tone), &[]);
-            lines.push(Line::Text(String::new()));
-            lines.push(Line::Text(
-                "yes = accepted; no: how the server refused; timeout = no answer in time; - = not probed".into(),
-            ));
-            return lines;
-        }
-        let max = self.style.width.unwrap_or(usize::MAX);
-        // Compact: one footnote per distinct reason.
-        let mut reasons: Vec<String> = Vec::new();
-        for r in &self.rows {
-            if let Row::Cells(cells) = r {
-                for c in cells.iter().filter_map(|c| c.reason.as_ref()) {
-                    if !reasons.contains(c) {
-                        reasons.push(c.clone());
-                    }
-                }
-            }
-        }
-        let short = |c: &Cell| match &c.reason {
-            Some(r) => {
-                let n = reasons.iter().position(|x| x == r).map_or(0, |i| i + 1);
-                format!("{}[{n}]", c.short)
-            }
-            None => c.short.clone(),
-        };
-        let mut widths = self.widths(short);
-        let cipher = self.header.len() - 2;
-        let cert = self.header.len() - 1;
-        let mut hidden = Vec::new();
-        if total(&widths) > max {
-            hidden.push(cipher);
-            widths[cipher] = 0;
-        }
-        let visible = |w: &[usize], hidden: &[usize]| total(w) - 2 * hidden.len();
-        for (col, floor) in [(cert, 16), (0, 18), (2, 15)] {
-            let over = visible(&widths, &hidden).saturating_sub(max);
-            if over > 0 {
-                widths[col] = widths[col].saturating_sub(over).max(floor.min(widths[col]));
-            }
-        }
-        let mut lines = self.lines(&widths, |c| (short(c), c.tone), &hidden);
-        lines.push(Line::Text(String::new()));
-        lines.push(Line::Text(
-            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; - = not probed; [n] = reason below".into(),
-        ));
-        for (i, r) in reasons.iter().enumerate() {
-            lines.push(Line::Text(bounded_line(format!("[{}] {r}", i + 1))));
-        }
-        lines
-    }
-
-    fn lines(
-        &self,
-        widths: &[usize],
-        text: impl Fn(&Cell) -> (String, Tone),
-        hidden: &[usize],
-    ) -> Vec<Line> {
-        let shown = |i: &usize| !hidden.contains(i);
-        let mut out = vec![Line::Cells(
-            (0..self.header.len())
-                .filter(shown)
-                .map(|i| {
-                    (
-                        pad(&abbreviate(&self.header[i], widths[i]), widths[i]),
-                        Tone::Plain,
-                    )
-                })
-                .collect(),
-        )];
-        for row in &self.rows {
-            out.push(match row {
-                Row::Note(host, port, why) => Line::Text(format!(
-                    "{}  {}  {why}",
-                    pad(&abbreviate(host, widths[0]), widths[0]),
-                    pad(port, widths[1])
-                )),
-                Row::Cells(cells) => Line::Cells(
-                    cells
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| shown(i))
-                        .map(|(i, c)| {
-                            let (s, t) = text(c);
-                            (pad(&abbreviate(&s, widths[i]), widths[i]), t)
-                        })
-                        .collect(),
-                ),
-            });
-        }
-        out
-    }
 }
 
 /// The certificate column, and whether it is bad news.
