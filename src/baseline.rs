@@ -18,7 +18,7 @@
 //! from a newer tlscompat is used with a warning on stderr.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -32,8 +32,26 @@ use crate::version::TlsVersion;
 /// The old records, grouped by target.
 pub struct Baseline {
     origin: String,
-    old: BTreeMap<String, Vec<Snapshot>>,
+    old: BTreeMap<Box<str>, Vec<Snapshot>>,
+    /// One copy of each string the snapshots repeat (issuers, expiry dates, verdicts).
+    strings: Interner,
     state: Mutex<State>,
+}
+
+/// Shares repeated strings: 100,000 records of a few dozen certificates hold a few
+/// dozen issuer names, not 100,000.
+#[derive(Default)]
+struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(known) = self.0.get(s) {
+            return known.clone();
+        }
+        let new: Arc<str> = Arc::from(s);
+        self.0.insert(new.clone());
+        new
+    }
 }
 
 #[derive(Default)]
@@ -46,47 +64,55 @@ fn key(host: &str, port: u16) -> String {
     format!("{host}:{port}")
 }
 
-/// What the comparison looks at in one record (of the baseline or of this scan).
+/// What the comparison looks at in one record (of the baseline or of this scan):
+/// about 200 bytes, its repeated strings shared.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
-    address: String,
+    address: Box<str>,
     states: [CellState; 4],
     best: Option<TlsVersion>,
     /// Profile → verdict word (`ok`, `fail`), sorted by profile.
-    clients: Vec<(String, String)>,
-    issuer: Option<String>,
+    clients: Box<[(Arc<str>, Arc<str>)]>,
+    issuer: Option<Arc<str>>,
     /// The leaf's SHA-256 and expiry.
-    leaf: Option<(String, String)>,
+    leaf: Option<(Arc<str>, Arc<str>)>,
     trusted_public: Option<bool>,
     trusted_local: Option<bool>,
     intercepted: Option<bool>,
     /// `resolved`, or why not.
-    dns: String,
+    dns: Arc<str>,
 }
 
 impl Snapshot {
     pub fn of(r: &Record) -> Self {
+        Self::interned(r, &mut Interner::default())
+    }
+
+    fn interned(r: &Record, strings: &mut Interner) -> Self {
+        let dns = match r.address.is_empty() {
+            true => r.error.as_deref().unwrap_or("unresolved"),
+            false => "resolved",
+        };
         Self {
-            address: r.address.clone(),
+            address: r.address.as_str().into(),
             states: TlsVersion::ALL.map(|v| r.cell(v).state),
             best: r.best_version,
-            clients: clients(r),
-            issuer: r.chain.first().map(|leaf| {
-                leaf.issuer_cn
-                    .clone()
-                    .unwrap_or_else(|| leaf.issuer.clone())
-            }),
+            clients: clients(r)
+                .into_iter()
+                .map(|(p, v)| (strings.get(&p), strings.get(&v)))
+                .collect(),
+            issuer: r
+                .chain
+                .first()
+                .map(|leaf| strings.get(leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer))),
             leaf: r
                 .chain
                 .first()
-                .map(|c| (c.sha256.clone(), c.not_after.clone())),
+                .map(|c| (strings.get(&c.sha256), strings.get(&c.not_after))),
             trusted_public: r.trusted_public,
             trusted_local: r.trusted_local,
             intercepted: r.intercepted,
-            dns: match r.address.is_empty() {
-                true => r.error.clone().unwrap_or_else(|| "unresolved".into()),
-                false => "resolved".into(),
-            },
+            dns: strings.get(dns),
         }
     }
 
@@ -143,6 +169,7 @@ impl Baseline {
         Self {
             origin: origin.to_string(),
             old: BTreeMap::new(),
+            strings: Interner::default(),
             state: Mutex::new(State::default()),
         }
     }
@@ -153,14 +180,14 @@ impl Baseline {
             return Ok(());
         }
         let k = key(&r.host, r.port);
-        let list = self.old.entry(k).or_default();
-        if list.iter().any(|o| o.address == r.address) {
+        let list = self.old.entry(k.into()).or_default();
+        if list.iter().any(|o| *o.address == r.address) {
             return Err(format!(
                 "{}:{} [{}] is in the report twice: a report holds each address of a target once",
                 r.host, r.port, r.address
             ));
         }
-        list.push(Snapshot::of(r));
+        list.push(Snapshot::interned(r, &mut self.strings));
         Ok(())
     }
 
@@ -172,7 +199,7 @@ impl Baseline {
         if !state.seen.insert(k.clone()) {
             return; // the same target twice in the list: compared once
         }
-        let Some(old) = self.old.get(&k) else {
+        let Some(old) = self.old.get(k.as_str()) else {
             state.summary.appeared.push(k);
             for r in records.iter_mut() {
                 add_drift(r, vec!["not in the baseline".into()]);
@@ -181,8 +208,8 @@ impl Baseline {
             return;
         };
         let now: Vec<Snapshot> = records.iter().map(Snapshot::of).collect();
-        let old_addrs: BTreeSet<&str> = old.iter().map(|r| r.address.as_str()).collect();
-        let new_addrs: BTreeSet<&str> = now.iter().map(|r| r.address.as_str()).collect();
+        let old_addrs: BTreeSet<&str> = old.iter().map(|r| &*r.address).collect();
+        let new_addrs: BTreeSet<&str> = now.iter().map(|r| &*r.address).collect();
         if old_addrs == new_addrs {
             for (r, n) in records.iter_mut().zip(&now) {
                 let Some(o) = old.iter().find(|o| o.address == n.address) else {
@@ -232,7 +259,7 @@ impl Baseline {
         let mut s = state.summary.clone();
         s.baseline = self.origin.clone();
         for (k, old) in &self.old {
-            if !state.seen.contains(k) {
+            if !state.seen.contains(&**k) {
                 let n = old.iter().filter(|r| !r.address.is_empty()).count();
                 s.disappeared.push(format!(
                     "{k} ({n} address{})",
@@ -380,7 +407,7 @@ pub fn compare_hosts(old: &[Snapshot], new: &[Snapshot]) -> Vec<String> {
         &set(old, |r| r.best.map(|v| v.to_string())),
         &set(new, |r| r.best.map(|v| v.to_string())),
     );
-    let issuer = |r: &Snapshot| r.issuer.clone();
+    let issuer = |r: &Snapshot| r.issuer.as_deref().map(str::to_string);
     change(&mut out, "issuer", &set(old, issuer), &set(new, issuer));
     let fp = |r: &Snapshot| r.leaf.as_ref().map(|(f, _)| short_fp(f));
     change(&mut out, "certificate", &set(old, fp), &set(new, fp));

@@ -201,21 +201,36 @@ fn verifier(roots: RootCertStore, remember: bool) -> Result<Arc<WebPkiServerVeri
         .map_err(|e| format!("root store unusable: {e}"))
 }
 
+/// Largest PEM file read for `--roots` / `--ca-file` (a full public root store is
+/// about 250 KB).
+const MAX_PEM: u64 = 16 << 20;
+
 fn add_pem(store: &mut RootCertStore, path: &PathBuf, flag: &str) -> Result<(), String> {
-    let shown = path.display();
-    let iter = CertificateDer::pem_file_iter(path).map_err(|e| format!("{flag} {shown}: {e}"))?;
-    let mut n = 0;
-    for cert in iter {
-        let cert = cert.map_err(|e| format!("{flag} {shown}: {e}"))?;
+    let label = format!("{flag} {}", path.display());
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("{label}: {e}"))?
+        .len();
+    if size > MAX_PEM {
+        return Err(format!("{label}: {size} bytes, more than a PEM file of CAs holds"));
+    }
+    let pem = std::fs::read(path).map_err(|e| format!("{label}: {e}"))?;
+    for (n, cert) in pem_certificates(&pem, &label)?.into_iter().enumerate() {
         store
             .add(cert)
-            .map_err(|e| format!("{flag} {shown}: certificate {}: {e}", n + 1))?;
-        n += 1;
-    }
-    if n == 0 {
-        return Err(format!("{flag} {shown}: no PEM certificate found"));
+            .map_err(|e| format!("{label}: certificate {}: {e}", n + 1))?;
     }
     Ok(())
+}
+
+/// The certificates of a PEM file (`label` names it in errors); at least one.
+pub fn pem_certificates(pem: &[u8], label: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{label}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("{label}: no PEM certificate found"));
+    }
+    Ok(certs)
 }
 
 fn check(

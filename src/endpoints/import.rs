@@ -19,8 +19,12 @@
 //! - `[defaults]` (expected issuers) and `legacy_tls = "refused"` come from the embedded
 //!   list, which carries the sources for them; the web service says nothing about TLS.
 //!
+//! Every string from the file reaches the TOML only through the escaping layer
+//! ([`crate::safe::toml_string`] for values, [`crate::safe::toml_comment`] for the
+//! left-out URLs listed in comments), so no imported text can end a string or a
+//! comment and write TOML of its own: the list names exactly the hosts the file names.
 //! The output is parsed back with the normal loader before it is written, so it always
-//! loads.
+//! loads; a file that would give an empty list, or a set ID of 0, is refused (exit 2).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -81,11 +85,7 @@ fn category(s: &str) -> Option<(&'static str, u8)> {
     }
 }
 
-fn toml_str(s: &str) -> String {
-    // A TOML basic string is a JSON string minus a few escapes JSON allows; serde_json's
-    // escaping (\" \\ \n \u0001…) is valid TOML.
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
+use crate::safe::{toml_comment, toml_string as toml_str};
 
 /// Converts the web service JSON text to endpoints.toml text; `origin` names the file.
 pub fn convert(json: &str, origin: &str) -> Result<String, String> {
@@ -111,9 +111,15 @@ pub fn convert(json: &str, origin: &str) -> Result<String, String> {
         let (cat, rank) = category(&set.category).ok_or_else(|| {
             format!(
                 "{origin}: [{i}] (id {}).category: unknown '{}' (expected Optimize, Allow or Default)",
-                set.id, set.category
+                set.id,
+                toml_comment(&set.category)
             )
         })?;
+        if set.id == 0 {
+            return Err(format!(
+                "{origin}: [{i}].id: 0 is not an endpoint set ID (the web service's start at 1)"
+            ));
+        }
         let ports = set.tcp_ports.as_deref().unwrap_or("");
         let tls = ports.split(',').any(|p| p.trim() == "443");
         for url in &set.urls {
@@ -170,13 +176,23 @@ pub fn convert(json: &str, origin: &str) -> Result<String, String> {
          # come from tlscompat's embedded list.\n\
          #   WS  \"Office 365 IP Address and URL web service\"\n\
          #       https://learn.microsoft.com/microsoft-365/enterprise/microsoft-365-ip-web-service\n",
-        origin.rsplit('/').next().unwrap_or(origin),
+        toml_comment(origin.rsplit('/').next().unwrap_or(origin)),
         order.len()
     );
+    if order.is_empty() {
+        return Err(format!(
+            "{origin}: no endpoint set names a host on TCP 443: nothing to import{}",
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} URL(s) left out: wildcards or no TCP 443)", skipped.len())
+            }
+        ));
+    }
     if !skipped.is_empty() {
         out.push_str("#\n# Not scannable, left out:\n");
         for s in &skipped {
-            let _ = writeln!(out, "#   {s}");
+            let _ = writeln!(out, "#   {}", toml_comment(s));
         }
     }
     out.push('\n');

@@ -475,9 +475,9 @@ impl<R: BufRead> Iterator for Records<R> {
 }
 
 /// Reads a whole report held in memory: its head and every record (tests, fuzzing).
-pub fn parse(text: &str, origin: &str) -> Result<(ReportHead, Vec<LoadedRecord>), String> {
-    let head = read_head(text.as_bytes(), origin)?;
-    let records = Records::new(std::io::Cursor::new(text.as_bytes()), &head)?
+pub fn parse(bytes: &[u8], origin: &str) -> Result<(ReportHead, Vec<LoadedRecord>), String> {
+    let head = read_head(bytes, origin)?;
+    let records = Records::new(std::io::Cursor::new(bytes), &head)?
         .collect::<Result<Vec<_>, String>>()?;
     Ok((head, records))
 }
@@ -689,9 +689,9 @@ mod tests {
 
     #[test]
     fn bad_reports_name_the_file_and_field() {
-        let e = parse("{", "a.json").unwrap_err();
+        let e = parse(b"{", "a.json").unwrap_err();
         assert!(e.starts_with("a.json:1:2 (byte 1):"), "{e}");
-        let e = parse("{\"schema_version\":99,\"records\":[]}", "a.json").unwrap_err();
+        let e = parse(b"{\"schema_version\":99,\"records\":[]}", "a.json").unwrap_err();
         assert!(e.contains("schema_version: 99"), "{e}");
         let doc = r#"{"schema_version":1,"tool":{"name":"tlscompat","version":"0"},
             "options":{},"records":[{"host":"a.test","port":443,"address":"",
@@ -699,15 +699,15 @@ mod tests {
             "chain_source":null,"trusted_public":null,"trusted_local":null,
             "trust_public_detail":null,"trust_local_detail":null,"intercepted":null,
             "endpoint":null,"error":null}],"complete":true}"#;
-        let e = parse(doc, "b.json").unwrap_err();
+        let e = parse(doc.as_bytes(), "b.json").unwrap_err();
         assert!(
             e.contains("b.json: records[0].versions.tls1_0.state: unknown 'maybe'"),
             "{e}"
         );
         let good = doc.replace("maybe", "accepted");
-        let (head, records) = parse(&good, "b.json").unwrap();
+        let (head, records) = parse(good.as_bytes(), "b.json").unwrap();
         assert!(head.complete && records.len() == 1 && head.record_count == 1);
-        let e = parse(&good.replace("443", "\"x\""), "b.json").unwrap_err();
+        let e = parse(good.replace("443", "\"x\"").as_bytes(), "b.json").unwrap_err();
         assert!(
             e.starts_with("b.json: records[0].port: invalid type"),
             "{e}"
@@ -717,7 +717,7 @@ mod tests {
             ("65536", "65536 is not a valid port"),
             ("0", "0 is not a valid port"),
         ] {
-            let e = parse(&good.replace("443", port), "b.json").unwrap_err();
+            let e = parse(good.replace("443", port).as_bytes(), "b.json").unwrap_err();
             assert!(
                 e.contains(&format!("b.json: records[0].port: {msg} (1-65535)")),
                 "{e}"
@@ -726,7 +726,7 @@ mod tests {
         let indexed = good
             .replace("\"error\":null", "\"error\":null,\"target_index\":7")
             .replace("\"options\":{}", "\"options\":{\"target_count\":5}");
-        let e = parse(&indexed, "b.json").unwrap_err();
+        let e = parse(indexed.as_bytes(), "b.json").unwrap_err();
         assert!(
             e.contains("records[0].target_index: 7 is out of range"),
             "{e}"

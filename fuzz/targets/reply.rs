@@ -20,11 +20,39 @@
 //!    `parse_reply(flight, eof=true)` answers (a `NotTls` excerpt decided on fewer bytes
 //!    may be shorter).
 
+//!
+//! Input: one byte choosing the offered version (TLS 1.0-1.3), one byte seeding the
+//! choice of cut points and chunk sizes, then the server's bytes.
+
 use tlscompat::wire::enums::ProtocolVersion;
 use tlscompat::wire::reply::{Progress, Reply, ReplyParser, parse_reply};
 
-use super::mutate::records;
+use super::oracle::fail;
 use super::rng::Rng;
+
+pub fn run(data: &[u8]) {
+    let [version, seed, flight @ ..] = data else {
+        return;
+    };
+    let offered = ProtocolVersion(0x0301 + u16::from(version & 3));
+    let mut rng = Rng::new(u64::from(*seed) ^ 0x5eed);
+    if let Err(e) = check(&mut rng, flight, offered) {
+        fail("reply", e);
+    }
+}
+
+/// The records of a flight, as (start, end) offsets; the last may be cut short.
+pub fn records(b: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 5 <= b.len() {
+        let len = usize::from(u16::from_be_bytes([b[at + 3], b[at + 4]]));
+        let end = (at + 5 + len).min(b.len());
+        out.push((at, end));
+        at = end;
+    }
+    out
+}
 
 /// Largest record body the parser accepts (its MAX_RECORD).
 const MAX_BODY: usize = 16384;
@@ -32,9 +60,6 @@ const MAX_BODY: usize = 16384;
 /// Runs every oracle on one flight; `Err` says which one failed and how.
 pub fn check(rng: &mut Rng, flight: &[u8], offered: ProtocolVersion) -> Result<(), String> {
     let whole = parse_reply(flight, offered, true);
-    if matches!(whole, Progress::Done(Reply::Hello(_))) {
-        super::text::PARSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
     finality(rng, flight, offered, &whole)?;
     fragmentation(rng, flight, offered, &whole)?;
     segmentation(rng, flight, offered, &whole)

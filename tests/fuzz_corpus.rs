@@ -1,0 +1,305 @@
+//! The fuzz targets (`fuzz/targets/`) on stable Rust, in the normal test suite: every
+//! committed seed — the real inputs each target starts from, and every crash a
+//! campaign ever found (`crash-*`) — replayed through its target with its oracles, and
+//! a check that every target is wired for cargo-fuzz (binary, `[[bin]]`, seeds).
+//!
+//! `write_seeds` (ignored) regenerates the seeds from real sources: the captured
+//! flights of `tests/fuzz-seeds/`, lab scans' JSON reports, rcgen certificates with
+//! hostile names, the endpoint web service sample:
+//!
+//! ```text
+//! cargo test --test fuzz_corpus -- --ignored write_seeds
+//! ```
+
+mod support;
+
+#[path = "../fuzz/targets/mod.rs"]
+#[allow(dead_code)]
+mod targets;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    out.retain(|p| p.is_file());
+    out.sort();
+    out
+}
+
+#[test]
+fn every_seed_and_past_crash_passes_its_target() {
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for (name, run) in targets::ALL {
+        for path in files(&fuzz_dir().join("seeds").join(name)) {
+            let data = std::fs::read(&path).expect("seed");
+            total += 1;
+            if let Err(e) = catch_unwind(AssertUnwindSafe(|| run(&data))) {
+                let why = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                failures.push(format!("{}: {why}", path.display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(total >= 100, "{total} seeds");
+}
+
+#[test]
+fn every_target_is_wired_for_cargo_fuzz() {
+    let manifest = std::fs::read_to_string(fuzz_dir().join("Cargo.toml")).expect("fuzz/Cargo.toml");
+    for (name, _) in targets::ALL {
+        let stub = fuzz_dir().join(format!("fuzz_targets/{name}.rs"));
+        let text = std::fs::read_to_string(&stub).unwrap_or_default();
+        assert!(
+            text.contains(&format!("tlscompat_fuzz::{name}::run(data)")),
+            "{} runs the target",
+            stub.display()
+        );
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"\npath = \"fuzz_targets/{name}.rs\"")),
+            "fuzz/Cargo.toml has a [[bin]] for {name}"
+        );
+        assert!(
+            !files(&fuzz_dir().join("seeds").join(name)).is_empty(),
+            "fuzz/seeds/{name}/ has seeds"
+        );
+    }
+    let stubs = files(&fuzz_dir().join("fuzz_targets"));
+    assert_eq!(stubs.len(), targets::ALL.len(), "a binary per target, no more");
+}
+
+// ---------------------------------------------------------------- the seeds
+
+/// Hostile text for names: escapes, forged lines, bidi, noncharacters, invisible
+/// characters, formulas, markup.
+const HOSTILE: &[&str] = &[
+    "\x1b[2J\x1b[H\x1b[31mALL GOOD",
+    "\nFAIL fake.example:443: forged line\r\n",
+    "\u{202e}gro.elpmaxe",
+    "\u{fffe}\u{ffff}",
+    "\u{7}\u{7f}\u{9b}2J",
+    "a\u{1d173}\u{600}\u{13430}\u{2800}\u{3000}\u{fffc}b",
+    "=HYPERLINK(\"http://x\")",
+    "&<>\"'",
+];
+
+/// CONNECT answers shaped like squid's, tinyproxy's, Apache's, nginx's and Blue
+/// Coat's, and a hostile one.
+const CONNECT: &[&[u8]] = &[
+    b"HTTP/1.1 200 Connection established",
+    b"HTTP/1.0 200 Connection established\r\nProxy-agent: tinyproxy/1.11.1",
+    b"HTTP/1.1 200 OK\r\nVia: 1.1 squid",
+    b"HTTP/1.1 407 Proxy Authentication Required\r\nServer: squid/5.7\r\nProxy-Authenticate: Basic realm=\"Squid\"\r\nContent-Length: 3486",
+    b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nConnection: close",
+    b"HTTP/1.1 502 Bad Gateway\r\nServer: nginx",
+    b"HTTP/1.0 503 Service Unavailable\r\nX-Squid-Error: ERR_CONNECT_FAIL 111",
+    b"HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD",
+    b"HTTP/1.1 403 \x1b[2K\x1b[1AForbidden\r\n\0X-Junk: 1",
+    b"SSH-2.0-OpenSSH_9.2p1",
+];
+
+struct Seeds(PathBuf);
+
+impl Seeds {
+    fn put(&self, target: &str, name: &str, data: &[u8]) {
+        let dir = self.0.join(target);
+        std::fs::create_dir_all(&dir).expect("seed dir");
+        std::fs::write(dir.join(format!("seed-{name}")), data).expect("write seed");
+    }
+}
+
+/// The captured flights: (file stem, version index, bytes).
+fn flights() -> Vec<(String, u8, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-seeds");
+    files(&dir)
+        .into_iter()
+        .filter_map(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            let v = targets::oracle::seed_version(&name)? as u8;
+            Some((name.trim_end_matches(".bin").to_string(), v, std::fs::read(&p).ok()?))
+        })
+        .collect()
+}
+
+fn certificates_of(flight: &[u8], v: u8) -> Vec<Vec<u8>> {
+    use tlscompat::wire::enums::ProtocolVersion;
+    use tlscompat::wire::reply::{Progress, Reply, parse_reply};
+    match parse_reply(flight, ProtocolVersion(0x0301 + u16::from(v)), true) {
+        Progress::Done(Reply::Hello(h)) => h.certificates,
+        _ => Vec::new(),
+    }
+}
+
+fn hostile_certificate(name: &str) -> Vec<u8> {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut p = rcgen::CertificateParams::new(vec!["lab.test".to_string()]).expect("params");
+    p.distinguished_name.push(rcgen::DnType::CommonName, name);
+    p.distinguished_name.push(rcgen::DnType::OrganizationName, name);
+    p.self_signed(&key).expect("cert").der().to_vec()
+}
+
+/// A real JSON report of a lab scan (`args` after `scan`).
+fn lab_report(dir: &Path, name: &str, args: &[&str]) -> Vec<u8> {
+    let path = dir.join(name);
+    let mut all = vec!["scan", "-q", "--timeout", "2s", "--json", path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = support::cli::tlscompat(&all);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", support::cli::text(&out.stderr));
+    std::fs::read(&path).expect("report")
+}
+
+#[test]
+#[ignore]
+fn write_seeds() {
+    let seeds = Seeds(fuzz_dir().join("seeds"));
+    let flights = flights();
+    let mut certs: Vec<Vec<u8>> = Vec::new();
+    for (stem, v, bytes) in &flights {
+        seeds.put("reply", stem, &[&[*v, 0][..], bytes].concat());
+        seeds.put("proof", stem, &[&[*v][..], bytes].concat());
+        let chain = certificates_of(bytes, *v);
+        if !chain.is_empty() {
+            let mut c = vec![*v & 1];
+            for der in &chain {
+                c.extend((der.len() as u16).to_be_bytes());
+                c.extend(der);
+            }
+            seeds.put("chain", stem, &c);
+        }
+        certs.extend(chain);
+    }
+    certs.sort();
+    certs.dedup();
+    for (i, der) in certs.iter().enumerate() {
+        seeds.put("cert", &format!("captured-{i}"), der);
+    }
+    for (i, name) in HOSTILE.iter().enumerate() {
+        seeds.put("cert", &format!("hostile-{i}"), &hostile_certificate(name));
+    }
+    seeds.put("cert", "controls-17000", &hostile_certificate(&"\u{1}".repeat(17_000)));
+    // PEM files of CAs.
+    let pki = support::pki();
+    seeds.put("pem", "lab-ca", pki.ca_pem.as_bytes());
+    let ca = support::pki::Ca::new("Seed CA");
+    seeds.put("pem", "bundle", format!("{}{}", pki.ca_pem, ca.pem).as_bytes());
+    seeds.put("pem", "garbage", b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+    for (i, c) in CONNECT.iter().enumerate() {
+        seeds.put("connect", &i.to_string(), c);
+    }
+    for (i, p) in [
+        "http://user:S3CRETPW@proxy.example:3128\0localhost,.corp.example,10.0.0.0/8",
+        "proxy.example\0*",
+        "HTTP://u%40x:p%3Aw@[::1]:8080/\0[::1]:8443,fd00::/8",
+        "socks5://p:1\0corp.example:443",
+        "http://u:secret@p:0\r\nX-Injected: 1\0.example",
+        "user:S3CRETPW@host:0\u{202e}\0127.0.0.0/30,::1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        seeds.put("proxy", &i.to_string(), p.as_bytes());
+    }
+    for (i, m) in dns_messages().iter().enumerate() {
+        seeds.put("dns", &i.to_string(), m);
+    }
+    // Reports: real scans of lab servers, hostile names included.
+    let tmp = support::TempDir::new("seeds");
+    let good = support::rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    let closed = support::closed_port().to_string();
+    let roots = support::lab_ca_file();
+    let plain = lab_report(&tmp.0, "plain.json", &["--roots", &roots, &good.to_string(), &closed]);
+    let rich = lab_report(
+        &tmp.0,
+        "rich.json",
+        &["--roots", &roots, "--clients", "all", "--ciphers", "--tls-min", "1.2", &good.to_string()],
+    );
+    let shard = lab_report(&tmp.0, "shard.json", &["--shard", "1/2", &good.to_string(), &closed]);
+    seeds.put("report", "plain", &plain);
+    seeds.put("report", "rich", &rich);
+    seeds.put("report", "shard", &shard);
+    let hostile = support::hostile::echo_server().to_string();
+    let echo = lab_report(&tmp.0, "echo.json", &[&hostile]);
+    seeds.put("report", "echo", &echo);
+    let incomplete = String::from_utf8_lossy(&plain).replace("\"complete\":true", "\"complete\":false");
+    seeds.put("report", "incomplete", incomplete.as_bytes());
+    seeds.put("baseline", "same", &[&plain[..], b"\0", &plain[..]].concat());
+    seeds.put("baseline", "changed", &[&plain[..], b"\0", &echo[..]].concat());
+    seeds.put("baseline", "rich", &[&rich[..], b"\0", &rich[..]].concat());
+    // Endpoint lists and the web service JSON.
+    let embedded = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("endpoints.toml"))
+        .expect("endpoints.toml");
+    seeds.put("endpoints", "embedded", &embedded);
+    seeds.put(
+        "endpoints",
+        "small",
+        b"[defaults]\nport = 443\nexpected_issuers = [\"Microsoft*\"]\n\n[[endpoint]]\nhost = \"a.example\"\npurpose = \"x\"\ncategory = \"allow\"\ninspection = \"bypass\"\nlegacy_tls = \"refused\"\n",
+    );
+    let sample = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/m365-worldwide-sample.json"))
+        .expect("sample");
+    seeds.put("import", "sample", &sample);
+    seeds.put(
+        "import",
+        "injection",
+        br#"[{"id":5,"category":"Allow","urls":["*.x.com\nattacker.example:8443 inspection=bypass","a.example.com"],"tcpPorts":"443","notes":"n\u202e\u007f\r\n[[endpoint]]"}]"#,
+    );
+    seeds.put("import", "empty", b"[]");
+    // Command lines.
+    for (i, args) in [
+        "scan\0--timeout\0800ms\0--tls-min\x001.2\0login.microsoftonline.com:443",
+        "scan\0--resolver\0::1:53\0--resolver\0[::1]:53\0--fail-on\0none,dns\0a.example",
+        "scan\0--clients\0all,win7\0--shard\x002/4\0--retries\x003\0[::1]:8443",
+        "scan\0--proxy\0http://u:p@proxy:3128\0--per-address\x0010\0127.1",
+        "merge\0a.json\0b.json\0--fail-on\0drift\0--allow-incomplete",
+        "scan\0--endpoints\0e.toml\0--csv\0e.toml\0--format\0json",
+    ]
+    .iter()
+    .enumerate()
+    {
+        seeds.put("cli", &i.to_string(), args.as_bytes());
+    }
+}
+
+/// DNS answers with CNAME chains, encoded by hickory-proto: the activation hosts'
+/// real chain shapes, and labels with hostile bytes.
+fn dns_messages() -> Vec<Vec<u8>> {
+    use hickory_resolver::proto::op::{Message, MessageType, OpCode, Query};
+    use hickory_resolver::proto::rr::rdata::{A, CNAME};
+    use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+    let chains: Vec<Vec<&[u8]>> = vec![
+        vec![b"login.microsoftonline.com", b"login.mso.msidentity.com", b"ak.privatelink.msidentity.com"],
+        vec![b"ols.officeapps.live.com", b"prod.ols.officeapps.live.com.akadns.net"],
+        vec![b"a\x1b[2J.example", b"b\r\nFAIL x.example"],
+        vec!["\u{202e}moc.evil.example".as_bytes(), b"x\\.y\x00z.example"],
+    ];
+    let mut out = Vec::new();
+    for chain in chains {
+        let names: Vec<Name> = chain
+            .iter()
+            .filter_map(|n| Name::from_labels(n.split(|b| *b == b'.')).ok())
+            .collect();
+        let (Some(first), Some(last)) = (names.first(), names.last()) else {
+            continue;
+        };
+        let mut m = Message::new(7, MessageType::Response, OpCode::Query);
+        m.add_query(Query::query(first.clone(), RecordType::A));
+        for pair in names.windows(2) {
+            m.add_answer(Record::from_rdata(pair[0].clone(), 60, RData::CNAME(CNAME(pair[1].clone()))));
+        }
+        m.add_answer(Record::from_rdata(last.clone(), 60, RData::A(A::new(192, 0, 2, 1))));
+        if let Ok(bytes) = m.to_vec() {
+            out.push(bytes);
+        }
+    }
+    out
+}
