@@ -211,7 +211,9 @@ fn add_pem(store: &mut RootCertStore, path: &PathBuf, flag: &str) -> Result<(), 
         .map_err(|e| format!("{label}: {e}"))?
         .len();
     if size > MAX_PEM {
-        return Err(format!("{label}: {size} bytes, more than a PEM file of CAs holds"));
+        return Err(format!(
+            "{label}: {size} bytes, more than a PEM file of CAs holds"
+        ));
     }
     let pem = std::fs::read(path).map_err(|e| format!("{label}: {e}"))?;
     for (n, cert) in pem_certificates(&pem, &label)?.into_iter().enumerate() {

@@ -67,7 +67,9 @@ fn every_target_is_wired_for_cargo_fuzz() {
             stub.display()
         );
         assert!(
-            manifest.contains(&format!("name = \"{name}\"\npath = \"fuzz_targets/{name}.rs\"")),
+            manifest.contains(&format!(
+                "name = \"{name}\"\npath = \"fuzz_targets/{name}.rs\""
+            )),
             "fuzz/Cargo.toml has a [[bin]] for {name}"
         );
         assert!(
@@ -76,7 +78,11 @@ fn every_target_is_wired_for_cargo_fuzz() {
         );
     }
     let stubs = files(&fuzz_dir().join("fuzz_targets"));
-    assert_eq!(stubs.len(), targets::ALL.len(), "a binary per target, no more");
+    assert_eq!(
+        stubs.len(),
+        targets::ALL.len(),
+        "a binary per target, no more"
+    );
 }
 
 // ---------------------------------------------------------------- the seeds
@@ -127,7 +133,11 @@ fn flights() -> Vec<(String, u8, Vec<u8>)> {
         .filter_map(|p| {
             let name = p.file_name()?.to_string_lossy().into_owned();
             let v = targets::oracle::seed_version(&name)? as u8;
-            Some((name.trim_end_matches(".bin").to_string(), v, std::fs::read(&p).ok()?))
+            Some((
+                name.trim_end_matches(".bin").to_string(),
+                v,
+                std::fs::read(&p).ok()?,
+            ))
         })
         .collect()
 }
@@ -145,17 +155,29 @@ fn hostile_certificate(name: &str) -> Vec<u8> {
     let key = rcgen::KeyPair::generate().expect("key");
     let mut p = rcgen::CertificateParams::new(vec!["lab.test".to_string()]).expect("params");
     p.distinguished_name.push(rcgen::DnType::CommonName, name);
-    p.distinguished_name.push(rcgen::DnType::OrganizationName, name);
+    p.distinguished_name
+        .push(rcgen::DnType::OrganizationName, name);
     p.self_signed(&key).expect("cert").der().to_vec()
 }
 
 /// A real JSON report of a lab scan (`args` after `scan`).
 fn lab_report(dir: &Path, name: &str, args: &[&str]) -> Vec<u8> {
     let path = dir.join(name);
-    let mut all = vec!["scan", "-q", "--timeout", "2s", "--json", path.to_str().unwrap()];
+    let mut all = vec![
+        "scan",
+        "-q",
+        "--timeout",
+        "2s",
+        "--json",
+        path.to_str().unwrap(),
+    ];
     all.extend_from_slice(args);
     let out = support::cli::tlscompat(&all);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", support::cli::text(&out.stderr));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        support::cli::text(&out.stderr)
+    );
     std::fs::read(&path).expect("report")
 }
 
@@ -187,13 +209,25 @@ fn write_seeds() {
     for (i, name) in HOSTILE.iter().enumerate() {
         seeds.put("cert", &format!("hostile-{i}"), &hostile_certificate(name));
     }
-    seeds.put("cert", "controls-17000", &hostile_certificate(&"\u{1}".repeat(17_000)));
+    seeds.put(
+        "cert",
+        "controls-17000",
+        &hostile_certificate(&"\u{1}".repeat(17_000)),
+    );
     // PEM files of CAs.
     let pki = support::pki();
     seeds.put("pem", "lab-ca", pki.ca_pem.as_bytes());
     let ca = support::pki::Ca::new("Seed CA");
-    seeds.put("pem", "bundle", format!("{}{}", pki.ca_pem, ca.pem).as_bytes());
-    seeds.put("pem", "garbage", b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+    seeds.put(
+        "pem",
+        "bundle",
+        format!("{}{}", pki.ca_pem, ca.pem).as_bytes(),
+    );
+    seeds.put(
+        "pem",
+        "garbage",
+        b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
+    );
     for (i, c) in CONNECT.iter().enumerate() {
         seeds.put("connect", &i.to_string(), c);
     }
@@ -218,23 +252,49 @@ fn write_seeds() {
     let good = support::rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
     let closed = support::closed_port().to_string();
     let roots = support::lab_ca_file();
-    let plain = lab_report(&tmp.0, "plain.json", &["--roots", &roots, &good.to_string(), &closed]);
+    let plain = lab_report(
+        &tmp.0,
+        "plain.json",
+        &["--roots", &roots, &good.to_string(), &closed],
+    );
     let rich = lab_report(
         &tmp.0,
         "rich.json",
-        &["--roots", &roots, "--clients", "all", "--ciphers", "--tls-min", "1.2", &good.to_string()],
+        &[
+            "--roots",
+            &roots,
+            "--clients",
+            "all",
+            "--ciphers",
+            "--tls-min",
+            "1.2",
+            &good.to_string(),
+        ],
     );
-    let shard = lab_report(&tmp.0, "shard.json", &["--shard", "1/2", &good.to_string(), &closed]);
+    let shard = lab_report(
+        &tmp.0,
+        "shard.json",
+        &["--shard", "1/2", &good.to_string(), &closed],
+    );
     seeds.put("report", "plain", &plain);
     seeds.put("report", "rich", &rich);
     seeds.put("report", "shard", &shard);
     let hostile = support::hostile::echo_server().to_string();
     let echo = lab_report(&tmp.0, "echo.json", &[&hostile]);
     seeds.put("report", "echo", &echo);
-    let incomplete = String::from_utf8_lossy(&plain).replace("\"complete\":true", "\"complete\":false");
+    let incomplete =
+        String::from_utf8_lossy(&plain).replace("\"complete\":true", "\"complete\":false");
     seeds.put("report", "incomplete", incomplete.as_bytes());
-    seeds.put("baseline", "same", &[&plain[..], b"\0", &plain[..]].concat());
-    seeds.put("baseline", "changed", &[&plain[..], b"\0", &echo[..]].concat());
+    seeds.put(
+        "baseline",
+        "same",
+        &[&plain[..], b"\0", &plain[..]].concat(),
+    );
+    seeds.put(
+        "baseline",
+        "changed",
+        &[&plain[..], b"\0", &echo[..]].concat(),
+    );
     seeds.put("baseline", "rich", &[&rich[..], b"\0", &rich[..]].concat());
     // Endpoint lists and the web service JSON.
     let embedded = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("endpoints.toml"))
@@ -245,8 +305,10 @@ fn write_seeds() {
         "small",
         b"[defaults]\nport = 443\nexpected_issuers = [\"Microsoft*\"]\n\n[[endpoint]]\nhost = \"a.example\"\npurpose = \"x\"\ncategory = \"allow\"\ninspection = \"bypass\"\nlegacy_tls = \"refused\"\n",
     );
-    let sample = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/m365-worldwide-sample.json"))
-        .expect("sample");
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/m365-worldwide-sample.json"),
+    )
+    .expect("sample");
     seeds.put("import", "sample", &sample);
     seeds.put(
         "import",
@@ -277,8 +339,15 @@ fn dns_messages() -> Vec<Vec<u8>> {
     use hickory_resolver::proto::rr::rdata::{A, CNAME};
     use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
     let chains: Vec<Vec<&[u8]>> = vec![
-        vec![b"login.microsoftonline.com", b"login.mso.msidentity.com", b"ak.privatelink.msidentity.com"],
-        vec![b"ols.officeapps.live.com", b"prod.ols.officeapps.live.com.akadns.net"],
+        vec![
+            b"login.microsoftonline.com",
+            b"login.mso.msidentity.com",
+            b"ak.privatelink.msidentity.com",
+        ],
+        vec![
+            b"ols.officeapps.live.com",
+            b"prod.ols.officeapps.live.com.akadns.net",
+        ],
         vec![b"a\x1b[2J.example", b"b\r\nFAIL x.example"],
         vec!["\u{202e}moc.evil.example".as_bytes(), b"x\\.y\x00z.example"],
     ];
@@ -294,9 +363,17 @@ fn dns_messages() -> Vec<Vec<u8>> {
         let mut m = Message::new(7, MessageType::Response, OpCode::Query);
         m.add_query(Query::query(first.clone(), RecordType::A));
         for pair in names.windows(2) {
-            m.add_answer(Record::from_rdata(pair[0].clone(), 60, RData::CNAME(CNAME(pair[1].clone()))));
+            m.add_answer(Record::from_rdata(
+                pair[0].clone(),
+                60,
+                RData::CNAME(CNAME(pair[1].clone())),
+            ));
         }
-        m.add_answer(Record::from_rdata(last.clone(), 60, RData::A(A::new(192, 0, 2, 1))));
+        m.add_answer(Record::from_rdata(
+            last.clone(),
+            60,
+            RData::A(A::new(192, 0, 2, 1)),
+        ));
         if let Ok(bytes) = m.to_vec() {
             out.push(bytes);
         }

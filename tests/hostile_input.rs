@@ -413,3 +413,39 @@ fn baseline_heads_are_checked() {
     assert!(err.contains("warning: --baseline") && err.contains("partial.json is incomplete"));
     assert!(err.contains("tlscompat 99.0.0, newer than this"), "{err}");
 }
+
+/// Finding 9: `probe/proof.rs` verified an RSA ServerKeyExchange signature with a
+/// modulus and exponent of any size, after the read deadline: with `--timeout 2s`, a
+/// certificate with a 4 KiB modulus and exponent cost 22 s per probe (8 KiB: 162 s).
+/// Verification now counts against the probe's deadline (and keys above the sizes real
+/// CAs use are refused before any arithmetic): the probe costs no more than --timeout.
+#[test]
+fn an_oversized_rsa_key_costs_no_more_than_the_timeout() {
+    let server = support::hostile::oversized_rsa_server(4096);
+    let start = std::time::Instant::now();
+    let out = tlscompat(&[
+        "scan",
+        "--format",
+        "json",
+        "--timeout",
+        "2s",
+        "--tls-min",
+        "1.2",
+        "--tls-max",
+        "1.2",
+        "--no-system-store",
+        &server.to_string(),
+    ]);
+    let wall = start.elapsed();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    let cell = &v["records"][0]["versions"]["tls1_2"];
+    println!("{wall:?} {cell}");
+    let probe_ms = cell["timing"]["total_ms"].as_f64().unwrap_or(f64::MAX);
+    assert!(
+        probe_ms <= 2_000.0 + 250.0,
+        "the probe took {probe_ms} ms: {cell}"
+    );
+    assert!(wall.as_secs_f64() < 6.0, "the scan took {wall:?}");
+    assert_ne!(cell["raw_proof"]["state"], "verified", "{cell}");
+}

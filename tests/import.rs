@@ -173,8 +173,14 @@ fn imported_text_cannot_write_toml() {
     let list = EndpointList::parse(&toml, "out").expect("loads");
     let hosts: Vec<&str> = list.endpoints.iter().map(|e| e.host.as_str()).collect();
     assert_eq!(hosts, ["a.example.com"], "{toml}");
-    assert!(!toml.contains('\u{202e}') && !toml.contains('\u{7f}'), "{toml:?}");
-    assert!(toml.contains("#   *.x.com\\n[[endpoint]]"), "visible in the comment: {toml}");
+    assert!(
+        !toml.contains('\u{202e}') && !toml.contains('\u{7f}'),
+        "{toml:?}"
+    );
+    assert!(
+        toml.contains("#   *.x.com\\n[[endpoint]]"),
+        "visible in the comment: {toml}"
+    );
     assert!(
         toml.contains(r"notes \u202E\u007F\u0001\r\n[[endpoint]]"),
         "{toml}"
@@ -206,9 +212,27 @@ fn imported_text_cannot_write_toml() {
 /// URLs, notes, categories and ports.
 fn hostile_text() -> impl Strategy<Value = String> {
     let parts = [
-        "a", "example.com", ".", "*", "\n", "\r", "\"", "\\", "#", "[[endpoint]]",
-        " inspection = \"bypass\"", "attacker.example:8443", "\u{7f}", "\u{202e}", "\u{1}",
-        "\u{85}", "\u{2028}", "\u{feff}", "\t", "'''", "\"\"\"",
+        "a",
+        "example.com",
+        ".",
+        "*",
+        "\n",
+        "\r",
+        "\"",
+        "\\",
+        "#",
+        "[[endpoint]]",
+        " inspection = \"bypass\"",
+        "attacker.example:8443",
+        "\u{7f}",
+        "\u{202e}",
+        "\u{1}",
+        "\u{85}",
+        "\u{2028}",
+        "\u{feff}",
+        "\t",
+        "'''",
+        "\"\"\"",
     ];
     prop::collection::vec(
         prop_oneof![
@@ -222,7 +246,12 @@ fn hostile_text() -> impl Strategy<Value = String> {
 
 fn endpoint_set() -> impl Strategy<Value = serde_json::Value> {
     (
-        prop_oneof![Just(0u64), 1u64..200, Just(u64::from(u32::MAX)), Just(1u64 << 40)],
+        prop_oneof![
+            Just(0u64),
+            1u64..200,
+            Just(u64::from(u32::MAX)),
+            Just(1u64 << 40)
+        ],
         prop_oneof![
             Just("Optimize".to_string()),
             Just("Allow".to_string()),
@@ -230,7 +259,11 @@ fn endpoint_set() -> impl Strategy<Value = serde_json::Value> {
             hostile_text()
         ],
         prop::collection::vec(hostile_text(), 0..4),
-        prop_oneof![Just("443".to_string()), Just("80,443".to_string()), hostile_text()],
+        prop_oneof![
+            Just("443".to_string()),
+            Just("80,443".to_string()),
+            hostile_text()
+        ],
         prop::option::of(hostile_text()),
         any::<bool>(),
     )

@@ -24,6 +24,5 @@ macro_rules! targets {
 }
 
 targets!(
-    reply, proof, cert, chain, pem, connect, proxy, dns, report, baseline, endpoints,
-    import, cli,
+    reply, proof, cert, chain, pem, connect, proxy, dns, report, baseline, endpoints, import, cli,
 );

@@ -31,7 +31,9 @@ pub fn sinks_safe(what: &str, s: &str) -> Result<(), String> {
         return Err(format!("{what}: CSV form {c:?}"));
     }
     let j = json_string(s);
-    if j.chars().any(unsafe_for_terminal) || serde_json::from_str::<String>(&j).ok().as_deref() != Some(s) {
+    if j.chars().any(unsafe_for_terminal)
+        || serde_json::from_str::<String>(&j).ok().as_deref() != Some(s)
+    {
         return Err(format!("{what}: JSON form {j:?} of {s:?}"));
     }
     Ok(())

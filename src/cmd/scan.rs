@@ -117,6 +117,9 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
                 .map_err(Failure::Io),
         }
     });
+    // The reports are written: a signature check still running on a blocking thread
+    // (one that outlived its probe's deadline) must not hold the exit.
+    runtime.shutdown_background();
     // The bar goes before any message, whatever the outcome.
     if let Some(b) = bar {
         b.finish();

@@ -185,7 +185,10 @@ pub fn convert(json: &str, origin: &str) -> Result<String, String> {
             if skipped.is_empty() {
                 String::new()
             } else {
-                format!(" ({} URL(s) left out: wildcards or no TCP 443)", skipped.len())
+                format!(
+                    " ({} URL(s) left out: wildcards or no TCP 443)",
+                    skipped.len()
+                )
             }
         ));
     }

@@ -13,7 +13,7 @@ use super::net::{Route, is_reset, open};
 use super::outcome::{
     Accepted, ConnectFailure, Outcome, ProbeError, Rejection, Timing, Try, VersionProbe,
 };
-use super::proof::{Offer, judge_claim};
+use super::proof::{Offer, Proof, judge_claim};
 use crate::target::Host;
 use crate::version::TlsVersion;
 use crate::wire::hello::{HelloSpec, HelloVariant, client_hello_record};
@@ -181,12 +181,12 @@ async fn read_verdict(
     loop {
         if parser.received() >= MAX_REPLY {
             let too_large = Outcome::Error(ProbeError::TooLarge { limit: MAX_REPLY });
-            return salvage(&mut parser, offer, too_large);
+            return salvage(&mut parser, offer, too_large, deadline).await;
         }
         let room = (MAX_REPLY - parser.received()).min(chunk.len());
         let read = tokio::time::timeout_at(deadline, stream.read(&mut chunk[..room])).await;
         let progress = match read {
-            Err(_) => return at_deadline(&mut parser, offer),
+            Err(_) => return at_deadline(&mut parser, offer, deadline).await,
             Ok(Ok(0)) => None,
             Ok(Ok(n)) => Some(parser.feed(&chunk[..n])),
             Ok(Err(e)) if is_reset(&e) && parser.received() == 0 => {
@@ -194,11 +194,8 @@ async fn read_verdict(
             }
             Ok(Err(e)) if is_reset(&e) => None,
             Ok(Err(e)) => {
-                return salvage(
-                    &mut parser,
-                    offer,
-                    Outcome::Error(ProbeError::Io(e.to_string())),
-                );
+                let failed = Outcome::Error(ProbeError::Io(e.to_string()));
+                return salvage(&mut parser, offer, failed, deadline).await;
             }
         };
         if timing.first_byte.is_none() && parser.received() > 0 {
@@ -207,7 +204,7 @@ async fn read_verdict(
         // `None`: the connection ended.
         let progress = progress.unwrap_or_else(|| parser.finish());
         match progress {
-            Progress::Done(reply) => return judge(reply, offer),
+            Progress::Done(reply) => return judge_in_time(reply, offer, deadline).await,
             Progress::Malformed(m) => return Outcome::Error(ProbeError::Malformed(m)),
             Progress::NeedMore if parser.is_finished() => {
                 return Outcome::Rejected(Rejection::Closed);
@@ -219,12 +216,16 @@ async fn read_verdict(
 
 /// The deadline passed: a timeout, unless a hello already came (its flight stalled)
 /// or a warning alert did and nothing after it.
-fn at_deadline(parser: &mut ReplyParser, offer: &Offer) -> Outcome {
+async fn at_deadline(
+    parser: &mut ReplyParser,
+    offer: &Offer,
+    deadline: tokio::time::Instant,
+) -> Outcome {
     match parser.stalled() {
         Some(Reply::Alert { description, .. }) => {
             Outcome::Rejected(Rejection::WarningThenSilence(description))
         }
-        Some(reply) => judge(reply, offer),
+        Some(reply) => judge_in_time(reply, offer, deadline).await,
         None => Outcome::Timeout {
             bytes_received: parser.received(),
         },
@@ -233,10 +234,53 @@ fn at_deadline(parser: &mut ReplyParser, offer: &Offer) -> Outcome {
 
 /// The verdict from a ServerHello already received, else `otherwise`: a reply that
 /// fails after the server has said which version it takes still answers the question.
-fn salvage(parser: &mut ReplyParser, offer: &Offer, otherwise: Outcome) -> Outcome {
+async fn salvage(
+    parser: &mut ReplyParser,
+    offer: &Offer,
+    otherwise: Outcome,
+    deadline: tokio::time::Instant,
+) -> Outcome {
     match parser.stalled() {
-        Some(reply @ Reply::Hello(_)) => judge(reply, offer),
+        Some(reply @ Reply::Hello(_)) => judge_in_time(reply, offer, deadline).await,
         _ => otherwise,
+    }
+}
+
+/// Time a signature check gets even when the reply came at the very end of the
+/// probe's deadline (a normal check takes well under a millisecond).
+const VERIFY_FLOOR: Duration = Duration::from_millis(100);
+
+/// [`judge`], with the signature check counted against the probe's deadline: a flight
+/// with a ServerKeyExchange is judged on a blocking thread (a signature check is CPU
+/// work, which must not stall the async workers) under the deadline (at least
+/// [`VERIFY_FLOOR`] from now). A check that does not finish in time leaves the claim
+/// unproven, so no server can make one probe cost more than `--timeout` — the key-size
+/// bounds of `probe/proof.rs` make a real check far cheaper than that anyway.
+async fn judge_in_time(reply: Reply, offer: &Offer, deadline: tokio::time::Instant) -> Outcome {
+    let hello = match &reply {
+        Reply::Hello(h) if h.key_exchange.is_some() && offer.offered(h.version).is_some() => {
+            h.clone()
+        }
+        _ => return judge(reply, offer),
+    };
+    let until = deadline.max(tokio::time::Instant::now() + VERIFY_FLOOR);
+    let task = {
+        let offer = offer.clone();
+        tokio::task::spawn_blocking(move || judge(reply, &offer))
+    };
+    match tokio::time::timeout_at(until, task).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        _ => Outcome::Accepted(Accepted {
+            version: hello.version,
+            cipher: hello.cipher,
+            retry_request: hello.retry_request,
+            chain: hello.certificates,
+            downgrade_sentinel: hello.downgrade_sentinel,
+            proof: Proof::Unproven(
+                "the ServerKeyExchange signature could not be checked within --timeout".into(),
+            ),
+        }),
     }
 }
 

@@ -477,8 +477,8 @@ impl<R: BufRead> Iterator for Records<R> {
 /// Reads a whole report held in memory: its head and every record (tests, fuzzing).
 pub fn parse(bytes: &[u8], origin: &str) -> Result<(ReportHead, Vec<LoadedRecord>), String> {
     let head = read_head(bytes, origin)?;
-    let records = Records::new(std::io::Cursor::new(bytes), &head)?
-        .collect::<Result<Vec<_>, String>>()?;
+    let records =
+        Records::new(std::io::Cursor::new(bytes), &head)?.collect::<Result<Vec<_>, String>>()?;
     Ok((head, records))
 }
 

@@ -358,3 +358,37 @@ pub fn static_rsa_claimer() -> SocketAddr {
         ])
     })
 }
+
+/// A TLS 1.2 server whose certificate (by its own CA, so its chain parses) carries an
+/// RSA key with a modulus and a public exponent of `bytes` bytes each, and whose
+/// ECDHE_RSA ServerKeyExchange holds a `bytes`-long signature: checking it costs
+/// exponentiation with both, which grows with the cube of the size. Other versions get
+/// protocol_version.
+pub fn oversized_rsa_server(bytes: usize) -> SocketAddr {
+    let mut n = vec![0xc5u8; bytes];
+    n[0] = 0xff;
+    n[bytes - 1] |= 1;
+    let mut e = vec![0x5au8; bytes];
+    e[0] = 0x7f;
+    e[bytes - 1] |= 1;
+    let ca = super::pki::Ca::new("Oversized Key CA");
+    let leaf = ca.leaf_for(&["lab.test"], &super::pki::RsaPublicKey::new(&n, &e));
+    let ca_der = ca.der.clone();
+    scripted(move |h| {
+        if h.version != 0x0303 || !h.suites.contains(&0xc02f) {
+            return vec![21, 3, 3, 0, 2, 2, 70];
+        }
+        // ECParameters: named_curve secp256r1, a 65-byte point; rsa_pkcs1_sha256.
+        let mut ske = vec![3, 0x00, 0x17, 65, 4];
+        ske.extend([0x11; 64]);
+        ske.extend([0x04, 0x01]);
+        ske.extend((bytes as u16).to_be_bytes());
+        ske.extend(std::iter::repeat_n(0x3c, bytes));
+        record(&[
+            server_hello(0x0303, [6; 32], &h.session_id, 0xc02f, None),
+            certificate(&[&leaf, &ca_der]),
+            handshake(12, &ske),
+            server_hello_done(),
+        ])
+    })
+}

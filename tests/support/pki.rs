@@ -70,6 +70,57 @@ impl Ca {
     }
 }
 
+/// A leaf for `sans` certifying `key`, a public key nobody holds the private half of
+/// (a forged or absurd key a hostile server shows), signed by this CA.
+impl Ca {
+    pub fn leaf_for(&self, sans: &[&str], key: &impl rcgen::PublicKeyData) -> Vec<u8> {
+        leaf_params(sans)
+            .signed_by(key, &self.issuer)
+            .expect("leaf")
+            .der()
+            .to_vec()
+    }
+}
+
+/// An RSA public key of any size: `n` and `e` given as big-endian bytes.
+pub struct RsaPublicKey(Vec<u8>);
+
+impl RsaPublicKey {
+    pub fn new(n: &[u8], e: &[u8]) -> Self {
+        let body = [der_integer(n), der_integer(e)].concat();
+        Self(der_tlv(0x30, &body))
+    }
+}
+
+impl rcgen::PublicKeyData for RsaPublicKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_RSA_SHA256
+    }
+}
+
+fn der_tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match body.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n if n <= 0xff => out.extend([0x81, n as u8]),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+fn der_integer(be: &[u8]) -> Vec<u8> {
+    let mut v = be.to_vec();
+    if v.first().is_some_and(|b| b & 0x80 != 0) {
+        v.insert(0, 0);
+    }
+    der_tlv(0x02, &v)
+}
+
 fn leaf_params(sans: &[&str]) -> CertificateParams {
     let mut p = CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
         .expect("leaf params");
