@@ -285,6 +285,28 @@ fn write_seeds() {
     let incomplete =
         String::from_utf8_lossy(&plain).replace("\"complete\":true", "\"complete\":false");
     seeds.put("report", "incomplete", incomplete.as_bytes());
+    let s1 = lab_report(
+        &tmp.0,
+        "s1.json",
+        &["--shard", "1/2", &good.to_string(), &closed],
+    );
+    let s2 = lab_report(
+        &tmp.0,
+        "s2.json",
+        &["--shard", "2/2", &good.to_string(), &closed],
+    );
+    seeds.put("merge", "two-shards", &[&[0][..], &s1, b"\0", &s2].concat());
+    seeds.put("merge", "single", &[&[0][..], &plain[..]].concat());
+    seeds.put(
+        "merge",
+        "incomplete-allowed",
+        &[&[1][..], incomplete.as_bytes()].concat(),
+    );
+    seeds.put(
+        "merge",
+        "incomplete-refused",
+        &[&[0][..], incomplete.as_bytes()].concat(),
+    );
     seeds.put(
         "baseline",
         "same",

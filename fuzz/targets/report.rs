@@ -73,20 +73,9 @@ pub fn render(
     records: &[LoadedRecord],
     ctx: &ScanContext,
 ) -> std::io::Result<Vec<(&'static str, String)>> {
-    let mut bufs: Vec<Vec<u8>> = vec![Vec::new(); 6];
+    let mut bufs: [Vec<u8>; 6] = Default::default();
     {
-        let [t1, t2, csv, json, junit, html] = &mut bufs[..] else {
-            unreachable!()
-        };
-        let style = |width| TableStyle { color: true, width };
-        let mut sinks: Vec<Box<dyn Sink + '_>> = vec![
-            Box::new(TableSink::new(t1, ctx.clone()).styled(style(None))),
-            Box::new(TableSink::new(t2, ctx.clone()).styled(style(Some(80)))),
-            Box::new(CsvSink::new(csv, ctx)?),
-            Box::new(JsonSink::new(json, ctx)?),
-            Box::new(JunitSink::new(junit, ctx.clone())),
-            Box::new(HtmlSink::new(html, ctx.clone())),
-        ];
+        let mut sinks = sinks(&mut bufs, ctx)?;
         let mut summary = Summary {
             incomplete: head.incomplete(),
             ..Summary::default()
@@ -104,20 +93,38 @@ pub fn render(
             s.finish(&summary)?;
         }
     }
-    let names = ["table", "table80", "csv", "json", "junit", "html"];
-    let mut out: Vec<(&'static str, String)> = names
+    Ok(outputs(bufs))
+}
+
+/// Every sink, writing into `bufs` (table, table at 80 columns, JSON, CSV, JUnit, HTML).
+pub fn sinks<'a>(
+    bufs: &'a mut [Vec<u8>; 6],
+    ctx: &ScanContext,
+) -> std::io::Result<Vec<Box<dyn Sink + 'a>>> {
+    let [t1, t2, json, csv, junit, html] = bufs;
+    let style = |width| TableStyle { color: true, width };
+    Ok(vec![
+        Box::new(TableSink::new(t1, ctx.clone()).styled(style(None))),
+        Box::new(TableSink::new(t2, ctx.clone()).styled(style(Some(80)))),
+        Box::new(JsonSink::new(json, ctx)?),
+        Box::new(CsvSink::new(csv, ctx)?),
+        Box::new(JunitSink::new(junit, ctx.clone())),
+        Box::new(HtmlSink::new(html, ctx.clone())),
+    ])
+}
+
+/// What the sinks of [`sinks`] wrote, named, the table's colour codes removed.
+pub fn outputs(bufs: [Vec<u8>; 6]) -> Vec<(&'static str, String)> {
+    let names = ["table", "table80", "json", "csv", "junit", "html"];
+    names
         .iter()
         .zip(bufs)
-        .map(|(n, b)| (*n, String::from_utf8_lossy(&b).into_owned()))
-        .collect();
-    // Colour codes are the table's own: strip them before looking for raw escapes.
-    for (name, text) in out.iter_mut().take(2) {
-        *text = strip_colour(text);
-        let _ = name;
-    }
-    let json = out.remove(3);
-    out.insert(2, json);
-    Ok(out)
+        .enumerate()
+        .map(|(i, (n, b))| {
+            let text = String::from_utf8_lossy(&b).into_owned();
+            (*n, if i < 2 { strip_colour(&text) } else { text })
+        })
+        .collect()
 }
 
 /// The table's own SGR sequences removed (`\x1b[31m`, `\x1b[0m`…).

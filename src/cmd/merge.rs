@@ -28,11 +28,11 @@ use serde_json::{Value, json};
 use crate::cli::{MergeArgs, parse_fail_on};
 use crate::exit::{EXIT_FINDINGS, Failure, UsageError, verdict};
 use crate::findings::FindingKind;
-use crate::report::ScanContext;
 use crate::report::load::{LoadedRecord, ReportHead, open};
 use crate::report::output::Request;
 use crate::report::sinks::Outputs;
 use crate::report::summary::{BaselineSummary, Summary};
+use crate::report::{ScanContext, Sink};
 use crate::shard::Shard;
 
 /// Options that may differ between the shards of one scan.
@@ -44,17 +44,68 @@ pub fn run(args: &MergeArgs) -> Result<u8, Failure> {
         .iter()
         .map(|p| open(p).map_err(UsageError))
         .collect::<Result<Vec<_>, _>>()?;
+    let plan = prepare(heads, args.fail_on.as_deref(), args.allow_incomplete)?;
+    let inputs: Vec<Request> = args
+        .reports
+        .iter()
+        .map(|p| Request {
+            flag: "merge",
+            path: p.clone(),
+        })
+        .collect();
+    let mut outputs = Outputs::open(&args.output, &inputs, &plan.ctx)?;
+    let mut summary = plan.summary.clone();
+    match replay(&plan, &mut outputs.sinks, &mut summary) {
+        Ok(()) => outputs.commit()?,
+        Err(e) => {
+            outputs.abandon();
+            return Err(e);
+        }
+    }
+    if !args.quiet && args.output.format != crate::cli::Format::Table {
+        crate::diag::line(&summary.line());
+    }
+    if let Some(why) = &summary.incomplete {
+        crate::diag::error(&format!("incomplete: {why}"));
+    }
+    Ok(exit_code(&summary))
+}
+
+/// A merge ready to replay: its reports, the sinks' context, the summary so far.
+pub struct Plan {
+    pub heads: Vec<ReportHead>,
+    pub ctx: ScanContext,
+    pub summary: Summary,
+}
+
+/// The exit code of a merge: never 0 when incomplete.
+pub fn exit_code(summary: &Summary) -> u8 {
+    match summary.incomplete {
+        Some(_) => EXIT_FINDINGS,
+        None => verdict(summary.failing_records),
+    }
+}
+
+/// Passes 1 and 2: the reports' heads checked together, then every record; the context
+/// the sinks get (`fail_on`: `--fail-on`, else the shards' own).
+pub fn prepare(
+    heads: Vec<ReportHead>,
+    fail_on: Option<&str>,
+    allow_incomplete: bool,
+) -> Result<Plan, UsageError> {
+    if heads.is_empty() {
+        return Err(UsageError("no report to merge".into()));
+    }
     let shards = check_together(&heads)?;
     let incomplete: Vec<String> = heads.iter().filter_map(ReportHead::incomplete).collect();
-    if !incomplete.is_empty() && !args.allow_incomplete {
+    if !incomplete.is_empty() && !allow_incomplete {
         return Err(UsageError(format!(
             "{}: a merge of it would not be the whole scan; rerun that shard, or pass \
              --allow-incomplete to merge what it holds (marked INCOMPLETE, exit code never 0)",
             incomplete.join("; ")
-        ))
-        .into());
+        )));
     }
-    let fail_on = match &args.fail_on {
+    let fail_on = match fail_on {
         Some(list) => parse_fail_on(list).map_err(|e| UsageError(format!("--fail-on: {e}")))?,
         None => recorded_fail_on(&heads[0])?,
     };
@@ -79,42 +130,23 @@ pub fn run(args: &MergeArgs) -> Result<u8, Failure> {
         }
     }
     summary.baseline = baseline.map(std::sync::Arc::new);
-    let inputs: Vec<Request> = args
-        .reports
-        .iter()
-        .map(|p| Request {
-            flag: "merge",
-            path: p.clone(),
-        })
-        .collect();
-    let mut outputs = Outputs::open(&args.output, &inputs, &ctx)?;
-    match replay(&heads, &ctx, &mut outputs, &mut summary) {
-        Ok(()) => outputs.commit()?,
-        Err(e) => {
-            outputs.abandon();
-            return Err(e);
-        }
-    }
-    if !args.quiet && args.output.format != crate::cli::Format::Table {
-        crate::diag::line(&summary.line());
-    }
-    if let Some(why) = &summary.incomplete {
-        crate::diag::error(&format!("incomplete: {why}"));
-        return Ok(EXIT_FINDINGS);
-    }
-    Ok(verdict(summary.failing_records))
+    Ok(Plan {
+        heads,
+        ctx,
+        summary,
+    })
 }
 
 /// Pass 3: the records of every report, in target order (a stable merge of the shards'
-/// streams, each already in that order), through the sinks.
-fn replay(
-    heads: &[ReportHead],
-    ctx: &ScanContext,
-    outputs: &mut Outputs,
+/// streams, each already in that order), through the sinks; `summary` counts them.
+pub fn replay<'s>(
+    plan: &Plan,
+    sinks: &mut [Box<dyn Sink + 's>],
     summary: &mut Summary,
 ) -> Result<(), Failure> {
+    let ctx = &plan.ctx;
     let mut streams = Vec::new();
-    for h in heads {
+    for h in &plan.heads {
         streams.push(h.records().map_err(UsageError)?.peekable());
     }
     let mut previous: Option<usize> = None;
@@ -139,12 +171,12 @@ fn replay(
             let rec = &r.record;
             summary.add(rec, previous != Some(target), ctx.fails(rec));
             previous = Some(target);
-            for sink in &mut outputs.sinks {
+            for sink in sinks.iter_mut() {
                 ignore_closed_pipe(sink.record_json(rec, &r.raw))?;
             }
         }
     }
-    for sink in &mut outputs.sinks {
+    for sink in sinks.iter_mut() {
         ignore_closed_pipe(sink.finish(summary))?;
     }
     Ok(())

@@ -56,7 +56,8 @@ const UNIX_RANGE: std::ops::RangeInclusive<i64> = -62_167_219_200..=253_402_300_
 pub struct ReportHead {
     /// The path, as given, for messages.
     pub origin: String,
-    pub path: PathBuf,
+    /// Where the records are read from.
+    source: Source,
     pub tool_version: String,
     pub options: serde_json::Map<String, Value>,
     pub summary: Value,
@@ -67,6 +68,17 @@ pub struct ReportHead {
     /// Where the `records` array's `[` is.
     records_at: Position,
 }
+
+/// Where a report's bytes are: its file, or memory (a report held whole: tests, fuzzing).
+#[derive(Debug, Clone)]
+enum Source {
+    File(PathBuf),
+    Memory(Arc<[u8]>),
+}
+
+/// What records are read from.
+pub trait Input: BufRead + std::io::Seek {}
+impl<T: BufRead + std::io::Seek> Input for T {}
 
 /// A record read back, with its place in its report.
 #[derive(Debug)]
@@ -210,10 +222,16 @@ impl ReportHead {
         parse(&self.tool_version) > parse(env!("CARGO_PKG_VERSION"))
     }
 
-    /// The records, read one at a time from the file.
-    pub fn records(&self) -> Result<Records<BufReader<File>>, String> {
-        let file = File::open(&self.path).map_err(|e| format!("{}: {e}", self.origin))?;
-        Records::new(BufReader::with_capacity(64 * 1024, file), self)
+    /// The records, read one at a time from the file (or memory).
+    pub fn records(&self) -> Result<Records<Box<dyn Input>>, String> {
+        let input: Box<dyn Input> = match &self.source {
+            Source::File(path) => {
+                let file = File::open(path).map_err(|e| format!("{}: {e}", self.origin))?;
+                Box::new(BufReader::with_capacity(64 * 1024, file))
+            }
+            Source::Memory(bytes) => Box::new(std::io::Cursor::new(bytes.clone())),
+        };
+        Records::new(input, self)
     }
 }
 
@@ -222,7 +240,14 @@ pub fn open(path: &Path) -> Result<ReportHead, String> {
     let origin = path.display().to_string();
     let file = File::open(path).map_err(|e| format!("{origin}: {e}"))?;
     let mut head = read_head(BufReader::with_capacity(64 * 1024, file), &origin)?;
-    head.path = path.to_path_buf();
+    head.source = Source::File(path.to_path_buf());
+    Ok(head)
+}
+
+/// Reads the head of a report held in memory; its records are read from there.
+pub fn open_memory(bytes: Arc<[u8]>, origin: &str) -> Result<ReportHead, String> {
+    let mut head = read_head(&bytes[..], origin)?;
+    head.source = Source::Memory(bytes);
     Ok(head)
 }
 
@@ -321,7 +346,7 @@ fn head_from(
     }
     Ok(ReportHead {
         origin: origin.to_string(),
-        path: PathBuf::new(),
+        source: Source::Memory(Arc::from(&[][..])),
         tool_version,
         options,
         summary,
@@ -476,9 +501,8 @@ impl<R: BufRead> Iterator for Records<R> {
 
 /// Reads a whole report held in memory: its head and every record (tests, fuzzing).
 pub fn parse(bytes: &[u8], origin: &str) -> Result<(ReportHead, Vec<LoadedRecord>), String> {
-    let head = read_head(bytes, origin)?;
-    let records =
-        Records::new(std::io::Cursor::new(bytes), &head)?.collect::<Result<Vec<_>, String>>()?;
+    let head = open_memory(Arc::from(bytes), origin)?;
+    let records = head.records()?.collect::<Result<Vec<_>, String>>()?;
     Ok((head, records))
 }
 
