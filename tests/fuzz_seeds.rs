@@ -1,4 +1,4 @@
-//! Seeds for the fuzz harness (`tests/fuzz/`): real first flights of real TLS stacks,
+//! Seeds for the fuzz targets (`fuzz/`, via `fuzz/seeds/`): real first flights of real TLS stacks,
 //! captured on loopback, answering the scanner's own ClientHello for every version.
 //!
 //! `seeds_are_real_flights` (in CI) checks that every stored seed still decodes to a

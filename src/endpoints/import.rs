@@ -28,6 +28,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -101,7 +102,11 @@ pub fn convert(json: &str, origin: &str) -> Result<String, String> {
             ));
         }
     };
-    let embedded = EndpointList::embedded().map_err(|e| e.to_string())?;
+    static EMBEDDED_LIST: OnceLock<Result<EndpointList, String>> = OnceLock::new();
+    let embedded = EMBEDDED_LIST
+        .get_or_init(|| EndpointList::embedded().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)?;
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
