@@ -42,6 +42,15 @@ pub enum Command {
     Merge(MergeArgs),
     /// List the client profiles of `--clients` and the exact ClientHello each sends.
     Clients,
+    /// Print a shell completion script on stdout, e.g.
+    /// `tlscompat completions bash > /etc/bash_completion.d/tlscompat`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout: `tlscompat man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
