@@ -344,7 +344,7 @@ _tlscompat() {
             return 0
             ;;
         tlscompat__subcmd__merge)
-            opts="-q -h --fail-on --format --csv --json --junit --html --color --quiet --help"
+            opts="-q -h --fail-on --allow-incomplete --format --csv --json --junit --html --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

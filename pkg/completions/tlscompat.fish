@@ -87,6 +87,7 @@ complete -c tlscompat -n "__fish_tlscompat_using_subcommand merge" -l html -d 'A
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand merge" -l color -d 'Colour in the table: auto (a terminal without NO_COLOR), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c tlscompat -n "__fish_tlscompat_using_subcommand merge" -l allow-incomplete -d 'Merge reports of a scan that was stopped before it finished (`"complete": false`, e.g. a shard cancelled by SIGTERM) instead of refusing them: every report then says INCOMPLETE and the exit code is never 0'
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand merge" -s q -l quiet -d 'No summary line on stderr'
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand merge" -s h -l help -d 'Print help'
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand clients" -s h -l help -d 'Print help'
