@@ -237,7 +237,7 @@ fn write_seeds() {
         "HTTP://u%40x:p%3Aw@[::1]:8080/\0[::1]:8443,fd00::/8",
         "socks5://p:1\0corp.example:443",
         "http://u:secret@p:0\r\nX-Injected: 1\0.example",
-        "user:S3CRETPW@host:0\u{202e}\0127.0.0.0/30,::1",
+        "user:S3CRETPW@host:0\u{202e}\x00127.0.0.0/30,::1",
     ]
     .iter()
     .enumerate()
@@ -343,7 +343,7 @@ fn write_seeds() {
         "scan\0--timeout\0800ms\0--tls-min\x001.2\0login.microsoftonline.com:443",
         "scan\0--resolver\0::1:53\0--resolver\0[::1]:53\0--fail-on\0none,dns\0a.example",
         "scan\0--clients\0all,win7\0--shard\x002/4\0--retries\x003\0[::1]:8443",
-        "scan\0--proxy\0http://u:p@proxy:3128\0--per-address\x0010\0127.1",
+        "scan\0--proxy\0http://u:p@proxy:3128\0--per-address\x0010\x00127.1",
         "merge\0a.json\0b.json\0--fail-on\0drift\0--allow-incomplete",
         "scan\0--endpoints\0e.toml\0--csv\0e.toml\0--format\0json",
     ]

@@ -5,7 +5,7 @@
 use super::oracle::{fail, sinks_safe};
 
 pub fn run(data: &[u8]) {
-    if let Err(e) = check(data, data.len() % 16 == 0) {
+    if let Err(e) = check(data, data.len().is_multiple_of(16)) {
         fail("cert", e);
     }
 }
