@@ -124,6 +124,13 @@ pub fn prepare(
     let mut baseline: Option<BaselineSummary> = None;
     for h in &heads {
         if let Some(b) = h.summary.get("baseline").filter(|b| !b.is_null()) {
+            let drifted = b.get("drifted").and_then(Value::as_u64).unwrap_or(0);
+            if drifted > h.record_count {
+                return Err(UsageError(format!(
+                    "{}: summary.baseline.drifted: {drifted} is out of range (the report has {} records)",
+                    h.origin, h.record_count
+                )));
+            }
             baseline
                 .get_or_insert_with(BaselineSummary::default)
                 .absorb(b);

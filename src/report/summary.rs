@@ -121,7 +121,10 @@ impl BaselineSummary {
                 .unwrap_or("")
                 .into();
         }
-        self.drifted += other.get("drifted").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let drifted = other.get("drifted").and_then(Value::as_u64).unwrap_or(0);
+        self.drifted = self
+            .drifted
+            .saturating_add(usize::try_from(drifted).unwrap_or(usize::MAX));
         self.appeared.extend(list("appeared"));
         self.disappeared.extend(list("disappeared"));
         self.address_churn.extend(list("address_churn"));
