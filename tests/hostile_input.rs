@@ -322,6 +322,13 @@ fn forged_report_numbers_are_refused_naming_the_field() {
         "index.json: records[0].target_index: 1099511627776 is out of range",
     );
     let mut v = good.clone();
+    v["summary"]["baseline"] = serde_json::json!({"baseline": "old.json", "drifted": u64::MAX});
+    let f = forged(&dir.0, "drifted.json", &v);
+    refused(
+        &[&f, &s2],
+        "drifted.json: summary.baseline.drifted: 18446744073709551615 is out of range",
+    );
+    let mut v = good.clone();
     let first = v["records"][0].clone();
     v["records"].as_array_mut().unwrap().push(first);
     let f = forged(&dir.0, "dup.json", &v);
