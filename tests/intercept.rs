@@ -405,22 +405,43 @@ fn proxy_authentication_and_refusals() {
     let w = world();
     let auth = connect_proxy(ProxyConfig {
         hosts: w.hosts(),
-        basic_auth: Some(tlscompat::proxy::base64(b"alice:s3cret")),
+        basic_auth: Some(tlscompat::proxy::base64_encode(b"alice:s3cret")),
         ..Default::default()
     });
-    let r = one(&w.scan(&["--proxy", &format!("http://{auth}")]));
-    assert_eq!(cells(&r), ["error"; 4]);
-    assert_eq!(r["error"], "error: proxy 407 Proxy Authentication Required");
-    assert!(r["findings"].contains("unreachable (proxy 407 Proxy Authentication Required)"));
+    let out = w.scan(&["--proxy", &format!("http://{auth}")]);
+    assert_eq!(out.status.code(), Some(1), "proxy-auth-required fails by default");
+    let r = one(&out);
+    assert_eq!(cells(&r), ["not-probed"; 4]);
+    assert_eq!(
+        r["error"],
+        "proxy 407 Proxy Authentication Required (offers Basic)"
+    );
+    assert!(
+        r["findings"].starts_with(&format!(
+            "proxy-auth-required (proxy {auth} answered CONNECT with 407 Proxy Authentication \
+             Required (offers Basic): Office licensing runs as SYSTEM"
+        )),
+        "{}",
+        r["findings"]
+    );
     let r = one(&w.scan(&["--proxy", &format!("http://alice:s3cret@{auth}")]));
     assert_eq!(cells(&r), ["rejected", "rejected", "accepted", "accepted"]);
+    // Wrong credentials: still the finding, saying they were refused.
+    let r = one(&w.scan(&["--proxy", &format!("http://alice:wrong@{auth}")]));
+    assert!(
+        r["findings"].contains("the Basic credentials given were refused"),
+        "{}",
+        r["findings"]
+    );
 
     let deny = connect_proxy(ProxyConfig {
         deny: true,
         ..Default::default()
     });
     let r = one(&w.scan(&["--proxy", &format!("http://{deny}")]));
-    assert_eq!(r["error"], "error: proxy 403 Forbidden");
+    assert_eq!(r["error"], "proxy 403 Forbidden");
+    assert_eq!(cells(&r), ["not-probed"; 4]);
+    assert!(r["findings"].starts_with("proxy-denied ("), "{}", r["findings"]);
 
     let down = closed_port();
     let out = w.scan(&["--proxy", &format!("http://{down}")]);

@@ -6,6 +6,8 @@
 
 pub mod modern;
 pub mod net;
+pub mod socks;
 pub mod outcome;
 pub mod proof;
 pub mod raw;
+pub mod tunnel;

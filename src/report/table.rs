@@ -156,6 +156,7 @@ fn short_word(s: CellState) -> &'static str {
         CellState::NoRoute => "noroute",
         CellState::Error => "err",
         CellState::Skipped => "-",
+        CellState::NotProbed => "n/p",
     }
 }
 
