@@ -72,7 +72,6 @@ pub async fn open(
             }
             other => other?,
         };
-        reused = false;
         if answer.is_success() {
             if let Some(s) = scheme {
                 auth.learn(s);
