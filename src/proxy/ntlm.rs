@@ -150,8 +150,10 @@ impl Challenge {
         let flags = r.u32(20).unwrap_or(0);
         let mut server_challenge = [0u8; 8];
         server_challenge.copy_from_slice(&msg[24..32]);
-        // Old servers send no TargetInfoFields (32-byte challenges).
-        let target_info = if msg.len() >= 48 {
+        // The fields are meaningful only with NTLMSSP_NEGOTIATE_TARGET_INFO (old servers
+        // send 32-byte challenges without them, and Squid's ntlm_fake_auth puts its
+        // domain name where they would be).
+        let target_info = if flags & flags::TARGET_INFO != 0 {
             r.field(40, "target information")?.to_vec()
         } else {
             Vec::new()
@@ -423,7 +425,26 @@ mod tests {
             Err(NtlmError::TooLong { .. })
         ));
         // A 32-byte challenge without target information is still answered.
-        let short = Challenge::parse(&good[..32]).unwrap();
-        assert!(short.target_info.is_empty());
+        let mut short = good[..32].to_vec();
+        short[22] &= !0x80; // no NTLMSSP_NEGOTIATE_TARGET_INFO
+        assert!(Challenge::parse(&short).unwrap().target_info.is_empty());
+        // With the flag, the fields must be there.
+        assert!(matches!(
+            Challenge::parse(&good[..32]),
+            Err(NtlmError::FieldOutOfBounds { .. })
+        ));
+    }
+
+    /// What Squid's `ntlm_fake_auth` sends: no TARGET_INFO flag, its domain name right
+    /// after the challenge where the target information fields would be.
+    #[test]
+    fn squid_fake_challenge() {
+        let msg = crate::proxy::base64_decode(
+            "TlRMTVNTUAACAAAACQAJAK6qqqoHggiIBI57/MVNdcIAAAAAAAA6AFdPUktHUk9VUA==",
+        )
+        .unwrap();
+        let c = Challenge::parse(&msg).unwrap();
+        assert!(c.target_info.is_empty());
+        assert_eq!(c.server_challenge, [0x04, 0x8e, 0x7b, 0xfc, 0xc5, 0x4d, 0x75, 0xc2]);
     }
 }
