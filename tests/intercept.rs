@@ -409,7 +409,11 @@ fn proxy_authentication_and_refusals() {
         ..Default::default()
     });
     let out = w.scan(&["--proxy", &format!("http://{auth}")]);
-    assert_eq!(out.status.code(), Some(1), "proxy-auth-required fails by default");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "proxy-auth-required fails by default"
+    );
     let r = one(&out);
     assert_eq!(cells(&r), ["not-probed"; 4]);
     assert_eq!(
@@ -441,7 +445,11 @@ fn proxy_authentication_and_refusals() {
     let r = one(&w.scan(&["--proxy", &format!("http://{deny}")]));
     assert_eq!(r["error"], "proxy 403 Forbidden");
     assert_eq!(cells(&r), ["not-probed"; 4]);
-    assert!(r["findings"].starts_with("proxy-denied ("), "{}", r["findings"]);
+    assert!(
+        r["findings"].starts_with("proxy-denied ("),
+        "{}",
+        r["findings"]
+    );
 
     let down = closed_port();
     let out = w.scan(&["--proxy", &format!("http://{down}")]);

@@ -6,8 +6,8 @@
 
 pub mod modern;
 pub mod net;
-pub mod socks;
 pub mod outcome;
 pub mod proof;
 pub mod raw;
+pub mod socks;
 pub mod tunnel;

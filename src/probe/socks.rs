@@ -181,6 +181,10 @@ mod tests {
         }
         assert!(against(vec![4, 0], None).await.is_err());
         assert!(against(vec![], None).await.is_err());
-        assert!(against(vec![5, 0, 5, 0, 0, 1, 127, 0, 0, 1, 1, 187], None).await.is_ok());
+        assert!(
+            against(vec![5, 0, 5, 0, 0, 1, 127, 0, 0, 1, 1, 187], None)
+                .await
+                .is_ok()
+        );
     }
 }

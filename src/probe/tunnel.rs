@@ -242,9 +242,8 @@ async fn exchange(
     let mut buf = Vec::with_capacity(1024);
     loop {
         if let Some((end, sep)) = head_end(&buf) {
-            let answer = answer::parse(&buf[..end]).map_err(|e| {
-                ConnectFailure::Proxy(format!("proxy {}: {e}", p.label))
-            })?;
+            let answer = answer::parse(&buf[..end])
+                .map_err(|e| ConnectFailure::Proxy(format!("proxy {}: {e}", p.label)))?;
             return Ok((answer, buf.len() - end - sep));
         }
         if buf.len() >= MAX_HEAD {
@@ -269,7 +268,10 @@ async fn exchange(
 /// Where the head ends: (its length, the separator's length). CRLF CRLF, or LF LF
 /// from lax proxies.
 pub fn head_end(buf: &[u8]) -> Option<(usize, usize)> {
-    let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4));
+    let crlf = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4));
     let lf = buf.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2));
     match (crlf, lf) {
         (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
@@ -287,7 +289,9 @@ async fn finish_body(
     let mut left = len.saturating_sub(already as u64);
     let mut chunk = [0u8; 4096];
     while left > 0 {
-        let want = usize::try_from(left).unwrap_or(chunk.len()).min(chunk.len());
+        let want = usize::try_from(left)
+            .unwrap_or(chunk.len())
+            .min(chunk.len());
         let n = stream
             .read(&mut chunk[..want])
             .await

@@ -55,9 +55,13 @@ pub struct Challenge {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AnswerError {
     /// Not `HTTP/1.x`: what came instead (the start of it).
-    NotHttp { excerpt: String },
+    NotHttp {
+        excerpt: String,
+    },
     /// `HTTP/1.x` without a three-digit status code.
-    BadStatus { line: String },
+    BadStatus {
+        line: String,
+    },
     TooManyHeaders,
 }
 
@@ -188,9 +192,10 @@ fn challenges(value: &str, out: &mut Vec<Challenge>) {
             continue;
         }
         let token68 = !rest.is_empty()
-            && rest.trim_end_matches('=').bytes().all(|b| {
-                b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)
-            });
+            && rest
+                .trim_end_matches('=')
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
         out.push(Challenge {
             scheme: word.to_string(),
             token: token68.then(|| rest.to_string()),
@@ -309,7 +314,13 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.code {
             Some(_) => write!(f, "proxy {}{}", self.status, self.extras()),
-            None => write!(f, "SOCKS5 proxy {}: {}{}", self.proxy, self.status, self.extras()),
+            None => write!(
+                f,
+                "SOCKS5 proxy {}: {}{}",
+                self.proxy,
+                self.status,
+                self.extras()
+            ),
         }
     }
 }
@@ -324,10 +335,12 @@ mod tests {
 
     #[test]
     fn squid_407() {
-        let a = ok("HTTP/1.1 407 Proxy Authentication Required\r\nServer: squid/5.7\r\n\
+        let a = ok(
+            "HTTP/1.1 407 Proxy Authentication Required\r\nServer: squid/5.7\r\n\
                     Content-Length: 3033\r\nProxy-Authenticate: Negotiate\r\n\
                     Proxy-Authenticate: NTLM\r\nProxy-Authenticate: Basic realm=\"lab, x\"\r\n\
-                    Connection: keep-alive");
+                    Connection: keep-alive",
+        );
         assert_eq!(a.code, 407);
         assert_eq!(a.status, "407 Proxy Authentication Required");
         assert_eq!(a.schemes(), ["Negotiate", "NTLM", "Basic"]);
@@ -345,7 +358,9 @@ mod tests {
 
     #[test]
     fn challenges_in_one_header_and_tokens() {
-        let a = ok("HTTP/1.1 407 x\nProxy-Authenticate: Basic realm=\"a,b\", charset=\"UTF-8\", NTLM TlRMTVNTUAACAAAA==, Negotiate");
+        let a = ok(
+            "HTTP/1.1 407 x\nProxy-Authenticate: Basic realm=\"a,b\", charset=\"UTF-8\", NTLM TlRMTVNTUAACAAAA==, Negotiate",
+        );
         assert_eq!(a.schemes(), ["Basic", "NTLM", "Negotiate"]);
         assert_eq!(a.token("ntlm"), Some("TlRMTVNTUAACAAAA=="));
         assert_eq!(a.token("Basic"), None);
@@ -357,29 +372,57 @@ mod tests {
         let kind = |head: &str| Refusal::from_answer("p:1", &ok(head), None).map(|r| r.kind);
         assert_eq!(kind("HTTP/1.1 403 Forbidden"), Some(RefusalKind::Denied));
         assert_eq!(kind("HTTP/1.0 400 Bad Request"), Some(RefusalKind::Denied));
-        assert_eq!(kind("HTTP/1.1 302 Found\r\nLocation: http://portal.example/"), Some(RefusalKind::Redirect));
+        assert_eq!(
+            kind("HTTP/1.1 302 Found\r\nLocation: http://portal.example/"),
+            Some(RefusalKind::Redirect)
+        );
         assert_eq!(kind("HTTP/1.1 200 Connection established"), None);
-        assert_eq!(kind("HTTP/1.1 503 Service Unavailable"), None, "the target's problem");
-        let r = Refusal::from_answer("p:1", &ok("HTTP/1.1 302 Found\r\nLocation: http://portal.example/\r\nServer: squid"), None).unwrap();
-        assert_eq!(r.to_string(), "proxy 302 Found (Location: http://portal.example/; Server: squid)");
+        assert_eq!(
+            kind("HTTP/1.1 503 Service Unavailable"),
+            None,
+            "the target's problem"
+        );
+        let r = Refusal::from_answer(
+            "p:1",
+            &ok("HTTP/1.1 302 Found\r\nLocation: http://portal.example/\r\nServer: squid"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            r.to_string(),
+            "proxy 302 Found (Location: http://portal.example/; Server: squid)"
+        );
     }
 
     #[test]
     fn keep_alive_rules() {
         assert!(!ok("HTTP/1.1 407 x\r\nContent-Length: 0\r\nConnection: close").keep_alive);
         assert!(!ok("HTTP/1.0 407 x\r\nContent-Length: 0").keep_alive);
-        assert!(ok("HTTP/1.0 407 x\r\nContent-Length: 0\r\nProxy-Connection: Keep-Alive").keep_alive);
+        assert!(
+            ok("HTTP/1.0 407 x\r\nContent-Length: 0\r\nProxy-Connection: Keep-Alive").keep_alive
+        );
         assert!(!ok("HTTP/1.1 407 x\r\nContent-Length: 5\r\nContent-Length: 6").keep_alive);
-        assert!(!ok("HTTP/1.1 407 x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked").keep_alive);
+        assert!(
+            !ok("HTTP/1.1 407 x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked").keep_alive
+        );
         assert!(ok("HTTP/1.1 407 x\r\nContent-Length: 5\r\nContent-Length: 5").keep_alive);
     }
 
     #[test]
     fn not_answers() {
-        assert!(matches!(parse(b"SSH-2.0-OpenSSH_9.2"), Err(AnswerError::NotHttp { .. })));
+        assert!(matches!(
+            parse(b"SSH-2.0-OpenSSH_9.2"),
+            Err(AnswerError::NotHttp { .. })
+        ));
         assert!(matches!(parse(b""), Err(AnswerError::NotHttp { .. })));
-        assert!(matches!(parse(b"HTTP/1.1 2x0 OK"), Err(AnswerError::BadStatus { .. })));
-        assert!(matches!(parse(b"HTTP/1.1 +20 OK"), Err(AnswerError::BadStatus { .. })));
+        assert!(matches!(
+            parse(b"HTTP/1.1 2x0 OK"),
+            Err(AnswerError::BadStatus { .. })
+        ));
+        assert!(matches!(
+            parse(b"HTTP/1.1 +20 OK"),
+            Err(AnswerError::BadStatus { .. })
+        ));
         let many = format!("HTTP/1.1 200 OK{}", "\r\nX: y".repeat(MAX_HEADERS + 1));
         assert_eq!(parse(many.as_bytes()), Err(AnswerError::TooManyHeaders));
         let long = format!("HTTP/1.1 403 {}", "é".repeat(500));

@@ -519,7 +519,9 @@ impl ProxySettings {
         };
         let proxy = match url.as_deref().map(Proxy::parse).transpose()? {
             None if args.user.is_some() || args.auth.is_some() => {
-                return Err("--proxy-user and --proxy-auth need a proxy (--proxy or HTTPS_PROXY)".into());
+                return Err(
+                    "--proxy-user and --proxy-auth need a proxy (--proxy or HTTPS_PROXY)".into(),
+                );
             }
             None => None,
             Some((mut proxy, from_url)) => {
@@ -532,7 +534,9 @@ impl ProxySettings {
                     None => from_url,
                 };
                 proxy.credentials = given
-                    .map(|(user, pass)| complete(user, pass, proxy.auth, std::env::var(PASSWORD_ENV).ok()))
+                    .map(|(user, pass)| {
+                        complete(user, pass, proxy.auth, std::env::var(PASSWORD_ENV).ok())
+                    })
                     .transpose()?;
                 Some(proxy)
             }
@@ -614,7 +618,10 @@ mod tests {
         assert_eq!(user, Some(("user".into(), Some("S3CRET".into()))));
         // SOCKS, with its own default port; the URL without credentials for reports.
         let p = parse("socks5h://u:p@Proxy");
-        assert_eq!((p.kind, p.to_string()), (ProxyKind::Socks5h, "proxy:1080".into()));
+        assert_eq!(
+            (p.kind, p.to_string()),
+            (ProxyKind::Socks5h, "proxy:1080".into())
+        );
         assert_eq!(p.url(), "socks5h://proxy:1080");
         assert_eq!(parse("SOCKS5://10.0.0.1:9050").kind, ProxyKind::Socks5);
         for bad in [
@@ -636,7 +643,9 @@ mod tests {
     fn credentials_from_the_url_or_the_flag() {
         let none = AuthArgs::default();
         // %-decoded: DOMAIN%5Cuser is DOMAIN\user.
-        let c = creds("http://LAB%5Cscanner:s%3Acret@h:1", &none).unwrap().unwrap();
+        let c = creds("http://LAB%5Cscanner:s%3Acret@h:1", &none)
+            .unwrap()
+            .unwrap();
         assert_eq!(c.user, "LAB\\scanner");
         assert_eq!(c.password(), "s:cret");
         assert_eq!(c.domain_and_user(), ("LAB", "scanner"));
@@ -653,7 +662,10 @@ mod tests {
         assert_eq!((c.user.as_str(), c.password()), ("other", "pw"));
         // No password and no environment: refused, except for Negotiate alone.
         let e = creds("http://alice@h:1", &none).unwrap_err();
-        assert!(e.contains("'alice' has no password") && e.contains(PASSWORD_ENV), "{e}");
+        assert!(
+            e.contains("'alice' has no password") && e.contains(PASSWORD_ENV),
+            "{e}"
+        );
         let nego = AuthArgs {
             user: Some("alice".into()),
             auth: Some(AuthChoice::Only(AuthScheme::Negotiate)),

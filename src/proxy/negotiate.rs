@@ -27,5 +27,8 @@ pub fn initial_token(host: &str) -> Result<Vec<u8>, String> {
 /// GSSAPI's message on one line ("No Kerberos credentials available (default cache:
 /// FILE:/tmp/krb5cc_0)").
 fn words(e: &libgssapi::error::Error) -> String {
-    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

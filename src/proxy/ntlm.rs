@@ -52,12 +52,20 @@ const AV_EOL: u16 = 0;
 /// Why a CHALLENGE_MESSAGE could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NtlmError {
-    TooShort { len: usize },
-    TooLong { len: usize },
+    TooShort {
+        len: usize,
+    },
+    TooLong {
+        len: usize,
+    },
     BadSignature,
-    NotAChallenge { message_type: u32 },
+    NotAChallenge {
+        message_type: u32,
+    },
     /// A field's offset and length point outside the message.
-    FieldOutOfBounds { field: &'static str },
+    FieldOutOfBounds {
+        field: &'static str,
+    },
     BadTargetInfo(&'static str),
 }
 
@@ -70,7 +78,10 @@ impl fmt::Display for NtlmError {
             }
             Self::BadSignature => f.write_str("not an NTLMSSP message"),
             Self::NotAChallenge { message_type } => {
-                write!(f, "NTLM message type {message_type}, expected a challenge (2)")
+                write!(
+                    f,
+                    "NTLM message type {message_type}, expected a challenge (2)"
+                )
             }
             Self::FieldOutOfBounds { field } => {
                 write!(f, "NTLM challenge: {field} lies outside the message")
@@ -349,14 +360,20 @@ mod tests {
     #[test]
     fn specification_vectors() {
         let (c, id) = vector();
-        assert_eq!(c.server_challenge, [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]);
+        assert_eq!(
+            c.server_challenge,
+            [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]
+        );
         assert_eq!(c.flags, 0xe28a_8233);
         assert_eq!(c.timestamp, None);
         assert_eq!(
             c.target_info,
             hex("02000c0044006f006d00610069006e00 01000c00530065007200760065007200 00000000")
         );
-        assert_eq!(ntowf_v2(&id).to_vec(), hex("0c868a403bfd7a93a3001ef22ef02e3f"));
+        assert_eq!(
+            ntowf_v2(&id).to_vec(),
+            hex("0c868a403bfd7a93a3001ef22ef02e3f")
+        );
         let (lm, nt) = responses(&c, &id, [0xaa; 8], 0);
         assert_eq!(lm, hex("86c35097ac9cec102554764a57cccc19 aaaaaaaaaaaaaaaa"));
         assert_eq!(nt[..16].to_vec(), hex("68cd0ab851e51c96aabc927bebef6a1c"));
@@ -371,7 +388,10 @@ mod tests {
         assert_eq!(r.field(28, "domain").unwrap(), utf16le("Domain"));
         assert_eq!(r.field(36, "user").unwrap(), utf16le("User"));
         assert_eq!(r.field(44, "workstation").unwrap(), utf16le("COMPUTER"));
-        assert_eq!(r.field(20, "nt").unwrap().len(), 16 + 28 + c.target_info.len() + 4);
+        assert_eq!(
+            r.field(20, "nt").unwrap().len(),
+            16 + 28 + c.target_info.len() + 4
+        );
         let f = r.u32(60).unwrap();
         assert_eq!(f & flags::UNICODE, flags::UNICODE);
         assert_eq!(f & 0x4000_0000, 0, "no key exchange asked");
@@ -398,7 +418,10 @@ mod tests {
     #[test]
     fn hostile_challenges_are_named() {
         let good = hex(CHALLENGE_4_2_4);
-        assert_eq!(Challenge::parse(&good[..20]), Err(NtlmError::TooShort { len: 20 }));
+        assert_eq!(
+            Challenge::parse(&good[..20]),
+            Err(NtlmError::TooShort { len: 20 })
+        );
         let mut bad = good.clone();
         bad[0] = b'X';
         assert_eq!(Challenge::parse(&bad), Err(NtlmError::BadSignature));
@@ -419,7 +442,10 @@ mod tests {
         let mut av = good.clone();
         let n = av.len();
         av[n - 2] = 9; // the EOL pair claims 9 bytes
-        assert!(matches!(Challenge::parse(&av), Err(NtlmError::BadTargetInfo(_))));
+        assert!(matches!(
+            Challenge::parse(&av),
+            Err(NtlmError::BadTargetInfo(_))
+        ));
         assert!(matches!(
             Challenge::parse(&vec![0; MAX_CHALLENGE + 1]),
             Err(NtlmError::TooLong { .. })
@@ -445,6 +471,9 @@ mod tests {
         .unwrap();
         let c = Challenge::parse(&msg).unwrap();
         assert!(c.target_info.is_empty());
-        assert_eq!(c.server_challenge, [0x04, 0x8e, 0x7b, 0xfc, 0xc5, 0x4d, 0x75, 0xc2]);
+        assert_eq!(
+            c.server_challenge,
+            [0x04, 0x8e, 0x7b, 0xfc, 0xc5, 0x4d, 0x75, 0xc2]
+        );
     }
 }
