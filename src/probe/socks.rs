@@ -187,4 +187,35 @@ mod tests {
                 .is_ok()
         );
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever a SOCKS5 server answers: a tunnel or a failure in words, never a
+        /// panic or a hang (the server closes after its bytes).
+        #[test]
+        fn arbitrary_replies_never_panic(
+            reply in proptest::collection::vec(any::<u8>(), 0..300),
+            shaped: bool,
+            with_password: bool,
+        ) {
+            let mut bytes = reply;
+            if shaped && bytes.len() >= 2 {
+                // A plausible start: version 5 and a method the client offered.
+                bytes[0] = 5;
+                bytes[1] = if with_password { 2 } else { 0 };
+            }
+            let creds = with_password.then(|| Credentials::new("u".into(), "pw".into()));
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let r = rt.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(5), against(bytes, creds)).await
+            });
+            prop_assert!(r.is_ok(), "hung");
+            if let Ok(Err(e)) = r {
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+    }
 }

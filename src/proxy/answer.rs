@@ -432,4 +432,41 @@ mod tests {
             Ok(407)
         );
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any bytes: an answer or a named error, never a panic; every kept value
+        /// bounded.
+        #[test]
+        fn arbitrary_heads_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            if let Ok(a) = parse(&bytes) {
+                prop_assert!(a.status.chars().count() <= MAX_STATUS);
+                prop_assert!(a.challenges.len() <= MAX_CHALLENGES);
+                prop_assert!(a.server.as_ref().is_none_or(|s| s.chars().count() <= MAX_SERVER));
+                prop_assert!(a.location.as_ref().is_none_or(|s| s.chars().count() <= MAX_LOCATION));
+                let _ = Refusal::from_answer("p:1", &a, None).map(|r| r.to_string());
+            }
+        }
+
+        /// HTTP-shaped heads with arbitrary header lines and challenge values.
+        #[test]
+        fn http_shaped_heads_never_panic(
+            code in 100u16..1000,
+            lines in proptest::collection::vec("[ -~]{0,24}", 0..110),
+            challenge in "[ -~\\t]{0,200}",
+        ) {
+            let mut head = format!("HTTP/1.1 {code} x\r\nProxy-Authenticate: {challenge}");
+            for l in &lines {
+                head.push_str("\r\n");
+                head.push_str(l);
+            }
+            match parse(head.as_bytes()) {
+                Ok(a) => prop_assert_eq!(a.code, code),
+                Err(e) => prop_assert_eq!(e, AnswerError::TooManyHeaders),
+            }
+        }
+    }
 }

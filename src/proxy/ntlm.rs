@@ -476,4 +476,43 @@ mod tests {
             [0x04, 0x8e, 0x7b, 0xfc, 0xc5, 0x4d, 0x75, 0xc2]
         );
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// Any bytes: a challenge or a named error, never a panic.
+        #[test]
+        fn arbitrary_challenges_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = Challenge::parse(&bytes);
+        }
+
+        /// A valid header with arbitrary fields and payload: bounded, never a panic, and
+        /// an answer can always be built from what parses.
+        #[test]
+        fn challenge_shaped_bytes_never_panic(
+            flags: u32,
+            info_len: u16,
+            info_offset: u32,
+            payload in proptest::collection::vec(any::<u8>(), 0..400),
+        ) {
+            let mut m = SIGNATURE.to_vec();
+            m.extend_from_slice(&2u32.to_le_bytes());
+            m.extend_from_slice(&[0; 8]);
+            m.extend_from_slice(&flags.to_le_bytes());
+            m.extend_from_slice(&[7; 8]);
+            m.extend_from_slice(&[0; 8]);
+            m.extend_from_slice(&info_len.to_le_bytes());
+            m.extend_from_slice(&info_len.to_le_bytes());
+            m.extend_from_slice(&info_offset.to_le_bytes());
+            m.extend_from_slice(&payload);
+            if let Ok(c) = Challenge::parse(&m) {
+                prop_assert!(c.target_info.len() <= MAX_CHALLENGE);
+                let id = Identity { domain: "D", user: "u", password: "p" };
+                let out = authenticate(&c, &id, "", [1; 8], 0);
+                prop_assert!(out.len() < 2 * MAX_CHALLENGE);
+            }
+        }
+    }
 }
