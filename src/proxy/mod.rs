@@ -17,6 +17,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 
 use base64::Engine;
+use ipnet::IpNet;
 
 use crate::safe::terminal;
 use crate::target::{Host, Target};
@@ -358,8 +359,9 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Decodes `%XX` escapes (percent-encoding crate); a `%` not followed by two hex digits
+/// is an error rather than a literal, so a mistyped password is refused, not sent.
 fn percent_decode(s: &str) -> Result<String, String> {
-    // The crate passes a malformed escape through; curl refuses it, and so do we.
     let b = s.as_bytes();
     for (i, _) in s.match_indices('%') {
         let hex = b.get(i + 1..i + 3).ok_or("truncated %-escape")?;
@@ -407,7 +409,7 @@ enum Rule {
     Any,
     Domain(String),
     Ip(IpAddr),
-    Cidr(IpAddr, u8),
+    Cidr(IpNet),
 }
 
 impl NoProxy {
@@ -431,7 +433,7 @@ impl NoProxy {
                         n == d || n.strip_suffix(d.as_str()).is_some_and(|p| p.ends_with('.'))
                     }
                     (Rule::Ip(ip), Host::Ip(h)) => ip == h,
-                    (Rule::Cidr(net, bits), Host::Ip(h)) => in_cidr(*h, *net, *bits),
+                    (Rule::Cidr(net), Host::Ip(h)) => net.contains(h),
                     _ => false,
                 }
         })
@@ -445,9 +447,8 @@ fn parse_entry(raw: &str) -> Option<(Rule, Option<u16>)> {
     }
     if let Some((net, bits)) = raw.split_once('/') {
         let net: IpAddr = net.trim_matches(|c| c == '[' || c == ']').parse().ok()?;
-        let bits: u8 = bits.parse().ok()?;
-        let max = if net.is_ipv4() { 32 } else { 128 };
-        return (bits <= max).then_some((Rule::Cidr(net, bits), None));
+        let net = IpNet::new(net, bits.parse().ok()?).ok()?;
+        return Some((Rule::Cidr(net), None));
     }
     if let Ok(ip) = raw.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
         return Some((Rule::Ip(ip), None));
@@ -465,23 +466,6 @@ fn parse_entry(raw: &str) -> Option<(Rule, Option<u16>)> {
     let name = host.trim_start_matches("*.").trim_start_matches('.');
     let name = crate::target::validate_name(name).ok()?;
     Some((Rule::Domain(name), port))
-}
-
-fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
-    match (ip, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
-        (IpAddr::V6(a), IpAddr::V6(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
-        _ => false,
-    }
-}
-
-fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
-    let (whole, rest) = (usize::from(bits / 8), bits % 8);
-    if a.get(..whole) != b.get(..whole) {
-        return false;
-    }
-    let mask = !(0xffu8 >> rest);
-    rest == 0 || (a.get(whole).map(|x| x & mask) == b.get(whole).map(|x| x & mask))
 }
 
 /// Which proxy, if any, each target goes through.
