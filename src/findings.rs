@@ -128,8 +128,10 @@ pub fn proxy_refusal(r: &Refusal) -> Finding {
     // WinHTTP, which Office licensing uses, speaks no SOCKS at all.
     let advice = match r.code {
         Some(_) => advice,
-        None => "WinHTTP (Office licensing, as SYSTEM) cannot use a SOCKS proxy at all: this \
-                 says only whether this path is open",
+        None => {
+            "WinHTTP (Office licensing, as SYSTEM) cannot use a SOCKS proxy at all: this \
+                 says only whether this path is open"
+        }
     };
     let detail = match r.code {
         Some(_) => format!(
