@@ -344,7 +344,8 @@ fn parse_version(s: &str) -> Result<TlsVersion, String> {
     s.parse()
 }
 
-/// `5s`, `800ms`, `1m`, `1m30s` (humantime's units and spellings), or a bare number of
+/// `5s`, `800ms`, `1.5s`, `1m30s`, `2 seconds`, `PT5S` (jiff's friendly and ISO 8601
+/// duration formats, which allow a fraction on the smallest unit), or a bare number of
 /// seconds (`2`, `0.5`). Zero is refused: a zero timeout would turn every probe into a
 /// timeout; so is anything over an hour.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -356,8 +357,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         // A positive float can still round to zero nanoseconds: checked below.
         Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO)
     } else {
-        humantime::parse_duration(s)
-            .map_err(|e| format!("invalid duration '{s}' (e.g. 5s, 800ms): {e}"))?
+        let signed: jiff::SignedDuration = s
+            .parse()
+            .map_err(|e| format!("invalid duration '{s}' (e.g. 5s, 800ms): {e}"))?;
+        Duration::try_from(signed).map_err(|_| format!("duration '{s}' is negative"))?
     };
     if d < Duration::from_millis(1) || d > Duration::from_secs(3600) {
         return Err(format!("duration '{s}' out of range (1ms to 1h)"));
@@ -374,6 +377,10 @@ mod tests {
         assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
         assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("-5s").is_err());
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("0.0000001ms").is_err());
         assert!(parse_duration("1e400").is_err());
