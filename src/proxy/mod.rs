@@ -508,22 +508,12 @@ impl ProxySettings {
                 );
             }
             None => None,
-            Some((mut proxy, from_url)) => {
-                proxy.auth = args.auth.unwrap_or_default();
-                let given = match &args.user {
-                    Some(u) => Some(match u.split_once(':') {
-                        Some((user, pass)) => (user.to_string(), Some(pass.to_string())),
-                        None => (u.clone(), None),
-                    }),
-                    None => from_url,
-                };
-                proxy.credentials = given
-                    .map(|(user, pass)| {
-                        complete(user, pass, proxy.auth, std::env::var(PASSWORD_ENV).ok())
-                    })
-                    .transpose()?;
-                Some(proxy)
-            }
+            Some((proxy, from_url)) => Some(with_auth(
+                proxy,
+                from_url,
+                args,
+                std::env::var(PASSWORD_ENV).ok(),
+            )?),
         };
         let no_proxy = if use_env {
             NoProxy::parse(&env(&["no_proxy", "NO_PROXY"]).unwrap_or_default())
@@ -541,6 +531,28 @@ impl ProxySettings {
     pub fn for_target(&self, t: &Target) -> Option<&Proxy> {
         self.proxy.as_ref().filter(|_| !self.no_proxy.matches(t))
     }
+}
+
+/// The proxy with its authentication: `--proxy-auth`, and the credentials of
+/// `--proxy-user` (else the URL's), completed by [`complete`].
+fn with_auth(
+    mut proxy: Proxy,
+    from_url: Option<UserInfo>,
+    args: &AuthArgs,
+    env_password: Option<String>,
+) -> Result<Proxy, String> {
+    proxy.auth = args.auth.unwrap_or_default();
+    let given = match &args.user {
+        Some(u) => Some(match u.split_once(':') {
+            Some((user, pass)) => (user.to_string(), Some(pass.to_string())),
+            None => (u.clone(), None),
+        }),
+        None => from_url,
+    };
+    proxy.credentials = given
+        .map(|(user, pass)| complete(user, pass, proxy.auth, env_password))
+        .transpose()?;
+    Ok(proxy)
 }
 
 /// A user's password: as given, else from the environment; none at all is an error
@@ -574,18 +586,8 @@ mod tests {
     }
 
     fn creds(url: &str, args: &AuthArgs) -> Result<Option<Credentials>, String> {
-        let (mut p, user) = Proxy::parse(url)?;
-        p.auth = args.auth.unwrap_or_default();
-        let given = match &args.user {
-            Some(u) => Some(match u.split_once(':') {
-                Some((a, b)) => (a.to_string(), Some(b.to_string())),
-                None => (u.clone(), None),
-            }),
-            None => user,
-        };
-        given
-            .map(|(u, pw)| complete(u, pw, p.auth, None))
-            .transpose()
+        let (p, user) = Proxy::parse(url)?;
+        Ok(with_auth(p, user, args, None)?.credentials)
     }
 
     #[test]
