@@ -564,7 +564,16 @@ fn complete(
     auth: AuthChoice,
     from_env: Option<String>,
 ) -> Result<Credentials, String> {
-    match pass.or(from_env) {
+    // RFC 1929's limit, and far beyond any real account: bounds every message that
+    // carries them (NTLM fields, Basic tokens).
+    let pass = pass.or(from_env);
+    if user.len() > 255 || pass.as_ref().is_some_and(|p| p.len() > 255) {
+        return Err(format!(
+            "proxy user '{}': user name and password are limited to 255 bytes each",
+            terminal(&user.chars().take(40).collect::<String>())
+        ));
+    }
+    match pass {
         Some(p) => Ok(Credentials::new(user, p)),
         None if auth == AuthChoice::Only(AuthScheme::Negotiate) || user.is_empty() => {
             Ok(Credentials::new(user, String::new()))
@@ -670,6 +679,9 @@ mod tests {
                 .password(),
             "envpw"
         );
+        let long = "x".repeat(256);
+        assert!(complete("u".into(), Some(long.clone()), AuthChoice::Any, None).is_err());
+        assert!(complete(long, Some("p".into()), AuthChoice::Any, None).is_err());
         let shown = format!("{:?}", Credentials::new("u".into(), "S3CRET".into()));
         assert!(!shown.contains("S3CRET"), "{shown}");
     }
