@@ -91,15 +91,18 @@ pub async fn open(
             // NTLM's first message got the challenge: answer it on this connection.
             (Some(AuthScheme::Ntlm), None) => {
                 match ntlm_challenge(&answer) {
-                    Ok(c) if answer.keep_alive => {
+                    Ok(c)
+                        if answer.keep_alive
+                            && answer.content_length.is_some_and(|n| n <= MAX_BODY) =>
+                    {
                         challenge = Some(c);
                         finish_body(&mut stream, &answer, body_read).await?;
                         reused = true;
                         continue;
                     }
                     Ok(_) => failures.push(
-                        "NTLM: the proxy closed the connection after its challenge (NTLM \
-                         needs it kept alive)"
+                        "NTLM: the proxy does not keep the connection after its challenge \
+                         (NTLM needs it kept alive, with a body of known, bounded length)"
                             .into(),
                     ),
                     Err(why) => failures.push(format!("NTLM: {why}")),
