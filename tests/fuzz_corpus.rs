@@ -231,11 +231,39 @@ fn write_seeds() {
     for (i, c) in CONNECT.iter().enumerate() {
         seeds.put("connect", &i.to_string(), c);
     }
+    // NTLM challenges: MS-NLMP 4.2.4's, Squid's ntlm_fake_auth's, one cut short.
+    let spec = hex(
+        "4e544c4d53535000020000000c000c003800000033828ae20123456789abcdef00000000000000002400240044000000060070170000000f530065007200760065007200\
+         02000c0044006f006d00610069006e0001000c005300650072007600650072000000000000",
+    );
+    seeds.put("ntlm", "ms-nlmp-4.2.4", &spec);
+    seeds.put("ntlm", "cut", &spec[..40]);
+    seeds.put(
+        "ntlm",
+        "squid-fake",
+        &hex("4e544c4d535350000200000009000900aeaaaaaa07820888048e7bfcc54d75c20000000000003a00574f524b47524f5550"),
+    );
+    // SOCKS5 replies (flag byte: bit 0 password, bit 1 name): success with IPv4, IPv6
+    // and name bound addresses, password accepted and refused, no acceptable method,
+    // connection refused, a truncated reply.
+    for (name, flags, reply) in [
+        ("ok-v4", 0u8, "0500 05000001c000020701bb"),
+        ("ok-v6", 2, "0500 05000004000000000000000000000000000000000001bb"),
+        ("ok-name", 2, "0500 050000030b6c6f67696e2e6c61622e7401bb"),
+        ("password-ok", 1, "0502 0100 05000001c000020701bb"),
+        ("password-refused", 1, "0502 0101"),
+        ("no-method", 0, "05ff"),
+        ("refused", 0, "0500 05050001000000000000"),
+        ("truncated", 3, "0500 0500"),
+    ] {
+        seeds.put("socks", name, &[&[flags][..], &hex(reply)].concat());
+    }
     for (i, p) in [
         "http://user:S3CRETPW@proxy.example:3128\0localhost,.corp.example,10.0.0.0/8",
         "proxy.example\0*",
         "HTTP://u%40x:p%3Aw@[::1]:8080/\0[::1]:8443,fd00::/8",
         "socks5://p:1\0corp.example:443",
+        "socks5h://LAB%5Cscanner:pw@[::1]:1080\0*",
         "http://u:secret@p:0\r\nX-Injected: 1\0.example",
         "user:S3CRETPW@host:0\u{202e}\x00127.0.0.0/30,::1",
     ]
@@ -352,6 +380,15 @@ fn write_seeds() {
     {
         seeds.put("cli", &i.to_string(), args.as_bytes());
     }
+}
+
+/// Bytes from hex digits (spaces allowed).
+fn hex(s: &str) -> Vec<u8> {
+    let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+        .collect()
 }
 
 /// DNS answers with CNAME chains, encoded by hickory-proto: the activation hosts'

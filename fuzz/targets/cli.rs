@@ -10,7 +10,6 @@
 use clap::Parser;
 use tlscompat::checks::profiles::parse_list;
 use tlscompat::cli::{Cli, Command, parse_duration, parse_fail_on};
-use tlscompat::proxy::ProxySettings;
 use tlscompat::resolve::parse_nameserver;
 use tlscompat::shard::{MAX_SHARDS, Shard};
 use tlscompat::target::{Host, Target};
@@ -40,7 +39,7 @@ pub fn check(args: &[&str]) -> Result<(), String> {
             let _ = s.resolve_settings();
             let _ = s.trust_settings();
             let _ = s.input_files();
-            let _ = ProxySettings::resolve(s.proxy.as_deref(), false);
+            let _ = s.proxy_settings();
         }
         Ok(Command::Merge(m)) => {
             let _ = m.fail_on.as_deref().map(parse_fail_on);

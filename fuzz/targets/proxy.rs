@@ -1,5 +1,6 @@
-//! Target `proxy`: proxy URLs (`--proxy`, `HTTPS_PROXY`) and `NO_PROXY` lists. Input: the
-//! URL, then (after a NUL) the `NO_PROXY` value.
+//! Target `proxy`: proxy URLs (`--proxy`, `HTTPS_PROXY`: `http://`, `socks5://`,
+//! `socks5h://`, credentials) and `NO_PROXY` lists. Input: the URL, then (after a NUL)
+//! the `NO_PROXY` value.
 //!
 //! Oracles: a parsed proxy has a port of 1-65535; neither its display nor an error
 //! message nor the redacted URL contains the credentials (everything between the scheme
@@ -26,7 +27,7 @@ pub fn check(url: &str, no_proxy: &str) -> Result<(), String> {
         return Err(format!("redact({url:?}) shows the credentials"));
     }
     match Proxy::parse(url) {
-        Ok(p) => {
+        Ok((p, _userinfo)) => {
             let shown = format!("{p} {p:?}");
             if p.port == 0 || leaks(&shown) || !nothing_raw(&shown) {
                 return Err(format!("{url:?} parsed as {shown:?}"));

@@ -263,6 +263,7 @@ fn short_word(s: CellState) -> &'static str {
         CellState::NoRoute => "noroute",
         CellState::Error => "err",
         CellState::Skipped => "-",
+        CellState::NotProbed => "n/p",
     }
 }
 
@@ -524,12 +525,12 @@ impl<W: Write> TableSink<W> {
         let mut lines = vec![String::new()];
         if !layout.compact {
             lines.push(
-                "yes = accepted; no: how the server refused; timeout = no answer in time; - = not probed".into(),
+                "yes = accepted; no: how the server refused; timeout = no answer in time; - = outside the probed range".into(),
             );
             return lines;
         }
         lines.push(
-            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; - = not probed; [n] = reason below".into(),
+            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; [n] = reason below".into(),
         );
         for (i, r) in self.reasons.iter().enumerate() {
             lines.push(bounded_line(format!("[{}] {r}", i + 1)));
