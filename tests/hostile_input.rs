@@ -46,8 +46,15 @@ fn a_huge_hostile_certificate_name_loses_no_report() {
         .map(|i| char::from(1 + (i % 30) as u8))
         .collect();
     let rtl = "\u{202e}".repeat(8_300);
+    // Finding 8: invisible characters that reached the table raw.
+    let invisible = "a\u{1d173}\u{1d17a}\u{600}\u{13430}\u{2800}\u{3000}\u{fffc}b";
     let good = rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
-    let ports = [server_named(&controls), good.port(), server_named(&rtl)];
+    let ports = [
+        server_named(&controls),
+        good.port(),
+        server_named(&rtl),
+        server_named(invisible),
+    ];
     let dir = TempDir::new("huge-name");
     let report = |ext: &str| dir.0.join(format!("r.{ext}"));
     for ext in ["csv", "json", "xml", "html"] {
@@ -98,7 +105,7 @@ fn a_huge_hostile_certificate_name_loses_no_report() {
     assert!(!has_hazard(json_text.trim_end()), "JSON: raw characters");
     let json: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
     assert_eq!(json["complete"], true);
-    assert_eq!(json["records"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["records"].as_array().map(Vec::len), Some(4));
     let names: Vec<&str> = json["records"]
         .as_array()
         .unwrap()
@@ -110,6 +117,8 @@ fn a_huge_hostile_certificate_name_loses_no_report() {
         "JSON keeps the exact value"
     );
     assert!(names.contains(&rtl.as_str()), "JSON keeps the exact value");
+    assert!(names.contains(&invisible), "JSON keeps the exact value");
+    assert!(table.contains("a\\u{1d173}\\u{1d17a}\\u{600}\\u{13430}\\u{2800}\\u{3000}\\u{fffc}b"));
     for ext in ["csv", "xml", "html"] {
         let body = std::fs::read_to_string(report(ext)).expect(ext);
         assert!(body.len() > 100 && !body.starts_with("previous"), "{ext}");
@@ -120,7 +129,7 @@ fn a_huge_hostile_certificate_name_loses_no_report() {
     }
     assert_eq!(
         csv_rows(&std::fs::read_to_string(report("csv")).unwrap()).len(),
-        3
+        4
     );
 }
 
