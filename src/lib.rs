@@ -17,6 +17,7 @@ pub mod endpoints_import;
 pub mod findings;
 pub mod intercept;
 pub mod interrupt;
+pub mod mail;
 pub mod merge;
 pub mod pipeline;
 pub mod probe;

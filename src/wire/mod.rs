@@ -8,5 +8,6 @@ pub mod codec;
 pub mod custom_hello;
 pub mod enums;
 pub mod hello;
+pub mod mail;
 pub mod reply;
 pub mod ske;
