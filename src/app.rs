@@ -156,6 +156,7 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
             .enumerate()
             .map(|(index, (target, e))| ScanItem {
                 index,
+                mail: crate::mail::select(target.port, args.starttls, e.starttls),
                 target,
                 endpoint: Some(e),
             })
@@ -173,8 +174,10 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
                     Host::Name(n) => list.inherited(n, target.port).map(Arc::new),
                     Host::Ip(_) => None,
                 });
+            let own = endpoint.as_ref().and_then(|e| e.starttls);
             ScanItem {
                 index,
+                mail: crate::mail::select(target.port, args.starttls, own),
                 target,
                 endpoint,
             }
@@ -430,6 +433,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             "compare_direct": args.compare_direct,
             "clients": checks.clients.iter().map(|p| p.name).collect::<Vec<_>>(),
             "ciphers": checks.ciphers,
+            "starttls": args.starttls.map(|c| c.name()),
         }),
         clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::findings::FindingKind;
+use crate::mail::StarttlsChoice;
 use crate::proxy::ProxySettings;
 use crate::resolve::{Family, ResolveSettings, parse_nameserver};
 use crate::scan::ProbeSettings;
@@ -152,6 +153,13 @@ pub struct ScanArgs {
     /// preference order (about one probe per accepted suite, plus one).
     #[arg(long)]
     pub ciphers: bool,
+    /// Mail protocol to speak before TLS: smtp (EHLO, STARTTLS), imap (a STARTTLS),
+    /// pop3 (STLS), or none (TLS from the first byte, no mail dialogue). Default: by
+    /// port — STARTTLS on 25, 587 (SMTP), 143 (IMAP), 110 (POP3); implicit TLS on 465,
+    /// 993, 995. After a completed handshake the mail service's next answer is read: a
+    /// refusal there (`421 4.7.66 …`) makes the version `refused`, not accepted.
+    #[arg(long, value_name = "smtp|imap|pop3|none", value_parser = parse_starttls)]
+    pub starttls: Option<StarttlsChoice>,
     /// Connections in flight across the whole scan.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub concurrency: u32,
@@ -223,8 +231,8 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 
 /// "Activation from here would fail or be inspected": the findings that fail a scan by
 /// default.
-pub const DEFAULT_FAIL_ON: &str =
-    "dns,unreachable,no-modern-tls,cert-invalid,intercepted,handshake-failed,client-incompatible";
+pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid,intercepted,\
+handshake-failed,client-incompatible,starttls";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -315,6 +323,10 @@ pub fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>, String> {
     Ok(out)
 }
 
+fn parse_starttls(s: &str) -> Result<StarttlsChoice, String> {
+    s.parse()
+}
+
 fn parse_version(s: &str) -> Result<TlsVersion, String> {
     s.parse()
 }
@@ -396,6 +408,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(7));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(8));
     }
 }

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::mail::StarttlsChoice;
 use crate::target::{DEFAULT_PORT, Host};
 
 /// The endpoint list compiled into the binary.
@@ -130,6 +131,10 @@ pub struct Endpoint {
     /// entry's own list, else `defaults.issuer_thumbprints`; empty = not judged.
     #[serde(skip_serializing, default = "no_thumbprints")]
     pub issuer_thumbprints: Arc<[String]>,
+    /// The mail protocol to speak before TLS (`smtp`, `imap`, `pop3`, or `none`),
+    /// overriding the port's (see `mail.rs`); `None`: by port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<StarttlsChoice>,
 }
 
 fn no_thumbprints() -> Arc<[String]> {
@@ -173,6 +178,7 @@ impl EndpointList {
             legacy_tls: LegacyTls::Unknown,
             expected_issuers: self.default_issuers.clone(),
             issuer_thumbprints: self.default_thumbprints.clone(),
+            starttls: None,
         })
     }
 }
@@ -444,6 +450,7 @@ struct RawEndpoint {
     legacy_tls: Option<Spanned<String>>,
     expected_issuers: Option<Spanned<Vec<Spanned<String>>>>,
     issuer_thumbprints: Option<Spanned<Vec<Spanned<String>>>>,
+    starttls: Option<Spanned<String>>,
 }
 
 /// `[defaults]`, validated.
@@ -546,6 +553,10 @@ impl Doc<'_> {
                 Some(list) => self.thumbprints(list, &at("issuer_thumbprints"))?.into(),
                 None => defaults.issuer_thumbprints.clone(),
             },
+            starttls: match raw.starttls {
+                Some(value) => Some(self.starttls(&value, &at("starttls"))?),
+                None => None,
+            },
         };
         Ok((endpoint, self.line(host.span().start)))
     }
@@ -580,6 +591,17 @@ impl Doc<'_> {
             let message = format!("{} is not a valid port (1-65535)", port.get_ref());
             self.invalid(&port.span(), field, message)
         })
+    }
+
+    fn starttls(
+        &self,
+        value: &Spanned<String>,
+        field: &str,
+    ) -> Result<StarttlsChoice, EndpointsError> {
+        value
+            .get_ref()
+            .parse()
+            .map_err(|e| self.invalid(&value.span(), field, e))
     }
 
     fn set_id(&self, id: &Spanned<toml::Value>, field: &str) -> Result<u32, EndpointsError> {

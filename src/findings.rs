@@ -36,10 +36,14 @@ pub enum FindingKind {
     Drift,
     /// A client profile given to `--clients` cannot connect (see `checks/clients.rs`).
     ClientIncompatible,
+    /// A mail server's plain-text dialogue before TLS failed: it refused STARTTLS, does
+    /// not offer it, is not the protocol it was told, or said nothing in time (see
+    /// `mail.rs`). No TLS starts there, so no version was probed.
+    Starttls,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 10] = [
+    pub const ALL: [FindingKind; 11] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
@@ -50,6 +54,7 @@ impl FindingKind {
         Self::NoRoute,
         Self::Drift,
         Self::ClientIncompatible,
+        Self::Starttls,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +69,7 @@ impl FindingKind {
             Self::NoRoute => "no-route",
             Self::Drift => "drift",
             Self::ClientIncompatible => "client-incompatible",
+            Self::Starttls => "starttls",
         }
     }
 }

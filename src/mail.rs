@@ -112,7 +112,8 @@ impl fmt::Display for Mail {
 }
 
 /// What `--starttls` or an endpoint's `starttls` field says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum StarttlsChoice {
     /// Upgrade with this protocol's STARTTLS, whatever the port.
     Protocol(MailProtocol),
@@ -153,6 +154,20 @@ impl FromStr for StarttlsChoice {
             .find(|p| p.name().eq_ignore_ascii_case(s))
             .map(Self::Protocol)
             .ok_or_else(|| format!("'{s}' is not one of: {}", Self::NAMES.join(", ")))
+    }
+}
+
+impl From<StarttlsChoice> for String {
+    fn from(c: StarttlsChoice) -> String {
+        c.name().to_string()
+    }
+}
+
+impl TryFrom<String> for StarttlsChoice {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
     }
 }
 

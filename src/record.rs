@@ -8,7 +8,7 @@ use crate::checks::versions;
 use crate::endpoints::Endpoint;
 use crate::findings::{Finding, FindingKind};
 use crate::intercept::{Evidence, Signal, is_intercepted, policy_note, signals};
-use crate::probe::modern::{ModernHandshake, ModernOutcome};
+use crate::probe::modern::ModernHandshake;
 use crate::probe::outcome::{CellState, ConnectFailure, Outcome};
 use crate::probe::proof::Proof;
 use crate::scan::AddressScan;
@@ -96,8 +96,11 @@ impl Record {
         if legacy.iter().any(|c| c.state == CellState::Accepted) {
             return Some(false);
         }
-        let all_rejected =
-            !legacy.is_empty() && legacy.iter().all(|c| c.state == CellState::Rejected);
+        // A version the service refused after the handshake is rejected too.
+        let all_rejected = !legacy.is_empty()
+            && legacy
+                .iter()
+                .all(|c| matches!(c.state, CellState::Rejected | CellState::Refused));
         all_rejected.then_some(true)
     }
 
@@ -163,6 +166,7 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r.cells = versions.cells;
     r.best_version = versions.best_version;
     r.cipher = versions.cipher;
+    r.error = service_refusals(&r.cells);
     let (der, key_proof) = take_chain(&mut r);
     let verdict = (!der.is_empty()).then(|| input.trust.verify(&der, &r.chain, &scan.host));
     if let Some(v) = &verdict {
@@ -196,6 +200,28 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r
 }
 
+/// The `error` column of a mail record whose service refused versions after the
+/// handshake: `TLS 1.0, TLS 1.1: refused by the service after the handshake: 421 …`
+/// (versions with the same answer together).
+fn service_refusals(cells: &[Cell; 4]) -> Option<String> {
+    let mut by_answer: Vec<(String, Vec<String>)> = Vec::new();
+    for v in TlsVersion::ALL {
+        let c = &cells[v as usize];
+        if c.state != CellState::Refused {
+            continue;
+        }
+        match by_answer.iter_mut().find(|(d, _)| *d == c.detail) {
+            Some((_, versions)) => versions.push(v.to_string()),
+            None => by_answer.push((c.detail.clone(), vec![v.to_string()])),
+        }
+    }
+    let parts: Vec<String> = by_answer
+        .into_iter()
+        .map(|(detail, versions)| format!("{}: {detail}", versions.join(", ")))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 /// The record of an address that took no connection: `no-route` when this machine has
 /// no route to it (see [`promote_no_route`]), `unreachable` otherwise.
 fn unreachable(mut r: Record, failure: &ConnectFailure, probed: &[TlsVersion]) -> Record {
@@ -210,6 +236,7 @@ fn unreachable(mut r: Record, failure: &ConnectFailure, probed: &[TlsVersion]) -
     }
     let kind = match failure {
         ConnectFailure::NoRoute => FindingKind::NoRoute,
+        ConnectFailure::Starttls(_) => FindingKind::Starttls,
         _ => FindingKind::Unreachable,
     };
     r.findings.push(Finding {
@@ -253,11 +280,16 @@ pub fn promote_no_route(records: &mut [Record]) {
 fn take_chain(r: &mut Record) -> (Vec<Vec<u8>>, Option<String>) {
     let mut chosen: Option<(Vec<Vec<u8>>, String, Option<String>)> = None;
     for m in r.modern.iter().chain(r.pinned.iter()) {
-        if let ModernOutcome::Completed { chain, .. } = &m.outcome
+        // A handshake the service refused afterwards still proved the chain's key.
+        if let Some(chain) = m.outcome.chain()
             && !chain.is_empty()
             && chosen.is_none()
         {
-            chosen = Some((chain.clone(), "rustls".into(), None));
+            let source = match m.pinned {
+                Some(v) if v.is_legacy() => format!("legacy {}", v.key()),
+                _ => "rustls".into(),
+            };
+            chosen = Some((chain.to_vec(), source, None));
         }
     }
     let raw: Vec<(TlsVersion, &crate::probe::outcome::Accepted)> = TlsVersion::ALL

@@ -22,7 +22,9 @@ use tokio::task::JoinSet;
 
 use crate::checks::{BoxFuture, Check, CheckReport, Net};
 use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
-use crate::probe::net::{ProxyRoute, Route, open};
+use crate::mail::Mail;
+use crate::probe::dial::dial;
+use crate::probe::net::{ProxyRoute, Route};
 use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
 use crate::probe::proof::Offer;
 use crate::probe::raw::{ProbeTarget, probe_version};
@@ -70,7 +72,10 @@ pub struct AddressScan {
     pub host: Host,
     pub port: u16,
     pub route: Route,
-    /// Set when the address took no connection; then no version was probed further.
+    /// The mail protocol spoken around TLS (see `mail.rs`), `None` for plain TLS.
+    pub mail: Option<Mail>,
+    /// Set when the address took no connection (or its STARTTLS preamble failed); then
+    /// no version was probed further.
     pub unreachable: Option<ConnectFailure>,
     /// Raw probe per version in the range, oldest first.
     pub probes: Vec<(TlsVersion, VersionProbe)>,
@@ -133,11 +138,18 @@ impl Prober {
     }
 
     /// Probes one address: see the module doc for the order.
-    pub async fn scan_address(&self, host: Host, port: u16, route: Route) -> AddressScan {
+    pub async fn scan_address(
+        &self,
+        host: Host,
+        port: u16,
+        route: Route,
+        mail: Option<Mail>,
+    ) -> AddressScan {
         let mut scan = AddressScan {
             host,
             port,
             route,
+            mail,
             unreachable: None,
             probes: Vec::new(),
             modern: None,
@@ -151,13 +163,15 @@ impl Prober {
             if self.inner.modern.is_some() {
                 let (tx, rx) = oneshot::channel();
                 let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
-                set.spawn(async move { Job::Modern(me.modern(&host, &route, tx).await) });
+                set.spawn(async move { Job::Modern(me.modern(&host, &route, mail, tx).await) });
                 (rx, range.iter().collect())
             } else {
                 // No modern handshake in the range (TLS 1.0/1.1 only): the newest
                 // version's probe opens the address, alone.
                 let first_version = range.max();
-                let first = self.version(&scan.host, &scan.route, first_version).await;
+                let first = self
+                    .version(&scan.host, &scan.route, mail, first_version)
+                    .await;
                 let (tx, rx) = oneshot::channel();
                 let _ = tx.send(match &first.outcome {
                     Outcome::Unreachable(failure) => Err(failure.clone()),
@@ -181,7 +195,9 @@ impl Prober {
         }
         for version in rest {
             let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
-            set.spawn(async move { Job::Raw(version, me.version(&host, &route, version).await) });
+            set.spawn(async move {
+                Job::Raw(version, me.version(&host, &route, mail, version).await)
+            });
         }
         while let Some(done) = set.join_next().await {
             match done {
@@ -192,9 +208,9 @@ impl Prober {
             }
         }
         scan.probes.sort_by_key(|(v, _)| *v);
-        for version in needs_pinned(&scan.probes, scan.modern.as_ref()) {
+        for version in needs_pinned(&scan.probes, scan.modern.as_ref(), mail.is_some()) {
             self.inner.observer.planned(1);
-            if let Some(h) = self.pinned(&scan.host, &scan.route, version).await {
+            if let Some(h) = self.pinned(&scan.host, &scan.route, mail, version).await {
                 scan.pinned.push(h);
             }
         }
@@ -204,6 +220,7 @@ impl Prober {
                 prober: self,
                 host: &scan.host,
                 route: &scan.route,
+                mail,
                 exchanges: std::sync::atomic::AtomicU64::new(0),
             };
             for check in &self.inner.checks {
@@ -246,14 +263,20 @@ impl Prober {
             .clone()
     }
 
-    async fn version(&self, host: &Host, route: &Route, version: TlsVersion) -> VersionProbe {
+    async fn version(
+        &self,
+        host: &Host,
+        route: &Route,
+        mail: Option<Mail>,
+        version: TlsVersion,
+    ) -> VersionProbe {
         let s = &self.inner.settings;
         // Per-address permit first: a task waiting on a busy address must not sit on
         // one of the global permits other addresses could use.
         let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
+        let target = ProbeTarget { route, host, mail };
         let probe = probe_version(target, version, s.timeout, s.retries).await;
         self.inner.observer.done(&host.to_string(), 1);
         probe
@@ -266,6 +289,7 @@ impl Prober {
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         connected: oneshot::Sender<Result<(), ConnectFailure>>,
     ) -> Option<ModernHandshake> {
         let client = self.inner.modern.as_ref()?;
@@ -274,12 +298,13 @@ impl Prober {
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
         let start = Instant::now();
-        let mut opened = open(route, s.timeout).await;
+        let target = ProbeTarget { route, host, mail };
+        let mut opened = dial(route, mail, s.timeout).await;
         for _ in 0..s.retries {
-            if !matches!(opened, Err(ConnectFailure::Timeout)) {
+            if !matches!(&opened, Err(c) if c.is_timeout()) {
                 break;
             }
-            opened = open(route, s.timeout).await;
+            opened = dial(route, mail, s.timeout).await;
         }
         let mut result = match opened {
             Err(failure) => {
@@ -297,16 +322,16 @@ impl Prober {
             Ok((tcp, connect_time)) => {
                 let _ = connected.send(Ok(()));
                 client
-                    .handshake_over(tcp, connect_time, host, s.timeout, start)
+                    .handshake_over(tcp, connect_time, target, s.timeout, start)
                     .await
             }
         };
-        let target = ProbeTarget { route, host };
         for _ in 0..s.retries {
-            let timed_out = matches!(
-                result.outcome,
-                ModernOutcome::Timeout | ModernOutcome::Unreachable(ConnectFailure::Timeout)
-            );
+            let timed_out = match &result.outcome {
+                ModernOutcome::Timeout => true,
+                ModernOutcome::Unreachable(c) => c.is_timeout(),
+                _ => false,
+            };
             if !timed_out {
                 break;
             }
@@ -324,6 +349,7 @@ impl Prober {
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         hello: &[u8],
         offer: &Offer,
     ) -> (Outcome, Timing) {
@@ -331,15 +357,16 @@ impl Prober {
         let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
+        let target = ProbeTarget { route, host, mail };
         let s = &self.inner.settings;
         let mut left = s.retries;
         let result = loop {
             let result = crate::probe::raw::exchange(target, hello, offer, s.timeout).await;
-            let timed_out = matches!(
-                result.0,
-                Outcome::Timeout { .. } | Outcome::Unreachable(ConnectFailure::Timeout)
-            );
+            let timed_out = match &result.0 {
+                Outcome::Timeout { .. } => true,
+                Outcome::Unreachable(c) => c.is_timeout(),
+                _ => false,
+            };
             if !timed_out || left == 0 {
                 break result;
             }
@@ -349,43 +376,51 @@ impl Prober {
         result
     }
 
-    /// A handshake offering `version` alone, to prove or disprove a raw claim.
+    /// A handshake offering `version` alone, to prove or disprove a raw claim and, on a
+    /// mail target, to hear the service's answer at that version: rustls for TLS
+    /// 1.2/1.3, the legacy client (`probe/legacy.rs`) for TLS 1.0/1.1.
     async fn pinned(
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         version: TlsVersion,
     ) -> Option<ModernHandshake> {
-        let client = self.inner.modern.as_ref()?;
+        let timeout = self.inner.settings.timeout;
         let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
-        let result = client
-            .handshake_at(target, self.inner.settings.timeout, version)
-            .await;
+        let target = ProbeTarget { route, host, mail };
+        let result = match version.is_legacy() {
+            true => crate::probe::legacy::handshake_at(target, timeout, version).await,
+            false => {
+                let client = self.inner.modern.as_ref()?;
+                client.handshake_at(target, timeout, version).await
+            }
+        };
         self.inner.observer.done(&host.to_string(), 1);
         Some(result)
     }
 
     /// The leaf certificate fingerprint a direct modern handshake sees, for comparing
     /// with what a proxy shows (`--compare-direct`). Not counted as a probe.
-    pub async fn direct_leaf(&self, host: &Host, route: &Route) -> Option<String> {
+    pub async fn direct_leaf(
+        &self,
+        host: &Host,
+        route: &Route,
+        mail: Option<Mail>,
+    ) -> Option<String> {
         let client = self.inner.modern.as_ref()?;
         let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
-        match client
+        let target = ProbeTarget { route, host, mail };
+        let outcome = client
             .handshake(target, self.inner.settings.timeout)
             .await
-            .outcome
-        {
-            ModernOutcome::Completed { chain, .. } => {
-                chain.first().map(|leaf| crate::cert::sha256_hex(leaf))
-            }
-            _ => None,
-        }
+            .outcome;
+        let leaf = outcome.chain()?.first()?;
+        Some(crate::cert::sha256_hex(leaf))
     }
 }
 
@@ -394,6 +429,7 @@ struct AddressNet<'a> {
     prober: &'a Prober,
     host: &'a Host,
     route: &'a Route,
+    mail: Option<Mail>,
     /// Exchanges made for the check running now.
     exchanges: std::sync::atomic::AtomicU64,
 }
@@ -412,7 +448,7 @@ impl Net for AddressNet<'_> {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Box::pin(async move {
             self.prober
-                .exchange(self.host, self.route, &hello, offer)
+                .exchange(self.host, self.route, self.mail, &hello, offer)
                 .await
         })
     }

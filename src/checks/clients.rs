@@ -96,7 +96,16 @@ async fn verdict(
         reason: None,
         outcome: outcome.to_string(),
     };
+    let refused = match &outcome {
+        Outcome::Accepted(a) => prior.refused.iter().find(|(rv, _)| rv.wire() == a.version),
+        _ => None,
+    };
     match &outcome {
+        // The handshake would complete, and then the mail service turns it away.
+        Outcome::Accepted(a) if refused.is_some() => {
+            let why = refused.map_or(String::new(), |(_, why)| why.clone());
+            v.reason = Some(format!("{} {} is {why}", a.version, a.cipher));
+        }
         Outcome::Accepted(a) if !matches!(a.proof, Proof::Failed(_)) => {
             v.connects = true;
             v.version = Some(a.version.to_string());

@@ -85,7 +85,9 @@ impl Tone {
 fn tone(v: TlsVersion, s: CellState) -> Tone {
     match (s, v.is_legacy()) {
         (CellState::Accepted, true) => Tone::Warn,
-        (CellState::Accepted, false) | (CellState::Rejected, true) => Tone::Good,
+        (CellState::Accepted, false) | (CellState::Rejected | CellState::Refused, true) => {
+            Tone::Good
+        }
         (CellState::Skipped | CellState::NoRoute, _) => Tone::Dim,
         _ => Tone::Bad,
     }
@@ -151,6 +153,7 @@ fn short_word(s: CellState) -> &'static str {
     match s {
         CellState::Accepted => "yes",
         CellState::Rejected => "no",
+        CellState::Refused => "refused",
         CellState::Timeout => "t/o",
         CellState::Unreachable => "unreach",
         CellState::NoRoute => "noroute",
@@ -194,7 +197,7 @@ impl<W: Write> Sink for TableSink<W> {
                     tone: match tone(*v, c.state) {
                         // As in the HTML: a refused TLS 1.2 beside an accepted TLS 1.3.
                         Tone::Bad
-                            if c.state == CellState::Rejected
+                            if matches!(c.state, CellState::Rejected | CellState::Refused)
                                 && r.best_version.is_some_and(|b| !b.is_legacy()) =>
                         {
                             Tone::Warn

@@ -234,6 +234,11 @@ impl Dialogue {
         self.protocol
     }
 
+    /// What the dialogue is waiting for, for messages: "greeting", "answer to EHLO".
+    pub fn waiting_for(&self) -> String {
+        answer_to(self.stage, self.protocol)
+    }
+
     /// The first step: send the opening command, or wait for the server.
     pub fn start(&mut self) -> Step {
         match self.opening.take() {
