@@ -45,6 +45,7 @@ impl Net for Direct {
             let target = ProbeTarget {
                 route: &self.route,
                 host: &self.host,
+                mail: None,
             };
             exchange(target, &hello, offer, TIMEOUT).await
         })

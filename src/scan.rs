@@ -21,9 +21,9 @@ use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinSet;
 
 use crate::checks::{BoxFuture, Check, CheckReport, Net};
-use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
 use crate::mail::Mail;
 use crate::probe::dial::dial;
+use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
 use crate::probe::net::{ProxyRoute, Route};
 use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
 use crate::probe::proof::Offer;
@@ -195,9 +195,9 @@ impl Prober {
         }
         for version in rest {
             let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
-            set.spawn(async move {
-                Job::Raw(version, me.version(&host, &route, mail, version).await)
-            });
+            set.spawn(
+                async move { Job::Raw(version, me.version(&host, &route, mail, version).await) },
+            );
         }
         while let Some(done) = set.join_next().await {
             match done {

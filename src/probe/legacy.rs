@@ -146,7 +146,10 @@ pub async fn connect(
     };
     let (public, premaster) = agree(group, point).map_err(broken)?;
     let key_len = key_len(accepted.cipher).ok_or_else(|| {
-        broken(format!("server chose {}, which was not offered", accepted.cipher))
+        broken(format!(
+            "server chose {}, which was not offered",
+            accepted.cipher
+        ))
     })?;
     let wire_version = version.wire().0;
     let keys = Keys::derive(
@@ -246,20 +249,23 @@ fn agree(group: NamedGroup, point: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> 
     let alg = match group {
         NamedGroup::X25519 => &agreement::X25519,
         NamedGroup::SECP256R1 => &agreement::ECDH_P256,
-        NamedGroup::SECP384R1 => &agreement::ECDH_P384,
-        other => return Err(format!("the server chose group {other}, which was not offered")),
+        other => {
+            return Err(format!(
+                "the server chose group {other}, which was not offered"
+            ));
+        }
     };
     let rng = SystemRandom::new();
-    let private = EphemeralPrivateKey::generate(alg, &rng).map_err(|_| "no key share".to_string())?;
+    let private =
+        EphemeralPrivateKey::generate(alg, &rng).map_err(|_| "no key share".to_string())?;
     let public = private
         .compute_public_key()
         .map_err(|_| "no key share".to_string())?
         .as_ref()
         .to_vec();
-    let secret = agreement::agree_ephemeral(private, &UnparsedPublicKey::new(alg, point), |k| {
-        k.to_vec()
-    })
-    .map_err(|_| format!("the server's {group} share is not a valid point"))?;
+    let secret =
+        agreement::agree_ephemeral(private, &UnparsedPublicKey::new(alg, point), |k| k.to_vec())
+            .map_err(|_| format!("the server's {group} share is not a valid point"))?;
     Ok((public, secret))
 }
 

@@ -373,7 +373,12 @@ async fn run_over(
         tcp: &mut tcp,
         buf: vec![0u8; 16 * 1024],
     };
-    served(version, cipher, chain, answer(&mut session, mail, local, timeout).await)
+    served(
+        version,
+        cipher,
+        chain,
+        answer(&mut session, mail, local, timeout).await,
+    )
 }
 
 /// The outcome of a handshake that completed, by the mail service's answer after it.

@@ -11,9 +11,7 @@ use tokio::net::TcpStream;
 
 use super::dial::dial;
 use super::net::{Route, is_reset};
-use super::outcome::{
-    Accepted, Outcome, ProbeError, Rejection, Timing, Try, VersionProbe,
-};
+use super::outcome::{Accepted, Outcome, ProbeError, Rejection, Timing, Try, VersionProbe};
 use super::proof::{Offer, judge_claim};
 use crate::mail::Mail;
 use crate::target::Host;

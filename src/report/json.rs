@@ -204,7 +204,9 @@ fn modern(h: &ModernHandshake) -> Value {
             version,
             cipher,
             chain,
-            service.as_ref().map(|r| json!({"verdict": "accepted", "reply": r})),
+            service
+                .as_ref()
+                .map(|r| json!({"verdict": "accepted", "reply": r})),
         ),
         ModernOutcome::Refused {
             version,

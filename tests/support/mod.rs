@@ -582,3 +582,71 @@ pub fn lab_ca_file() -> String {
     })
     .clone()
 }
+
+/// A real `gnutls-serv` echo server (it asks for a client certificate unless
+/// `extra` holds `-a`); killed on drop. `None`, with the reason printed, when
+/// gnutls-serv is not installed.
+pub struct GnutlsServer {
+    pub addr: SocketAddr,
+    child: Child,
+    _dir: TempDir,
+}
+
+impl Drop for GnutlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn gnutls_server(
+    priority: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    extra: &[&str],
+) -> Option<GnutlsServer> {
+    if Command::new("gnutls-serv")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: gnutls-serv is not installed (apt-get install gnutls-bin)");
+        return None;
+    }
+    let dir = TempDir::new("gnutls");
+    let (cert, key) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
+    std::fs::write(&cert, cert_pem).expect("write cert");
+    std::fs::write(&key, key_pem).expect("write key");
+    // gnutls-serv takes a port number only: borrow a free one from the kernel.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut child = Command::new("gnutls-serv")
+        .args(["--echo", "--priority", priority, "-p", &port.to_string()])
+        .arg("--x509certfile")
+        .arg(&cert)
+        .arg("--x509keyfile")
+        .arg(&key)
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn gnutls-serv");
+    // Its stdout is block-buffered into a pipe: wait for the port instead.
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gnutls-serv did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(GnutlsServer {
+        addr,
+        child,
+        _dir: dir,
+    })
+}

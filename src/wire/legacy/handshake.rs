@@ -86,7 +86,11 @@ pub fn server_flight(received: &[u8]) -> Result<ServerFlight, FlightError> {
                 [_, d] => return Err(FlightError::Alert(*d)),
                 _ => return Err(FlightError::Unexpected("malformed alert".into())),
             },
-            t => return Err(FlightError::Unexpected(format!("record type {t} in the first flight"))),
+            t => {
+                return Err(FlightError::Unexpected(format!(
+                    "record type {t} in the first flight"
+                )));
+            }
         }
         if stream.len() > MAX_FLIGHT {
             return Err(FlightError::TooLong);
@@ -176,7 +180,12 @@ impl Keys {
         key_len: usize,
     ) -> Self {
         let master = master_secret(premaster, client_random, server_random);
-        let block = key_block(&master, client_random, server_random, 2 * (20 + key_len + 16));
+        let block = key_block(
+            &master,
+            client_random,
+            server_random,
+            2 * (20 + key_len + 16),
+        );
         let mut r = Reader::new(&block);
         // `key_block` returns exactly the length asked for: every take succeeds.
         let mut take = |n: usize| r.take(n).unwrap_or_default().to_vec();
@@ -193,11 +202,18 @@ impl Keys {
 
     /// The client's Finished message over `transcript`.
     pub fn client_finished(&self, transcript: &[u8]) -> Vec<u8> {
-        handshake_message(FINISHED, &verify_data(&self.master, b"client finished", transcript))
+        handshake_message(
+            FINISHED,
+            &verify_data(&self.master, b"client finished", transcript),
+        )
     }
 
     /// Checks the server's (decrypted) Finished message against `transcript`.
-    pub fn check_server_finished(&self, message: &[u8], transcript: &[u8]) -> Result<(), FlightError> {
+    pub fn check_server_finished(
+        &self,
+        message: &[u8],
+        transcript: &[u8],
+    ) -> Result<(), FlightError> {
         let expected = handshake_message(
             FINISHED,
             &verify_data(&self.master, b"server finished", transcript),
@@ -250,7 +266,11 @@ mod tests {
         assert!(!f.certificate_request);
         assert_eq!(f.consumed, bytes.len());
         for cut in 0..bytes.len() {
-            assert_eq!(server_flight(&bytes[..cut]), Err(FlightError::Incomplete), "{cut}");
+            assert_eq!(
+                server_flight(&bytes[..cut]),
+                Err(FlightError::Incomplete),
+                "{cut}"
+            );
         }
     }
 
@@ -259,7 +279,10 @@ mod tests {
         let bytes = encode(ALERT, 0x0301, &[2, 40]);
         assert_eq!(server_flight(&bytes), Err(FlightError::Alert(40)));
         let bytes = encode(23, 0x0301, &[0; 4]);
-        assert!(matches!(server_flight(&bytes), Err(FlightError::Unexpected(_))));
+        assert!(matches!(
+            server_flight(&bytes),
+            Err(FlightError::Unexpected(_))
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! `smtp.office365.com:587` and only then refuses with `421 4.7.66`: without this,
 //! "accepted at TLS 1.0" would be wrong there.
 //!
-//! Scope, deliberately tight: ECDHE key exchange (x25519, P-256, P-384; the server's
+//! Scope, deliberately tight: ECDHE key exchange (x25519 and P-256, the compact hello's groups; the server's
 //! ServerKeyExchange signature is checked by `probe/proof.rs`) with RSA or ECDSA
 //! certificates, AES-128/256-CBC with HMAC-SHA1 records — the four suites
 //! [`SUITES`] that Windows-era servers, Exchange Online among them, accept at TLS

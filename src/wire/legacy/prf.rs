@@ -51,14 +51,23 @@ pub fn hmac_sha1(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 }
 
 /// The 48-byte master secret from the premaster secret (RFC 2246 §8.1).
-pub fn master_secret(premaster: &[u8], client_random: &[u8; 32], server_random: &[u8; 32]) -> Vec<u8> {
+pub fn master_secret(
+    premaster: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Vec<u8> {
     let mut seed = client_random.to_vec();
     seed.extend_from_slice(server_random);
     prf(premaster, b"master secret", &seed, 48)
 }
 
 /// The key block (RFC 2246 §6.3; note the server random comes first here).
-pub fn key_block(master: &[u8], client_random: &[u8; 32], server_random: &[u8; 32], len: usize) -> Vec<u8> {
+pub fn key_block(
+    master: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    len: usize,
+) -> Vec<u8> {
     let mut seed = server_random.to_vec();
     seed.extend_from_slice(client_random);
     prf(master, b"key expansion", &seed, len)
@@ -68,7 +77,8 @@ pub fn key_block(master: &[u8], client_random: &[u8; 32], server_random: &[u8; 3
 /// message so far, as sent): `label` is `client finished` or `server finished`.
 pub fn verify_data(master: &[u8], label: &[u8], transcript: &[u8]) -> Vec<u8> {
     let mut hashes = Md5::digest(transcript).to_vec();
-    hashes.extend_from_slice(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, transcript).as_ref());
+    hashes
+        .extend_from_slice(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, transcript).as_ref());
     prf(master, label, &hashes, 12)
 }
 

@@ -113,7 +113,11 @@ pub struct Protection {
 impl fmt::Debug for Protection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Keys stay out of debug output.
-        write!(f, "Protection {{ version: {:#06x}, seq: {} }}", self.version, self.seq)
+        write!(
+            f,
+            "Protection {{ version: {:#06x}, seq: {} }}",
+            self.version, self.seq
+        )
     }
 }
 
@@ -170,14 +174,16 @@ impl Protection {
     pub fn open(&mut self, content_type: u8, body: &[u8]) -> Result<Vec<u8>, RecordError> {
         let head = if self.explicit_iv() { BLOCK } else { 0 };
         let min = head + (MAC + 1).next_multiple_of(BLOCK);
-        if body.len() < min || body.len() % BLOCK != 0 {
+        if body.len() < min || !body.len().is_multiple_of(BLOCK) {
             return Err(RecordError::BadLength(body.len()));
         }
         let (iv, sealed) = match self.explicit_iv() {
             true => body.split_at(BLOCK),
             false => (&self.iv[..], body),
         };
-        let iv: [u8; BLOCK] = iv.try_into().map_err(|_| RecordError::BadLength(body.len()))?;
+        let iv: [u8; BLOCK] = iv
+            .try_into()
+            .map_err(|_| RecordError::BadLength(body.len()))?;
         let plain = cbc_decrypt(&self.key, &iv, sealed).ok_or(RecordError::BadMac)?;
         if !self.explicit_iv()
             && let Some(last) = sealed.last_chunk::<BLOCK>()
@@ -188,7 +194,9 @@ impl Protection {
         let Some(fragment_len) = plain.len().checked_sub(pad + 1 + MAC) else {
             return Err(RecordError::BadMac);
         };
-        let padding_ok = plain[plain.len() - pad - 1..].iter().all(|b| usize::from(*b) == pad);
+        let padding_ok = plain[plain.len() - pad - 1..]
+            .iter()
+            .all(|b| usize::from(*b) == pad);
         let (fragment, rest) = plain.split_at(fragment_len);
         let expected = self.mac(content_type, fragment);
         let mac_ok = rest.get(..MAC).is_some_and(|m| equal(m, &expected));
@@ -247,7 +255,10 @@ mod tests {
         for version in [0x0301, 0x0302] {
             for key_len in [16, 32] {
                 let (mut tx, mut rx) = pair(version, key_len);
-                for (i, msg) in [&b""[..], b"EHLO [127.0.0.1]\r\n", &[0x41; 300]].iter().enumerate() {
+                for (i, msg) in [&b""[..], b"EHLO [127.0.0.1]\r\n", &[0x41; 300]]
+                    .iter()
+                    .enumerate()
+                {
                     let rec = tx.seal(APPLICATION_DATA, msg, [i as u8; 16]);
                     let (r, used) = next_record(&rec).unwrap().unwrap();
                     assert_eq!(used, rec.len());
@@ -278,7 +289,10 @@ mod tests {
             let mut rec = tx.seal(APPLICATION_DATA, b"hello", [1; 16]);
             let last = rec.len() - 1;
             rec[last - 20] ^= 1;
-            assert_eq!(rx.open(APPLICATION_DATA, &rec[5..]), Err(RecordError::BadMac));
+            assert_eq!(
+                rx.open(APPLICATION_DATA, &rec[5..]),
+                Err(RecordError::BadMac)
+            );
             // The wrong content type fails the MAC too.
             let (mut tx, mut rx) = pair(version, 16);
             let rec = tx.seal(APPLICATION_DATA, b"hello", [1; 16]);
@@ -296,14 +310,23 @@ mod tests {
     fn framing_is_bounded() {
         assert_eq!(next_record(&[23, 3, 1, 0]), Ok(None));
         assert_eq!(next_record(&[23, 3, 1, 0, 5, 1, 2]), Ok(None));
-        assert!(matches!(next_record(b"HTTP/1.1 200"), Err(RecordError::BadHeader { .. })));
+        assert!(matches!(
+            next_record(b"HTTP/1.1 200"),
+            Err(RecordError::BadHeader { .. })
+        ));
         assert_eq!(
             next_record(&[23, 3, 1, 0xff, 0xff]),
             Err(RecordError::TooLong(0xffff))
         );
         let (mut p, _) = pair(0x0302, 16);
-        assert_eq!(p.open(APPLICATION_DATA, &[0; 32]), Err(RecordError::BadLength(32)));
-        assert_eq!(p.open(APPLICATION_DATA, &[0; 50]), Err(RecordError::BadLength(50)));
+        assert_eq!(
+            p.open(APPLICATION_DATA, &[0; 32]),
+            Err(RecordError::BadLength(32))
+        );
+        assert_eq!(
+            p.open(APPLICATION_DATA, &[0; 50]),
+            Err(RecordError::BadLength(50))
+        );
     }
 
     proptest! {
