@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod dns;
 pub mod hostile;
+pub mod mail;
 pub mod pki;
 pub mod proxy;
 
@@ -112,6 +113,26 @@ impl Pki {
             .push(rcgen::DnType::CommonName, "lab.test");
         let cert = params.signed_by(&key, &self.issuer).expect("rsa leaf");
         (cert.pem(), key.serialize_pem())
+    }
+
+    /// Like [`Pki::rsa_leaf`] for `names` (DNS names; `CN` the first): (cert PEM, key
+    /// PEM, cert DER, PKCS#8 key DER).
+    pub fn rsa_leaf_for(&self, names: &[&str]) -> (String, String, Vec<u8>, Vec<u8>) {
+        let key = rcgen::KeyPair::from_pem(include_str!("../../benches/data/rsa2048.pkcs8.pem"))
+            .expect("rsa key");
+        let sans: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let mut params = rcgen::CertificateParams::new(sans).expect("leaf params");
+        params.distinguished_name.push(
+            rcgen::DnType::CommonName,
+            names.first().copied().unwrap_or("lab.test"),
+        );
+        let cert = params.signed_by(&key, &self.issuer).expect("rsa leaf");
+        (
+            cert.pem(),
+            key.serialize_pem(),
+            cert.der().to_vec(),
+            key.serialize_der(),
+        )
     }
 
     /// Writes cert (leaf + CA) and key PEM files into `dir`.
@@ -622,7 +643,7 @@ pub fn gnutls_server(
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let mut child = Command::new("gnutls-serv")
+    let child = Command::new("gnutls-serv")
         .args(["--echo", "--priority", priority, "-p", &port.to_string()])
         .arg("--x509certfile")
         .arg(&cert)
