@@ -47,8 +47,9 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct EndpointsArgs {
-    /// Endpoint list to use instead of the embedded one.
-    #[arg(long, value_name = "FILE")]
+    /// Endpoint list to print instead of the embedded one: a FILE, or `mail` for the
+    /// embedded Exchange Online mail list (a file named mail: `./mail`).
+    #[arg(long, visible_alias = "list", value_name = "FILE|mail")]
     pub endpoints: Option<PathBuf>,
     #[command(subcommand)]
     pub action: Option<EndpointsAction>,
@@ -94,9 +95,16 @@ pub struct ScanArgs {
     /// targets, every host of the endpoint list is scanned.
     #[arg(value_name = "HOST[:PORT]")]
     pub targets: Vec<String>,
-    /// Endpoint list to use instead of the embedded one.
-    #[arg(long, value_name = "FILE")]
+    /// Endpoint list to use instead of the embedded one: a FILE, or `mail` for the
+    /// embedded Exchange Online mail list (smtp.office365.com, smtp-legacy, IMAP/POP on
+    /// outlook.office365.com; a file named mail: `./mail`).
+    #[arg(long, value_name = "FILE|mail")]
     pub endpoints: Option<PathBuf>,
+    /// The first label of your domain's MX host, for the mail list's template
+    /// `{tenant}.mail.protection.outlook.com` (e.g. `contoso-com` for contoso.com);
+    /// without it that entry is skipped.
+    #[arg(long, value_name = "NAME", value_parser = parse_tenant)]
+    pub tenant: Option<String>,
     /// Oldest TLS version to probe: 1.0, 1.1, 1.2 or 1.3.
     #[arg(long, value_name = "V", default_value = "1.0", value_parser = parse_version)]
     pub tls_min: TlsVersion,
@@ -318,6 +326,21 @@ pub fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>, String> {
         }
     }
     Ok(out)
+}
+
+/// A DNS label: letters, digits and hyphens, 1 to 63, not starting or ending with `-`.
+fn parse_tenant(s: &str) -> Result<String, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let ok = (1..=63).contains(&t.len())
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !t.starts_with('-')
+        && !t.ends_with('-');
+    match ok {
+        true => Ok(t),
+        false => Err(format!(
+            "'{s}' is not a DNS label (letters, digits, '-'; like contoso-com)"
+        )),
+    }
 }
 
 fn parse_starttls(s: &str) -> Result<StarttlsChoice, String> {

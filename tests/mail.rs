@@ -429,3 +429,75 @@ fn starttls_none_and_the_endpoint_field_override_the_port() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn the_embedded_mail_list_is_listed_and_scanned_on_request_only() {
+    let out = tlscompat(&["endpoints", "--list", "mail"]);
+    assert_eq!(out.status.code(), Some(0));
+    let listing = text(&out.stdout);
+    assert!(
+        listing.starts_with("# embedded endpoints-mail.toml (7 endpoints)\n"),
+        "{listing}"
+    );
+    assert!(listing.contains("smtp.office365.com                         587"));
+    assert!(listing.contains("smtp starttls"));
+    assert!(listing.contains("imap implicit"));
+    assert!(listing.contains("{tenant}.mail.protection.outlook.com"));
+    // The default list has no mail host.
+    let default = text(&tlscompat(&["endpoints"]).stdout);
+    assert!(!default.contains("smtp.office365.com"), "{default}");
+    // Scanned through a lab resolver that knows none of the names: quick dns records,
+    // and the template is skipped with a note unless --tenant fills it.
+    let dns = dns_server(Zone::new()).to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--endpoints",
+            "mail",
+            "--resolver",
+            &dns,
+            "--format",
+            "csv",
+            "--timeout",
+            "2s",
+        ];
+        args.extend_from_slice(extra);
+        tlscompat(&args)
+    };
+    let out = run(&[]);
+    let rows = text(&out.stdout);
+    assert_eq!(rows.lines().count(), 1 + 6, "{rows}");
+    assert!(
+        text(&out.stderr).contains("note: skipped {tenant}.mail.protection.outlook.com:25"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["--tenant", "Contoso-com"]);
+    let rows = text(&out.stdout);
+    assert_eq!(rows.lines().count(), 1 + 7, "{rows}");
+    assert!(
+        rows.contains("contoso-com.mail.protection.outlook.com,25,"),
+        "{rows}"
+    );
+    // A file literally named `mail` is ./mail; the bare word gets a note.
+    let dir = support::TempDir::new("mail-word");
+    std::fs::write(dir.0.join("mail"), "not toml").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlscompat"))
+        .args(["endpoints", "--endpoints", "mail"])
+        .current_dir(&dir.0)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("write --endpoints ./mail for the file named mail"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlscompat"))
+        .args(["endpoints", "--endpoints", "./mail"])
+        .current_dir(&dir.0)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("./mail:1:"),
+        "{}",
+        text(&out.stderr)
+    );
+}

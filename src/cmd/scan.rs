@@ -70,6 +70,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
             "clients": checks.clients.iter().map(|p| p.name).collect::<Vec<_>>(),
             "ciphers": checks.ciphers,
             "starttls": args.starttls.map(|c| c.name()),
+            "tenant": args.tenant,
         }),
         clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };
@@ -139,6 +140,11 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
     let from_cli = args.parsed_targets()?;
     let mut list = EndpointList::from_flag(args.endpoints.as_deref())
         .map_err(|e| UsageError(e.to_string()))?;
+    // Template entries need --tenant; the note matters only when the list is scanned.
+    let skipped = list.fill_templates(args.tenant.as_deref());
+    if from_cli.is_empty() {
+        skipped.iter().for_each(|n| crate::diag::line(n));
+    }
     let origin = list.origin.clone();
     let entries: Vec<(Target, Arc<Endpoint>)> = std::mem::take(&mut list.endpoints)
         .into_iter()

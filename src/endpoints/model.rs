@@ -10,6 +10,16 @@ use crate::mail::StarttlsChoice;
 pub const EMBEDDED: &str = include_str!("../../endpoints.toml");
 /// The `origin` used in messages about [`EMBEDDED`].
 pub const EMBEDDED_ORIGIN: &str = "embedded endpoints.toml";
+/// The Exchange Online mail endpoint list compiled into the binary, scanned with
+/// `--endpoints mail` ([`MAIL_LIST`]), never by default.
+pub const EMBEDDED_MAIL: &str = include_str!("../../endpoints-mail.toml");
+pub const EMBEDDED_MAIL_ORIGIN: &str = "embedded endpoints-mail.toml";
+/// The `--endpoints` value that names [`EMBEDDED_MAIL`] (a file of that name is
+/// `./mail`).
+pub const MAIL_LIST: &str = "mail";
+/// The placeholder of a template host (`{tenant}.mail.protection.outlook.com`),
+/// filled from `--tenant`.
+pub const TENANT_PLACEHOLDER: &str = "{tenant}";
 
 /// The category of the endpoint set in Microsoft's endpoint table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

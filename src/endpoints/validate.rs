@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::defaults::Defaults;
 use super::error::{EndpointsError, position};
-use super::model::{Category, Endpoint, Inspection, LegacyTls};
+use super::model::{Category, Endpoint, Inspection, LegacyTls, TENANT_PLACEHOLDER};
 use crate::mail::StarttlsChoice;
 use crate::target::{DEFAULT_PORT, Host};
 
@@ -154,7 +154,11 @@ impl Doc<'_> {
             let message = format!("'{name}' is a wildcard; list the concrete host names to scan");
             return Err(self.invalid(&host.span(), field, message));
         }
-        match Host::parse(name) {
+        // A template (`{tenant}.mail.protection.outlook.com`) is checked with a sample
+        // label in the placeholder's place, and kept as written.
+        let sample = name.replace(TENANT_PLACEHOLDER, "tenant");
+        match Host::parse(&sample) {
+            Ok(_) if sample != *name => Ok(name.to_ascii_lowercase()),
             Ok(host) => Ok(host.to_string()),
             Err(e) => Err(self.invalid(&host.span(), field, e)),
         }
