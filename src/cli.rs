@@ -43,6 +43,15 @@ pub enum Command {
     Merge(MergeArgs),
     /// List the client profiles of `--clients` and the exact ClientHello each sends.
     Clients,
+    /// Print a shell completion script on stdout, e.g.
+    /// `tlscompat completions bash > /etc/bash_completion.d/tlscompat`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout: `tlscompat man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -131,10 +140,21 @@ pub struct ScanArgs {
     /// --roots).
     #[arg(long)]
     pub no_system_store: bool,
-    /// HTTP CONNECT proxy for every probe, [http://][user:pass@]host[:port] (as curl
-    /// takes it; port 8080 by default).
+    /// Proxy for every probe, as curl takes it: [http://][user:pass@]host[:port] (HTTP
+    /// CONNECT, port 8080 by default), socks5://host[:port] (names resolved here) or
+    /// socks5h://host[:port] (by the proxy), port 1080 by default.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
+    /// Proxy credentials (replace the URL's): DOMAIN\user:password, user@REALM:password;
+    /// without :PASS the password comes from TLSCOMPAT_PROXY_PASSWORD; `:` alone
+    /// means no user (Negotiate with the Kerberos ticket).
+    #[arg(long, value_name = "USER[:PASS]")]
+    pub proxy_user: Option<String>,
+    /// How to answer a proxy's 407: basic, ntlm, negotiate (Kerberos ticket cache or
+    /// keytab), or any (the strongest the proxy offers) [default: any]. Without
+    /// credentials or this flag no authentication is attempted.
+    #[arg(long, value_name = "SCHEME", value_parser = parse_proxy_auth)]
+    pub proxy_auth: Option<crate::proxy::AuthChoice>,
     /// Ignore HTTPS_PROXY / https_proxy / NO_PROXY / no_proxy.
     #[arg(long)]
     pub no_env_proxy: bool,
@@ -234,6 +254,10 @@ pub enum ColorChoice {
 
 pub use crate::shard::Shard;
 
+fn parse_proxy_auth(s: &str) -> Result<crate::proxy::AuthChoice, String> {
+    s.parse()
+}
+
 fn parse_shard(s: &str) -> Result<Shard, String> {
     s.parse()
 }
@@ -241,7 +265,7 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 /// "Activation from here would fail or be inspected": the findings that fail a scan by
 /// default.
 pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid,intercepted,\
-handshake-failed,client-incompatible,starttls";
+     handshake-failed,client-incompatible,proxy-auth-required,proxy-denied,starttls";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -286,7 +310,11 @@ impl ScanArgs {
     }
 
     pub fn proxy_settings(&self) -> Result<ProxySettings, UsageError> {
-        ProxySettings::resolve(self.proxy.as_deref(), !self.no_env_proxy).map_err(UsageError)
+        let auth = crate::proxy::AuthArgs {
+            user: self.proxy_user.clone(),
+            auth: self.proxy_auth,
+        };
+        ProxySettings::resolve(self.proxy.as_deref(), !self.no_env_proxy, &auth).map_err(UsageError)
     }
 
     pub fn parsed_targets(&self) -> Result<Vec<Target>, UsageError> {
@@ -351,25 +379,24 @@ fn parse_version(s: &str) -> Result<TlsVersion, String> {
     s.parse()
 }
 
-/// `5s`, `800ms`, `1m`, or a bare number of seconds. Zero is refused: a zero timeout
-/// would turn every probe into a timeout.
+/// `5s`, `800ms`, `1.5s`, `1m30s`, `2 seconds`, `PT5S` (jiff's friendly and ISO 8601
+/// duration formats, which allow a fraction on the smallest unit), or a bare number of
+/// seconds (`2`, `0.5`). Zero is refused: a zero timeout would turn every probe into a
+/// timeout; so is anything over an hour.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration '{s}' (e.g. 5s, 800ms)"))?;
-    let secs = match unit.trim() {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        _ => return Err(format!("invalid duration unit in '{s}' (use ms, s or m)")),
+    let d = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let secs: f64 = s
+            .parse()
+            .map_err(|_| format!("invalid duration '{s}' (e.g. 5s, 800ms)"))?;
+        // A positive float can still round to zero nanoseconds: checked below.
+        Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO)
+    } else {
+        let signed: jiff::SignedDuration = s
+            .parse()
+            .map_err(|e| format!("invalid duration '{s}' (e.g. 5s, 800ms): {e}"))?;
+        Duration::try_from(signed).map_err(|_| format!("duration '{s}' is negative"))?
     };
-    // Checked after conversion: a positive float can still round to zero nanoseconds.
-    let d = Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO);
     if d < Duration::from_millis(1) || d > Duration::from_secs(3600) {
         return Err(format!("duration '{s}' out of range (1ms to 1h)"));
     }
@@ -385,6 +412,10 @@ mod tests {
         assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
         assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("-5s").is_err());
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("0.0000001ms").is_err());
         assert!(parse_duration("1e400").is_err());
@@ -428,6 +459,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(8));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(10));
     }
 }

@@ -24,7 +24,7 @@ use crate::checks::{BoxFuture, Check, CheckReport, Net};
 use crate::mail::Mail;
 use crate::probe::dial::dial;
 use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
-use crate::probe::net::{ProxyRoute, Route};
+use crate::probe::net::Route;
 use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
 use crate::probe::proof::Offer;
 use crate::probe::raw::{ProbeTarget, probe_version};
@@ -184,6 +184,17 @@ impl Prober {
         // A dropped sender (the opening probe ended before connecting, which only a
         // bug would do) releases the others rather than stalling the address.
         if let Ok(Err(failure)) = connected.await {
+            // Behind a proxy that refused the tunnel the checks probe nothing either,
+            // and say why in their columns.
+            if let ConnectFailure::ProxyRefused(refusal) = &failure {
+                let why = refusal.short();
+                scan.checks = self
+                    .inner
+                    .checks
+                    .iter()
+                    .map(|c| crate::checks::not_probed(c.as_ref(), &why))
+                    .collect();
+            }
             scan.unreachable = Some(failure);
             scan.probes.clear();
             let settled = self.probes_per_address() - 1;
@@ -461,18 +472,18 @@ enum Job {
 
 /// What the per-address cap counts connections by: the IP for direct routes (every
 /// port of one IP together: 100 ports of one front end must not get 100 × the cap),
-/// the whole route through a proxy.
+/// the whole route through a proxy (proxy and tunnel target).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum LimitKey {
     Ip(IpAddr),
-    Proxy(ProxyRoute),
+    Proxy(String, String),
 }
 
 impl LimitKey {
     fn of(route: &Route) -> Self {
         match route {
             Route::Direct(addr) => Self::Ip(addr.ip()),
-            Route::Proxy(p) => Self::Proxy(p.clone()),
+            Route::Proxy(p) => Self::Proxy(p.label.clone(), p.target.authority()),
         }
     }
 }

@@ -72,6 +72,15 @@ pub fn advice(kind: FindingKind) -> &'static str {
         FindingKind::Starttls => {
             "The mail server's plain-text dialogue before TLS failed (STARTTLS refused or not offered, another protocol on the port, or no greeting in time): devices submitting mail here get no TLS at all. Check the port (587 for SMTP submission, 993/995 for implicit TLS) and any mail gateway in the path, or force the protocol with --starttls."
         }
+        FindingKind::ProxyAuthRequired => {
+            "The proxy demands authentication. Office licensing runs as SYSTEM through WinHTTP's machine proxy and cannot answer a challenge: let the Microsoft 365 endpoints pass the proxy unauthenticated, or bypass the proxy for them."
+        }
+        FindingKind::ProxyDenied => {
+            "The proxy refuses the connection (its status line and Server header are quoted). Allow the Microsoft 365 endpoints in the proxy's policy."
+        }
+        FindingKind::ProxyRedirect => {
+            "The proxy redirects the connection, usually to a login portal, which Office licensing (SYSTEM) cannot follow. Exempt the Microsoft 365 endpoints from the portal."
+        }
     }
 }
 
@@ -116,6 +125,8 @@ fn cell_class(v: TlsVersion, state: CellState) -> (&'static str, &'static str) {
         (CellState::NoRoute, _) => ("none", "no route"),
         (CellState::Error, _) => ("bad", "error"),
         (CellState::Skipped, _) => ("none", "–"),
+        // The proxy refused the tunnel: the record's finding says why.
+        (CellState::NotProbed, _) => ("bad", "not probed"),
     }
 }
 

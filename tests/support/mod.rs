@@ -11,6 +11,7 @@ pub mod dns;
 pub mod hostile;
 pub mod mail;
 pub mod pki;
+pub mod proxies;
 pub mod proxy;
 
 use std::io::{BufRead, BufReader};
