@@ -184,9 +184,9 @@ pub struct ScanArgs {
     pub ciphers: bool,
     /// Mail protocol to speak before TLS: smtp (EHLO, STARTTLS), imap (a STARTTLS),
     /// pop3 (STLS), or none (TLS from the first byte, no mail dialogue). Default: by
-    /// port — STARTTLS on 25, 587 (SMTP), 143 (IMAP), 110 (POP3); implicit TLS on 465,
+    /// port: STARTTLS on 25, 587 (SMTP), 143 (IMAP), 110 (POP3); implicit TLS on 465,
     /// 993, 995. After a completed handshake the mail service's next answer is read: a
-    /// refusal there (`421 4.7.66 …`) makes the version `refused`, not accepted.
+    /// refusal there (`421 4.7.66 ...`) makes the version `refused`, not accepted.
     #[arg(long, value_name = "smtp|imap|pop3|none", value_parser = parse_starttls)]
     pub starttls: Option<StarttlsChoice>,
     /// Connections in flight across the whole scan.
