@@ -169,7 +169,6 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r.cells = versions.cells;
     r.best_version = versions.best_version;
     r.cipher = versions.cipher;
-    r.error = service_refusals(&r.cells);
     let (der, key_proof) = take_chain(&mut r);
     let verdict = (!der.is_empty()).then(|| input.trust.verify(&der, &r.chain, &scan.host));
     if let Some(v) = &verdict {
@@ -201,28 +200,6 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
     r.findings.extend(from_checks);
     r
-}
-
-/// The `error` column of a mail record whose service refused versions after the
-/// handshake: `TLS 1.0, TLS 1.1: refused by the service after the handshake: 421 …`
-/// (versions with the same answer together).
-fn service_refusals(cells: &[Cell; 4]) -> Option<String> {
-    let mut by_answer: Vec<(String, Vec<String>)> = Vec::new();
-    for v in TlsVersion::ALL {
-        let c = &cells[v as usize];
-        if c.state != CellState::Refused {
-            continue;
-        }
-        match by_answer.iter_mut().find(|(d, _)| *d == c.detail) {
-            Some((_, versions)) => versions.push(v.to_string()),
-            None => by_answer.push((c.detail.clone(), vec![v.to_string()])),
-        }
-    }
-    let parts: Vec<String> = by_answer
-        .into_iter()
-        .map(|(detail, versions)| format!("{}: {detail}", versions.join(", ")))
-        .collect();
-    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// The record of an address that took no connection: `no-route` when this machine has

@@ -445,7 +445,7 @@ impl<W: Write> TableSink<W> {
         let mut lines = self.lines(&widths, |c| (short(c), c.tone), &hidden);
         lines.push(Line::Text(String::new()));
         lines.push(Line::Text(
-            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; [n] = reason below".into(),
+            "yes = accepted; yes? = accepted, not provable; no = refused; refused = the mail service refused after the handshake; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; [n] = reason below".into(),
         ));
         for (i, r) in reasons.iter().enumerate() {
             lines.push(Line::Text(format!("[{}] {r}", i + 1)));
