@@ -254,7 +254,10 @@ impl Dialogue {
         }
         self.buf.extend_from_slice(bytes);
         loop {
-            if let Some(excerpt) = binary_start(&self.buf) {
+            // A TLS record where a line should start is judged at once (a TLS alert
+            // need not end in a newline); other bytes by whole lines, so that the
+            // verdict never depends on how the bytes were sliced.
+            if let Some(excerpt) = tls_record(&self.buf) {
                 return self.settle(Verdict::NotProtocol {
                     stage: self.stage,
                     excerpt,
@@ -274,6 +277,12 @@ impl Dialogue {
             if self.reply_bytes > MAX_REPLY || self.lines.len() >= MAX_LINES {
                 return self.too_long(MAX_REPLY);
             }
+            if let Some(excerpt) = binary(&raw) {
+                return self.settle(Verdict::NotProtocol {
+                    stage: self.stage,
+                    excerpt,
+                });
+            }
             let line = text(&raw);
             if let Some(step) = self.line(line) {
                 return step;
@@ -287,12 +296,18 @@ impl Dialogue {
             return v.clone();
         }
         let mut partial: Vec<String> = std::mem::take(&mut self.lines);
-        if !self.buf.is_empty() {
-            partial.push(text(&self.buf));
-        }
-        let verdict = Verdict::Closed {
-            stage: self.stage,
-            partial: quote(&partial),
+        let stage = self.stage;
+        let verdict = match binary(&self.buf) {
+            Some(excerpt) => Verdict::NotProtocol { stage, excerpt },
+            None => {
+                if !self.buf.is_empty() {
+                    partial.push(text(&self.buf));
+                }
+                Verdict::Closed {
+                    stage,
+                    partial: quote(&partial),
+                }
+            }
         };
         self.done = Some(verdict.clone());
         verdict
@@ -478,26 +493,30 @@ fn clip_to(s: &str, max: usize) -> String {
     }
 }
 
-/// When the unread bytes cannot be text of any mail protocol (a control character
-/// other than tab and line endings, e.g. a TLS record), what they look like.
-fn binary_start(buf: &[u8]) -> Option<String> {
+/// A TLS record header at the start of `buf` (a server that speaks TLS from the first
+/// byte, or answers with an alert), described.
+fn tls_record(buf: &[u8]) -> Option<String> {
+    let [typ @ 20..=24, 3, minor, ..] = *buf else {
+        return None;
+    };
+    let kind = match typ {
+        21 => "TLS alert",
+        22 => "TLS handshake",
+        _ => "TLS",
+    };
+    Some(format!(
+        "a {kind} record (version 3.{minor}): the port may speak TLS from the first byte"
+    ))
+}
+
+/// When `line` cannot be text of any mail protocol (a control character other than
+/// tab and line endings), what it looks like.
+fn binary(line: &[u8]) -> Option<String> {
     let bad = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || *b == 0x7f;
-    if !buf.iter().any(bad) {
+    if !line.iter().any(bad) {
         return None;
     }
-    Some(match buf {
-        [typ @ 20..=24, 3, minor, ..] => {
-            let kind = match typ {
-                21 => "TLS alert",
-                22 => "TLS handshake",
-                _ => "TLS",
-            };
-            format!(
-                "a {kind} record (version 3.{minor}): the port may speak TLS from the first byte"
-            )
-        }
-        _ => excerpt(buf),
-    })
+    Some(tls_record(line).unwrap_or_else(|| excerpt(line.strip_suffix(b"\n").unwrap_or(line))))
 }
 
 /// Up to 80 bytes shown as printable ASCII (`.` for anything else).
