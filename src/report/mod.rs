@@ -41,7 +41,7 @@ impl ScanContext {
         cols.extend(
             self.clients
                 .iter()
-                .map(|c| format!("client_{}", c.replace('-', "_"))),
+                .map(|c| crate::checks::clients::column(c)),
         );
         cols
     }
