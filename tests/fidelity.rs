@@ -501,7 +501,7 @@ fn a_one_byte_change_of_win7_tls12_is_caught() {
     // The fields are named: the fifth suite (0x009f at offset 54) and a body byte of
     // signature_algorithms.
     let mut changed = ours.clone();
-    let suite = 46 + 2 + 2 * 4;
+    let suite = 46 + 2 * 4;
     assert_eq!(&changed[suite..suite + 2], &[0x00, 0x9f]);
     changed[suite + 1] = 0x9e;
     assert_eq!(
