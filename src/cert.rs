@@ -145,26 +145,17 @@ fn general_name(n: &GeneralName<'_>) -> Option<String> {
     }
 }
 
-/// Unix seconds to `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, Howard Hinnant's
-/// days-to-civil algorithm), to avoid a date crate for one format.
+/// Unix seconds to RFC 3339 in UTC, `YYYY-MM-DDTHH:MM:SSZ` (the `time` crate, which
+/// x509-parser already uses for certificate times). Outside the years 0000-9999, where
+/// RFC 3339 has no form and no certificate time lies, the number itself is written.
 pub fn rfc3339(ts: i64) -> String {
-    let days = ts.div_euclid(86_400);
-    let secs = ts.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    time::OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("@{ts}"))
 }
 
 #[cfg(test)]
@@ -177,6 +168,8 @@ mod tests {
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_795_807_001), "2026-11-27T19:16:41Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(i64::MAX), format!("@{}", i64::MAX));
     }
 
     #[test]

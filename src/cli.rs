@@ -43,6 +43,15 @@ pub enum Command {
     /// List the client profiles of `--clients`: the Windows builds each stands for, the
     /// exact ClientHello it sends, and where each part of it comes from.
     Clients(ClientsArgs),
+    /// Print a shell completion script on stdout, e.g.
+    /// `tlscompat completions bash > /etc/bash_completion.d/tlscompat`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout: `tlscompat man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -332,25 +341,24 @@ fn parse_version(s: &str) -> Result<TlsVersion, String> {
     s.parse()
 }
 
-/// `5s`, `800ms`, `1m`, or a bare number of seconds. Zero is refused: a zero timeout
-/// would turn every probe into a timeout.
+/// `5s`, `800ms`, `1.5s`, `1m30s`, `2 seconds`, `PT5S` (jiff's friendly and ISO 8601
+/// duration formats, which allow a fraction on the smallest unit), or a bare number of
+/// seconds (`2`, `0.5`). Zero is refused: a zero timeout would turn every probe into a
+/// timeout; so is anything over an hour.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration '{s}' (e.g. 5s, 800ms)"))?;
-    let secs = match unit.trim() {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        _ => return Err(format!("invalid duration unit in '{s}' (use ms, s or m)")),
+    let d = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let secs: f64 = s
+            .parse()
+            .map_err(|_| format!("invalid duration '{s}' (e.g. 5s, 800ms)"))?;
+        // A positive float can still round to zero nanoseconds: checked below.
+        Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO)
+    } else {
+        let signed: jiff::SignedDuration = s
+            .parse()
+            .map_err(|e| format!("invalid duration '{s}' (e.g. 5s, 800ms): {e}"))?;
+        Duration::try_from(signed).map_err(|_| format!("duration '{s}' is negative"))?
     };
-    // Checked after conversion: a positive float can still round to zero nanoseconds.
-    let d = Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO);
     if d < Duration::from_millis(1) || d > Duration::from_secs(3600) {
         return Err(format!("duration '{s}' out of range (1ms to 1h)"));
     }
@@ -366,6 +374,10 @@ mod tests {
         assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
         assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("-5s").is_err());
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("0.0000001ms").is_err());
         assert!(parse_duration("1e400").is_err());

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use crate::safe::terminal;
 use crate::target::{Host, Target};
 
@@ -100,41 +102,25 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Decodes `%XX` escapes (percent-encoding crate); a `%` not followed by two hex digits
+/// is an error rather than a literal, so a mistyped password is refused, not sent.
 fn percent_decode(s: &str) -> Result<String, String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).ok_or("truncated %-escape")?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| "bad %-escape")?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
+    for (i, _) in s.match_indices('%') {
+        let hex = s.get(i + 1..i + 3).ok_or("truncated %-escape")?;
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("bad %-escape".into());
         }
     }
-    String::from_utf8(out).map_err(|_| "credentials are not UTF-8".to_string())
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| "credentials are not UTF-8".to_string())
 }
 
 /// Standard base64 with padding (RFC 4648), for the Proxy-Authorization header.
 pub fn base64(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(T[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(input)
 }
 
 /// `NO_PROXY`: comma-separated entries, as curl and Go read them:
@@ -158,7 +144,7 @@ enum Rule {
     Any,
     Domain(String),
     Ip(IpAddr),
-    Cidr(IpAddr, u8),
+    Cidr(IpNet),
 }
 
 impl NoProxy {
@@ -182,7 +168,7 @@ impl NoProxy {
                         n == d || n.strip_suffix(d.as_str()).is_some_and(|p| p.ends_with('.'))
                     }
                     (Rule::Ip(ip), Host::Ip(h)) => ip == h,
-                    (Rule::Cidr(net, bits), Host::Ip(h)) => in_cidr(*h, *net, *bits),
+                    (Rule::Cidr(net), Host::Ip(h)) => net.contains(h),
                     _ => false,
                 }
         })
@@ -196,9 +182,8 @@ fn parse_entry(raw: &str) -> Option<(Rule, Option<u16>)> {
     }
     if let Some((net, bits)) = raw.split_once('/') {
         let net: IpAddr = net.trim_matches(|c| c == '[' || c == ']').parse().ok()?;
-        let bits: u8 = bits.parse().ok()?;
-        let max = if net.is_ipv4() { 32 } else { 128 };
-        return (bits <= max).then_some((Rule::Cidr(net, bits), None));
+        let net = IpNet::new(net, bits.parse().ok()?).ok()?;
+        return Some((Rule::Cidr(net), None));
     }
     if let Ok(ip) = raw.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
         return Some((Rule::Ip(ip), None));
@@ -216,23 +201,6 @@ fn parse_entry(raw: &str) -> Option<(Rule, Option<u16>)> {
     let name = host.trim_start_matches("*.").trim_start_matches('.');
     let name = crate::target::validate_name(name).ok()?;
     Some((Rule::Domain(name), port))
-}
-
-fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
-    match (ip, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
-        (IpAddr::V6(a), IpAddr::V6(n)) => prefix_eq(&a.octets(), &n.octets(), bits),
-        _ => false,
-    }
-}
-
-fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
-    let (whole, rest) = (usize::from(bits / 8), bits % 8);
-    if a.get(..whole) != b.get(..whole) {
-        return false;
-    }
-    let mask = !(0xffu8 >> rest);
-    rest == 0 || (a.get(whole).map(|x| x & mask) == b.get(whole).map(|x| x & mask))
 }
 
 /// Which proxy, if any, each target goes through.

@@ -4,7 +4,9 @@
 //! [`crate::exit`] and [`crate::report`], so no module below reaches back up here.
 
 pub mod clients;
+pub mod completions;
 pub mod endpoints;
+pub mod man;
 pub mod merge;
 pub mod scan;
 
@@ -20,5 +22,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Endpoints(args) => endpoints::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Clients(args) => clients::run(&args),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Man => man::run(),
     })
 }

@@ -1,36 +1,14 @@
 //! Issuer CN patterns: the glob dialect of `expected_issuers`.
 
 /// Glob match with `*` (any run, including empty) and `?` (one character), ASCII
-/// case-insensitive; used for expected issuer CN patterns. There is no escape: `*` and
-/// `?` are always wildcards. Runs in O(pattern × text) at worst (it backtracks only to
-/// the last `*`), so no pattern can make it slow.
+/// case-insensitive; used for expected issuer CN patterns. There is no escape and there
+/// are no character classes: `*` and `?` are always wildcards, everything else is
+/// literal. The matching is `wildmatch`'s (O(pattern × text) at worst: it backtracks
+/// only to the last `*`, so no pattern can make it slow) on ASCII-lowercased copies:
+/// wildmatch's own case-insensitive mode folds Unicode too (`É` = `é`), which the
+/// documented semantics do not.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    // After a `*`: the pattern index after it, and the text index it has swallowed up to.
-    let mut star: Option<(usize, usize)> = None;
-    while let Some(&c) = text.get(t) {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p + 1, t));
-                p += 1;
-            }
-            Some(&want) if want == '?' || want.eq_ignore_ascii_case(&c) => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((after_star, swallowed)) => {
-                    star = Some((after_star, swallowed + 1));
-                    p = after_star;
-                    t = swallowed + 1;
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern.iter().skip(p).all(|&c| c == '*')
+    wildmatch::WildMatch::new(&pattern.to_ascii_lowercase()).matches(&text.to_ascii_lowercase())
 }
 
 #[cfg(test)]

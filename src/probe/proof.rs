@@ -11,7 +11,6 @@
 use std::fmt;
 
 use md5::{Digest, Md5};
-use num_bigint::BigUint;
 use ring::digest;
 use serde::{Deserialize, Serialize};
 use x509_parser::public_key::PublicKey;
@@ -304,30 +303,6 @@ impl Hash {
         };
         digest::digest(ring_alg, data).as_ref().to_vec()
     }
-
-    /// The DER DigestInfo prefix of PKCS #1 v1.5 (RFC 8017 §9.2 note 1); none for
-    /// the TLS 1.0/1.1 MD5+SHA-1 concatenation.
-    fn digest_info(self) -> &'static [u8] {
-        match self {
-            Self::Md5Sha1 => &[],
-            Self::Sha1 => &[
-                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
-                0x14,
-            ],
-            Self::Sha256 => &[
-                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x01, 0x05, 0x00, 0x04, 0x20,
-            ],
-            Self::Sha384 => &[
-                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x02, 0x05, 0x00, 0x04, 0x30,
-            ],
-            Self::Sha512 => &[
-                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x03, 0x05, 0x00, 0x04, 0x40,
-            ],
-        }
-    }
 }
 
 /// The signature algorithms a ServerKeyExchange may use.
@@ -373,7 +348,7 @@ pub fn verify(
         )));
     }
     let ok = match (&key, scheme) {
-        (Key::Rsa { n, e, .. }, Scheme::RsaPkcs1(h)) => rsa_pkcs1(n, e, &h.digest(signed), h, sig),
+        (Key::Rsa { n, e, der }, Scheme::RsaPkcs1(h)) => rsa_pkcs1(n, e, der, h, signed, sig)?,
         (Key::Rsa { der, .. }, Scheme::RsaPss(h)) => {
             let alg: &dyn ring::signature::VerificationAlgorithm = match h {
                 Hash::Sha256 => &ring::signature::RSA_PSS_2048_8192_SHA256,
@@ -445,37 +420,91 @@ fn scheme_name(code: u16) -> String {
     name.to_string()
 }
 
-/// RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2) done by hand, because TLS 1.0/1.1
-/// sign the bare MD5+SHA-1 concatenation without a DigestInfo, which no verifier in
-/// our dependency tree accepts. Public data only: timing does not matter here.
-fn rsa_pkcs1(n: &[u8], e: &[u8], hash: &[u8], h: Hash, sig: &[u8]) -> bool {
-    let n_bytes = {
-        let start = n.iter().position(|b| *b != 0).unwrap_or(n.len());
-        &n[start..]
+/// Largest RSA modulus verified. Verification costs grow with the modulus and the
+/// exponent, and a hostile server chooses both (a 4 KiB modulus and exponent cost 22 s a
+/// probe with a generic modpow): keys beyond these bounds are not computed on.
+const RSA_MAX_BITS: usize = 16_384;
+/// Largest public exponent verified. Real keys use 65537 (3 at the very oldest).
+const RSA_MAX_EXPONENT: u64 = 1 << 32;
+/// Smallest modulus verified, in bytes (512 bits): below it a signature proves nothing.
+const RSA_MIN_BYTES: usize = 64;
+
+/// RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2). ring where it has the (size,
+/// hash) pair — 2048 to 8192 bits with a DigestInfo, TLS 1.2's schemes: it is ten times
+/// faster (`benches/signatures.rs`). RustCrypto `rsa` for the rest: the bare MD5+SHA-1
+/// concatenation TLS 1.0/1.1 sign without a DigestInfo (`new_unprefixed`), which ring
+/// does not verify, and keys outside ring's sizes. Public data only, so the `rsa`
+/// crate's timing advisory (private-key operations) does not apply.
+///
+/// A key over [`RSA_MAX_BITS`] or with an exponent over [`RSA_MAX_EXPONENT`] cannot be
+/// checked (`Unsupported`, so the proof is `unproven`, never `verified`), and nothing is
+/// computed on it. A malformed key (even modulus or exponent, exponent not below the
+/// modulus) or a modulus under 512 bits cannot carry a genuine signature: `Ok(false)`,
+/// the proof `failed`, as any bad signature.
+fn rsa_pkcs1(
+    n: &[u8],
+    e: &[u8],
+    der: &[u8],
+    h: Hash,
+    signed: &[u8],
+    sig: &[u8],
+) -> Result<bool, SigError> {
+    use rsa::{BigUint, Pkcs1v15Sign, RsaPublicKey};
+    let n = &n[n.iter().position(|b| *b != 0).unwrap_or(n.len())..];
+    let e = &e[e.iter().position(|b| *b != 0).unwrap_or(e.len())..];
+    let bits = (n.len() * 8).saturating_sub(n.first().map_or(0, |b| b.leading_zeros() as usize));
+    if bits > RSA_MAX_BITS {
+        return Err(SigError::Unsupported(format!(
+            "RSA modulus of {bits} bits, over the {RSA_MAX_BITS}-bit limit"
+        )));
+    }
+    let exponent = match e.len() {
+        0..=8 => e.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)),
+        _ => u64::MAX,
     };
-    let k = n_bytes.len();
-    if k < 64 || sig.len() != k {
-        return false;
+    if exponent > RSA_MAX_EXPONENT {
+        return Err(SigError::Unsupported(
+            "RSA public exponent over 2^32".into(),
+        ));
     }
-    let modulus = BigUint::from_bytes_be(n_bytes);
-    let s = BigUint::from_bytes_be(sig);
-    if s >= modulus {
-        return false;
+    if n.len() < RSA_MIN_BYTES || sig.len() != n.len() {
+        return Ok(false);
     }
-    let m = s.modpow(&BigUint::from_bytes_be(e), &modulus).to_bytes_be();
-    let mut em = vec![0u8; k.saturating_sub(m.len())];
-    em.extend_from_slice(&m);
-    let info = h.digest_info();
-    let t_len = info.len() + hash.len();
-    if k < t_len + 11 {
-        return false;
+    if let Some(alg) = ring_rsa_pkcs1(h, bits) {
+        let key = ring::signature::UnparsedPublicKey::new(alg, der);
+        return Ok(key.verify(signed, sig).is_ok());
     }
-    let mut expected = vec![0x00, 0x01];
-    expected.resize(k - t_len - 1, 0xff);
-    expected.push(0x00);
-    expected.extend_from_slice(info);
-    expected.extend_from_slice(hash);
-    em == expected
+    let key = match RsaPublicKey::new_with_max_size(
+        BigUint::from_bytes_be(n),
+        BigUint::from(exponent),
+        RSA_MAX_BITS,
+    ) {
+        Ok(k) => k,
+        Err(_) => return Ok(false),
+    };
+    let scheme = match h {
+        Hash::Md5Sha1 => Pkcs1v15Sign::new_unprefixed(),
+        Hash::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
+        Hash::Sha256 => Pkcs1v15Sign::new::<rsa::sha2::Sha256>(),
+        Hash::Sha384 => Pkcs1v15Sign::new::<rsa::sha2::Sha384>(),
+        Hash::Sha512 => Pkcs1v15Sign::new::<rsa::sha2::Sha512>(),
+    };
+    Ok(key.verify(scheme, &h.digest(signed), sig).is_ok())
+}
+
+/// ring's PKCS#1 v1.5 verifier for `h` at a `bits`-bit modulus, where it has one.
+fn ring_rsa_pkcs1(h: Hash, bits: usize) -> Option<&'static ring::signature::RsaParameters> {
+    use ring::signature as sig;
+    if !(2048..=8192).contains(&bits) {
+        return None;
+    }
+    match h {
+        Hash::Md5Sha1 => None,
+        Hash::Sha1 => Some(&sig::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY),
+        Hash::Sha256 => Some(&sig::RSA_PKCS1_2048_8192_SHA256),
+        Hash::Sha384 => Some(&sig::RSA_PKCS1_2048_8192_SHA384),
+        Hash::Sha512 => Some(&sig::RSA_PKCS1_2048_8192_SHA512),
+    }
 }
 
 fn ring_ecdsa(
@@ -636,6 +665,90 @@ mod tests {
             verify(cert.der(), Authentication::Ecdsa, Some(0x0401), msg, &sig),
             Err(SigError::Mismatch(_))
         ));
+    }
+
+    /// Issue 23: a server choosing a huge modulus or exponent gets `unproven` at once,
+    /// never a modpow on them (a 40 KiB modulus and exponent took minutes).
+    #[test]
+    fn oversized_rsa_keys_are_unverifiable_and_fast() {
+        let start = std::time::Instant::now();
+        let huge = vec![0xff; 40 * 1024];
+        let over = vec![0xff; RSA_MAX_BITS / 8 + 1];
+        let just_over = {
+            let mut n = vec![0u8; RSA_MAX_BITS / 8 + 1];
+            n[0] = 1; // 16,385 bits
+            n
+        };
+        let e65537 = [1, 0, 1];
+        for (n, e, why) in [
+            (&huge, &huge[..], "modulus"),
+            (&over, &e65537[..], "modulus"),
+            (&just_over, &e65537[..], "16385 bits"),
+            (&vec![0xff; 256], &huge[..], "exponent"),
+            (&vec![0xff; 256], &[1, 0, 0, 0, 1][..], "exponent"),
+        ] {
+            let sig = vec![0x01; n.len()];
+            match rsa_pkcs1(n, e, n, Hash::Md5Sha1, b"params", &sig) {
+                Err(SigError::Unsupported(m)) => assert!(m.contains(why), "{m}"),
+                other => panic!("{why}: expected unsupported, got {other:?}"),
+            }
+        }
+        // At the bounds the key is computed on, and still fast: a 16,384-bit modulus with
+        // the exponent 2^32 - 1 is checked (and this made-up signature fails).
+        let n = vec![0xff; RSA_MAX_BITS / 8];
+        let sig = vec![0x01; n.len()];
+        let e = [0xff; 4];
+        assert_eq!(
+            rsa_pkcs1(&n, &e, &n, Hash::Md5Sha1, b"params", &sig),
+            Ok(false)
+        );
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn small_and_malformed_rsa_keys_fail_as_before() {
+        let check = |n: &[u8], sig: &[u8]| rsa_pkcs1(n, &[3], n, Hash::Sha256, b"params", sig);
+        // Under 512 bits; an even modulus; a signature of the wrong length.
+        assert_eq!(check(&[0xff; 63], &[1; 63]), Ok(false));
+        let mut even = vec![0xff; 128];
+        even[127] = 0xfe;
+        assert_eq!(check(&even, &[1; 128]), Ok(false));
+        assert_eq!(check(&[0xff; 128], &[1; 127]), Ok(false));
+    }
+
+    /// The RustCrypto path: TLS 1.0/1.1's MD5+SHA-1 without a DigestInfo, and a
+    /// DigestInfo at a size ring does not take (1024 bits), signed by the `rsa` crate.
+    #[test]
+    fn rsa_pkcs1_unprefixed_and_small_keys_verify_with_rustcrypto() {
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(include_str!(
+            "../../benches/data/rsa1024.pkcs8.pem"
+        ))
+        .unwrap();
+        let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+        let msg = b"client random, server random, params";
+        for (h, scheme) in [
+            (Hash::Md5Sha1, rsa::Pkcs1v15Sign::new_unprefixed()),
+            (Hash::Sha256, rsa::Pkcs1v15Sign::new::<rsa::sha2::Sha256>()),
+            (Hash::Sha1, rsa::Pkcs1v15Sign::new::<sha1::Sha1>()),
+        ] {
+            let sig = key.sign(scheme, &h.digest(msg)).unwrap();
+            assert_eq!(rsa_pkcs1(&n, &e, &[], h, msg, &sig), Ok(true));
+            assert_eq!(rsa_pkcs1(&n, &e, &[], h, b"other", &sig), Ok(false));
+        }
+        // Signed without the DigestInfo, checked with one: not the same signature.
+        let bare = key
+            .sign(
+                rsa::Pkcs1v15Sign::new_unprefixed(),
+                &Hash::Sha256.digest(msg),
+            )
+            .unwrap();
+        assert_eq!(rsa_pkcs1(&n, &e, &[], Hash::Sha256, msg, &bare), Ok(false));
     }
 
     #[test]
