@@ -302,6 +302,32 @@ fn profiles_are_listed_with_their_hellos() {
         assert!(t.contains(&format!("{}: {}", p.name, p.title)), "{t}");
     }
     assert!(t.contains("0xc028 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"));
+    // Builds and sources, unsure fields marked (issue 22).
+    assert!(
+        t.contains("ws2022        1.2-1.3    Windows Server 2022 (21H2) (hello of win11-21h2)"),
+        "{t}"
+    );
+    assert!(t.contains("  stands for: Windows 10 22H2 (the Windows 10 build in support, ESU)"));
+    assert!(t.contains("      source: SSL Labs capture \"IE 11 Win 7\""));
+    assert!(t.contains("      UNSURE: no capture shows Windows 11 SChannel's"));
+    assert!(t.contains("--client-hello NAME=FILE"));
+    let json = tlscompat(&["clients", "--format", "json"]);
+    let all: Value = serde_json::from_str(&text(&json.stdout)).expect("json");
+    let all = all.as_array().expect("array");
+    assert_eq!(all.len(), 14);
+    let win10 = all.iter().find(|p| p["name"] == "win10").expect("win10");
+    assert_eq!(
+        win10["builds"],
+        "Windows 10 22H2 (the Windows 10 build in support, ESU)"
+    );
+    assert!(win10["sources"]["suites"]["unsure"].is_string());
+    assert!(
+        win10["cipher_suites"]
+            .as_array()
+            .is_some_and(|s| !s.iter().any(|c| c["code"] == "0x009f"))
+    );
+    let ws2016 = all.iter().find(|p| p["name"] == "ws2016").expect("ws2016");
+    assert_eq!(ws2016["alias_of"], "win10-1607");
     let bad = tlscompat(&["scan", "--clients", "win98", "127.0.0.1:1"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("unknown client profile 'win98'"));
