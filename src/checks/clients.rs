@@ -95,7 +95,7 @@ impl Why {
                 let like = like
                     .as_deref()
                     .map_or(String::new(), |l| format!(", like {l}"));
-                format!("no {version} suite in common (the server accepts only {server}{like})")
+                format!("no {version} suite in common (server: {server} only{like})")
             }
             Why::Refused { how } => format!("{} the hello ({how})", s("refuses", "refuse")),
             Why::Reset => s("resets the connection", "reset the connection"),
@@ -423,7 +423,7 @@ async fn explain(
     match (server.is_empty(), shared.first()) {
         (false, None) => {
             let like = policy_like(v, server, prior);
-            let hint = like.map_or(String::new(), |l| format!(" (like {l})"));
+            let hint = like.map_or(String::new(), |(_, l)| format!(" (like {l})"));
             (
                 format!(
                     "no {v} suite in common: the server accepts {} only, which {} lacks{hint}",
@@ -433,7 +433,7 @@ async fn explain(
                 Why::NoSuite {
                     version: v.to_string(),
                     server: families(server),
-                    like: like.map(str::to_string),
+                    like: like.map(|(short, _)| short.to_string()),
                 },
             )
         }
@@ -473,12 +473,19 @@ fn families(suites: &[CipherSuite]) -> String {
     out.join(" and ")
 }
 
-/// The Azure Front Door policy a suite set looks like, when it does.
-fn policy_like(v: TlsVersion, server: &[CipherSuite], prior: &Prior) -> Option<&'static str> {
+/// The Azure Front Door policy a suite set looks like, when it does: (short name,
+/// in words).
+fn policy_like(
+    v: TlsVersion,
+    server: &[CipherSuite],
+    prior: &Prior,
+) -> Option<(&'static str, &'static str)> {
     let afd_2023 = [CipherSuite(0xc02f), CipherSuite(0xc030)];
     let only_afd = server.iter().all(|s| afd_2023.contains(s));
-    (v == TlsVersion::Tls12 && only_afd && prior.accepted.contains(&TlsVersion::Tls13))
-        .then_some("Azure Front Door's default TLSv1.2_2023 policy")
+    (v == TlsVersion::Tls12 && only_afd && prior.accepted.contains(&TlsVersion::Tls13)).then_some((
+        "AFD TLSv1.2_2023",
+        "Azure Front Door's default TLSv1.2_2023 policy",
+    ))
 }
 
 /// What to do about `why` for this client, in a few words (the verdict line joins
@@ -491,42 +498,30 @@ fn advice(p: &Profile, why: &Why) -> String {
     match why {
         Why::NeedsNewer { version } if replay => format!("enable {version} in this client"),
         Why::NeedsNewer { version } if version == "TLS 1.3" => {
-            "upgrade to Windows 11 or Server 2022 (TLS 1.3)".into()
+            "upgrade to Windows 11 / Server 2022 (TLS 1.3)".into()
         }
         Why::NeedsNewer { .. } if p.max() < TlsVersion::Tls12 => {
-            "enable TLS 1.2: KB3140245, WinHTTP DefaultSecureProtocols 0xA00 and the SChannel \
-             TLS 1.2 Client keys (Enabled 1, DisabledByDefault 0)"
-                .into()
+            "KB3140245 + DefaultSecureProtocols 0xA00 + SChannel TLS 1.2 client keys".into()
         }
         Why::NeedsNewer { version } => format!("enable {version} in this client"),
-        Why::OnlyOlder { .. } => {
-            "find the device on the path that ends TLS with an old stack".into()
-        }
+        Why::OnlyOlder { .. } => "find the box that ends TLS with an old stack".into(),
         Why::NoSuite { server, .. }
             if !replay && !has(0xc02f) && !has(0xc030) && server.contains("ECDHE-RSA-AES-GCM") =>
         {
-            "upgrade to Windows 10 or later (no update adds ECDHE-RSA-AES-GCM to this build)".into()
+            "upgrade to Windows 10+ (no update adds ECDHE-RSA-AES-GCM)".into()
         }
         Why::NoSuite { server, .. }
             if server.starts_with("DHE-") && !has(0x009f) && !has(0x009e) =>
         {
-            "the server must offer ECDHE-RSA-AES-GCM (current Windows dropped DHE)".into()
+            "the server must offer ECDHE (current Windows dropped DHE)".into()
         }
-        Why::NoSuite { server, .. } => {
-            format!(
-                "enable a suite the server accepts ({server}) in this client, or on the server one of the client's"
-            )
-        }
+        Why::NoSuite { server, .. } => format!("enable {server} in this client"),
         Why::Refused { .. } | Why::Error { .. } => "see the per-address detail (CSV, JSON)".into(),
-        Why::Reset | Why::Timeout => {
-            "let TLS to these addresses through (something drops or resets it)".into()
-        }
-        Why::NotProven => "find the device on the path that answers hellos it cannot serve".into(),
-        Why::Unreachable { .. } => {
-            "allow outbound TCP 443 to these addresses (or use the clients' proxy)".into()
-        }
-        Why::NoRoute => "none: this machine has no route to them (usually IPv6)".into(),
-        Why::Dns => "fix name resolution (resolver, split-horizon zone, DNS filter)".into(),
+        Why::Reset | Why::Timeout => "let TLS through to these addresses".into(),
+        Why::NotProven => "find the box that answers hellos it cannot serve".into(),
+        Why::Unreachable { .. } => "allow outbound TCP 443 (or use the clients' proxy)".into(),
+        Why::NoRoute => "none: no route from this machine (usually IPv6)".into(),
+        Why::Dns => "fix name resolution".into(),
         Why::Intercepted => INTERCEPTED_ADVICE.into(),
     }
 }
@@ -721,14 +716,13 @@ mod tests {
         let suite = Why::NoSuite {
             version: "TLS 1.2".into(),
             server: "ECDHE-RSA-AES-GCM".into(),
-            like: Some("Azure Front Door's default TLSv1.2_2023 policy".into()),
+            like: Some("AFD TLSv1.2_2023".into()),
         };
         assert_eq!(
             suite.counted(2),
-            "2 no TLS 1.2 suite in common (the server accepts only ECDHE-RSA-AES-GCM, like \
-             Azure Front Door's default TLSv1.2_2023 policy)"
+            "2 no TLS 1.2 suite in common (server: ECDHE-RSA-AES-GCM only, like AFD TLSv1.2_2023)"
         );
-        assert!(advice(&profiles::WIN7_TLS12, &suite).starts_with("upgrade to Windows 10"));
+        assert!(advice(&profiles::WIN7_TLS12, &suite).starts_with("upgrade to Windows 10+"));
         let tls12 = Why::NeedsNewer {
             version: "TLS 1.2".into(),
         };
