@@ -146,10 +146,21 @@ pub struct ScanArgs {
     /// --roots).
     #[arg(long)]
     pub no_system_store: bool,
-    /// HTTP CONNECT proxy for every probe, [http://][user:pass@]host[:port] (as curl
-    /// takes it; port 8080 by default).
+    /// Proxy for every probe, as curl takes it: [http://][user:pass@]host[:port] (HTTP
+    /// CONNECT, port 8080 by default), socks5://host[:port] (names resolved here) or
+    /// socks5h://host[:port] (by the proxy), port 1080 by default.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
+    /// Proxy credentials (replace the URL's): DOMAIN\user:password, user@REALM:password;
+    /// without :PASS the password comes from TLSCOMPAT_PROXY_PASSWORD; `:` alone
+    /// means no user (Negotiate with the Kerberos ticket).
+    #[arg(long, value_name = "USER[:PASS]")]
+    pub proxy_user: Option<String>,
+    /// How to answer a proxy's 407: basic, ntlm, negotiate (Kerberos ticket cache or
+    /// keytab), or any (the strongest the proxy offers) [default: any]. Without
+    /// credentials or this flag no authentication is attempted.
+    #[arg(long, value_name = "SCHEME", value_parser = parse_proxy_auth)]
+    pub proxy_auth: Option<crate::proxy::AuthChoice>,
     /// Ignore HTTPS_PROXY / https_proxy / NO_PROXY / no_proxy.
     #[arg(long)]
     pub no_env_proxy: bool,
@@ -243,14 +254,18 @@ pub enum ColorChoice {
 
 pub use crate::shard::Shard;
 
+fn parse_proxy_auth(s: &str) -> Result<crate::proxy::AuthChoice, String> {
+    s.parse()
+}
+
 fn parse_shard(s: &str) -> Result<Shard, String> {
     s.parse()
 }
 
 /// "Activation from here would fail or be inspected": the findings that fail a scan by
 /// default.
-pub const DEFAULT_FAIL_ON: &str =
-    "dns,unreachable,no-modern-tls,cert-invalid,intercepted,handshake-failed,client-incompatible";
+pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid,intercepted,\
+     handshake-failed,client-incompatible,proxy-auth-required,proxy-denied";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -295,7 +310,11 @@ impl ScanArgs {
     }
 
     pub fn proxy_settings(&self) -> Result<ProxySettings, UsageError> {
-        ProxySettings::resolve(self.proxy.as_deref(), !self.no_env_proxy).map_err(UsageError)
+        let auth = crate::proxy::AuthArgs {
+            user: self.proxy_user.clone(),
+            auth: self.proxy_auth,
+        };
+        ProxySettings::resolve(self.proxy.as_deref(), !self.no_env_proxy, &auth).map_err(UsageError)
     }
 
     pub fn parsed_targets(&self) -> Result<Vec<Target>, UsageError> {
@@ -421,6 +440,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(7));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(9));
     }
 }

@@ -8,6 +8,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::proxy::answer::{Refusal, RefusalKind};
+
 /// The finding kinds of DESIGN.md, by their CLI/JSON names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -36,10 +38,17 @@ pub enum FindingKind {
     Drift,
     /// A client profile given to `--clients` cannot connect (see `checks/clients.rs`).
     ClientIncompatible,
+    /// The proxy demands authentication (407, or a SOCKS5 proxy that wants a
+    /// password): Office licensing, running as SYSTEM, cannot answer it.
+    ProxyAuthRequired,
+    /// The proxy refused the tunnel (403 and every other refusal but 407 and 3xx).
+    ProxyDenied,
+    /// The proxy redirected the tunnel (3xx), typically to a login portal.
+    ProxyRedirect,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 10] = [
+    pub const ALL: [FindingKind; 13] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
@@ -50,6 +59,9 @@ impl FindingKind {
         Self::NoRoute,
         Self::Drift,
         Self::ClientIncompatible,
+        Self::ProxyAuthRequired,
+        Self::ProxyDenied,
+        Self::ProxyRedirect,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +76,9 @@ impl FindingKind {
             Self::NoRoute => "no-route",
             Self::Drift => "drift",
             Self::ClientIncompatible => "client-incompatible",
+            Self::ProxyAuthRequired => "proxy-auth-required",
+            Self::ProxyDenied => "proxy-denied",
+            Self::ProxyRedirect => "proxy-redirect",
         }
     }
 }
@@ -88,6 +103,48 @@ impl FromStr for FindingKind {
                     names.join(", ")
                 )
             })
+    }
+}
+
+/// The finding a proxy's refusal is, with its evidence (status line, offered schemes,
+/// `Server`, `Location`, kept exact: sinks escape them) and what it means for Office.
+pub fn proxy_refusal(r: &Refusal) -> Finding {
+    let (kind, advice) = match r.kind {
+        RefusalKind::AuthRequired => (
+            FindingKind::ProxyAuthRequired,
+            "Office licensing runs as SYSTEM through WinHTTP's machine proxy and cannot answer \
+             a proxy challenge: let this host pass the proxy unauthenticated, or bypass the proxy",
+        ),
+        RefusalKind::Redirect => (
+            FindingKind::ProxyRedirect,
+            "a redirect (a login portal) cannot be followed by Office licensing, which runs as \
+             SYSTEM: exempt this host from the portal, or bypass the proxy",
+        ),
+        RefusalKind::Denied => (
+            FindingKind::ProxyDenied,
+            "the proxy's policy blocks this host: Microsoft 365 activation fails here",
+        ),
+    };
+    // WinHTTP, which Office licensing uses, speaks no SOCKS at all.
+    let advice = match r.code {
+        Some(_) => advice,
+        None => {
+            "WinHTTP (Office licensing, as SYSTEM) cannot use a SOCKS proxy at all: this \
+                 says only whether this path is open"
+        }
+    };
+    let detail = match r.code {
+        Some(_) => format!(
+            "proxy {} answered CONNECT with {}{}",
+            r.proxy,
+            r.status,
+            r.extras()
+        ),
+        None => r.to_string(),
+    };
+    Finding {
+        kind,
+        detail: format!("{detail}: {advice}"),
     }
 }
 

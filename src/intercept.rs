@@ -12,8 +12,12 @@
 //! 4. `legacy-where-refused`: a host documented to refuse TLS 1.0/1.1 accepts it: TLS is
 //!    terminated by something else. A signal only.
 //! 5. `impersonates-issuer`: the issuing CA sent carries an expected name but is not
-//!    one of the documented certificates (`issuer_thumbprints`), on a chain the public
-//!    roots do not accept — a proxy CA named after Microsoft's.
+//!    one of the documented certificates (`issuer_thumbprints`), and the public roots
+//!    in use (webpki-roots, or `--roots`) do not vouch for it — a proxy CA named after
+//!    Microsoft's. Pins yield to verification: an issuing CA that verifies against
+//!    the public anchors is genuine whatever its thumbprint, and an expired or
+//!    wrong-name leaf below it is `cert-invalid` only
+//!    ([`crate::trust::TrustVerdict::issued_publicly`]).
 //!
 //! And one that argues against interception: `root-store-difference`, a chain that
 //! verifies only locally but whose issuing CA *is* a documented certificate (a root
@@ -21,10 +25,11 @@
 //! April 2026). It replaces (1) and is reported as a note.
 //!
 //! Verdict: intercepted when (1), (3) or (5) holds, or (2) holds for a CA-issued chain
-//! that is not publicly trusted — what an inspection proxy re-signing with its own CA
-//! shows.
-//! An unexpected issuer on a publicly trusted chain is a signal without a verdict (the
-//! service may have changed CAs), and so is a self-signed leaf (a misconfigured server
+//! whose issuer the public roots do not vouch for — what an inspection proxy
+//! re-signing with its own CA shows.
+//! An unexpected issuer under the public roots (the chain verifies, or only the leaf
+//! itself is expired or misnamed) is a signal without a verdict (the service may have
+//! changed CAs), and so is a self-signed leaf (a misconfigured server
 //! or a captive portal; reported as `cert-invalid: self-signed`).
 
 use serde::{Deserialize, Serialize};
@@ -91,7 +96,8 @@ pub fn signals(e: &Evidence<'_>) -> Vec<Signal> {
     // The issuing CA as sent: the certificate after the leaf, when it is the leaf's issuer.
     let issuing = leaf.and_then(|l| e.chain.get(1).filter(|c| c.subject == l.issuer));
     let documented = issuing.filter(|c| thumbprints.contains(&c.sha1));
-    let publicly_trusted = e.trust.is_some_and(|t| t.public.is_ok());
+    // Issued under the public anchors in use, whatever is wrong with the leaf itself.
+    let issued_publicly = e.trust.is_some_and(|t| t.issued_publicly);
     if let Some(t) = e.trust
         && t.public.is_err()
         && matches!(t.local, Some(Ok(())))
@@ -117,7 +123,7 @@ pub fn signals(e: &Evidence<'_>) -> Vec<Signal> {
     if let (Some(ep), Some(ca), Some(who)) = (e.endpoint, issuing, &issuer)
         && !thumbprints.is_empty()
         && documented.is_none()
-        && !publicly_trusted
+        && !issued_publicly
         && ep.expected_issuers.iter().any(|p| glob_match(p, who))
     {
         out.push(signal(
@@ -175,13 +181,13 @@ pub fn is_intercepted(
     trust: Option<&TrustVerdict>,
     chain: &[CertSummary],
 ) -> bool {
-    let publicly_trusted = trust.is_some_and(|t| t.public.is_ok());
+    let issued_publicly = trust.is_some_and(|t| t.issued_publicly);
     let self_signed = matches!(chain, [leaf] if leaf.self_issued);
     signals.iter().any(|s| match s.kind {
         SignalKind::LocallyTrustedOnly
         | SignalKind::ProxyResigns
         | SignalKind::ImpersonatesIssuer => true,
-        SignalKind::UnexpectedIssuer => !publicly_trusted && !self_signed,
+        SignalKind::UnexpectedIssuer => !issued_publicly && !self_signed,
         SignalKind::LegacyWhereRefused | SignalKind::RootStoreDifference => false,
     })
 }

@@ -12,13 +12,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::endpoints::Endpoint;
-use crate::probe::net::{ProxyRoute, Route};
-use crate::proxy::ProxySettings;
+use crate::probe::net::{ProxyRoute, Route, TunnelTarget};
+use crate::proxy::{ProxyAuth, ProxySettings};
 use crate::record::{AggregateInput, Record, aggregate, promote_no_route};
 use crate::report::summary::Summary;
 use crate::report::{ScanContext, Sink};
 use crate::resolve::NameResolver;
 use crate::scan::{Observer, Prober};
+use crate::target::Host;
 use crate::target::Target;
 use crate::trust::TrustStores;
 use crate::version::TlsVersion;
@@ -117,17 +118,65 @@ pub struct ProxyPlan {
     pub proxy_addr: Option<Result<SocketAddr, String>>,
     /// Also probe proxied targets directly and compare leaf certificates.
     pub compare_direct: bool,
+    /// How to authenticate to the proxy: one state for the whole scan, so the scheme
+    /// that worked is reused (see `ProxyAuth`).
+    pub auth: Option<Arc<ProxyAuth>>,
 }
 
 impl ProxyPlan {
+    pub fn new(
+        settings: ProxySettings,
+        proxy_addr: Option<Result<SocketAddr, String>>,
+        compare_direct: bool,
+    ) -> Self {
+        let auth = settings.proxy.as_ref().map(|p| Arc::new(ProxyAuth::new(p)));
+        Self {
+            settings,
+            proxy_addr,
+            compare_direct,
+            auth,
+        }
+    }
+
+    /// The route to `t` through a proxy that resolves names itself (HTTP, `socks5h`):
+    /// one record, `via <proxy>`. `None` for a direct target or `socks5://`.
     fn route(&self, t: &Target) -> Option<ProxyRoute> {
         let proxy = self.settings.for_target(t)?;
+        if !proxy.kind.resolves_names() {
+            return None;
+        }
+        let target = match &t.host {
+            Host::Ip(ip) => TunnelTarget::Addr(SocketAddr::new(*ip, t.port)),
+            Host::Name(n) => TunnelTarget::Name(n.clone(), t.port),
+        };
+        self.proxy_route(t, target)
+    }
+
+    fn proxy_route(&self, t: &Target, target: TunnelTarget) -> Option<ProxyRoute> {
+        let proxy = self.settings.for_target(t)?;
+        let auth = self.auth.clone()?;
         Some(ProxyRoute {
             proxy: self.proxy_addr.clone()?,
             label: proxy.to_string(),
-            basic_auth: proxy.basic_auth.clone(),
-            authority: t.to_string(),
+            kind: proxy.kind,
+            target,
+            auth,
         })
+    }
+
+    /// The route to one address of `t`, resolved here: direct, or through a
+    /// `socks5://` proxy, with the note that says so.
+    fn address_route(&self, t: &Target, addr: SocketAddr) -> (Route, Option<String>) {
+        match self.proxy_route(t, TunnelTarget::Addr(addr)) {
+            Some(p) => {
+                let note = format!(
+                    "reached through SOCKS5 proxy {} (name resolved here; socks5h:// lets the proxy resolve it)",
+                    p.label
+                );
+                (Route::Proxy(p), Some(note))
+            }
+            None => (Route::Direct(addr), None),
+        }
     }
 }
 
@@ -273,9 +322,11 @@ impl Pipeline {
         self.observer
             .planned(addrs.len() as u64 * self.prober.probes_per_address());
         let mut set = tokio::task::JoinSet::new();
+        let mut notes = Vec::new();
         for (i, ip) in addrs.into_iter().enumerate() {
             let (prober, host) = (self.prober.clone(), t.host.clone());
-            let route = Route::Direct(SocketAddr::new(ip, t.port));
+            let (route, note) = self.proxy.address_route(t, SocketAddr::new(ip, t.port));
+            notes.push(note);
             let (port, observer) = (t.port, self.observer.clone());
             set.spawn(async move {
                 observer.address_started();
@@ -294,10 +345,11 @@ impl Pipeline {
         };
         let mut records: Vec<Record> = done
             .into_iter()
-            .map(|(_, scan)| {
+            .map(|(i, scan)| {
                 let mut r = aggregate(scan, &input);
                 r.cnames = resolved.cnames.clone();
                 r.notes.extend(capped.clone());
+                r.notes.extend(notes.get(i).cloned().flatten());
                 r
             })
             .collect();

@@ -153,8 +153,10 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     let mut r = Record::empty(&scan.host, scan.port, scan.route.label());
     r.endpoint = input.endpoint.cloned();
     if let Some(failure) = &scan.unreachable {
+        let mut r = unreachable(r, failure, input.probed);
+        // The checks' "not probed" reports, when the proxy refused the tunnel.
         r.checks = scan.checks;
-        return unreachable(r, failure, input.probed);
+        return r;
     }
     r.probe_count =
         scan.probes.len() as u64 + u64::from(scan.modern.is_some()) + scan.pinned.len() as u64;
@@ -209,25 +211,39 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
 
 /// The record of an address that took no connection: `no-route` when this machine has
 /// no route to it (see [`promote_no_route`]), `unreachable` otherwise.
+///
+/// Behind a proxy that refused the tunnel nothing was probed: the cells say
+/// `not probed: proxy 407`, and the one finding is the refusal's
+/// (`proxy-auth-required`, `proxy-denied`, `proxy-redirect`), not `unreachable`.
 fn unreachable(mut r: Record, failure: &ConnectFailure, probed: &[TlsVersion]) -> Record {
     let outcome = Outcome::Unreachable(failure.clone());
+    let detail = match failure {
+        ConnectFailure::ProxyRefused(refusal) => format!("not probed: {}", refusal.short()),
+        _ => failure.to_string(),
+    };
     for v in probed {
         r.cells[*v as usize] = Cell {
             state: outcome.state(),
-            detail: failure.to_string(),
+            detail: detail.clone(),
             probe: None,
             proof: None,
         };
     }
-    let kind = match failure {
-        ConnectFailure::NoRoute => FindingKind::NoRoute,
-        _ => FindingKind::Unreachable,
-    };
-    r.findings.push(Finding {
-        kind,
-        detail: failure.to_string(),
+    r.findings.push(match failure {
+        ConnectFailure::ProxyRefused(refusal) => crate::findings::proxy_refusal(refusal),
+        ConnectFailure::NoRoute => Finding {
+            kind: FindingKind::NoRoute,
+            detail: failure.to_string(),
+        },
+        _ => Finding {
+            kind: FindingKind::Unreachable,
+            detail: failure.to_string(),
+        },
     });
-    r.error = Some(outcome.to_string());
+    r.error = Some(match failure {
+        ConnectFailure::ProxyRefused(refusal) => refusal.to_string(),
+        _ => outcome.to_string(),
+    });
     r.probe_count = 1;
     r
 }

@@ -33,7 +33,7 @@ use tokio::task::JoinSet;
 
 use crate::checks::{BoxFuture, Check, CheckReport, Net, PriorWait, Unanswered};
 use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
-use crate::probe::net::{ProxyRoute, Route, open};
+use crate::probe::net::{Route, open};
 use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
 use crate::probe::proof::Offer;
 use crate::probe::raw::{ProbeTarget, probe_version};
@@ -279,12 +279,20 @@ impl Prober {
     }
 
     /// The checks' reports for an address that never answered (its name did not
-    /// resolve, or it took no connection): no probe is made.
+    /// resolve, or it took no connection): no probe is made. Behind a proxy that
+    /// refused the tunnel, a check with nothing to say there still says why it probed
+    /// nothing in its columns.
     pub fn unanswered(&self, why: &Unanswered) -> Vec<CheckReport> {
         self.inner
             .checks
             .iter()
-            .filter_map(|c| c.unanswered(why))
+            .filter_map(|c| match (c.unanswered(why), why) {
+                (Some(report), _) => Some(report),
+                (None, Unanswered::Unreachable(ConnectFailure::ProxyRefused(refusal))) => {
+                    Some(crate::checks::not_probed(c.as_ref(), &refusal.short()))
+                }
+                (None, _) => None,
+            })
             .collect()
     }
 
@@ -605,18 +613,18 @@ enum Job {
 
 /// What the per-address cap counts connections by: the IP for direct routes (every
 /// port of one IP together: 100 ports of one front end must not get 100 × the cap),
-/// the whole route through a proxy.
+/// the whole route through a proxy (proxy and tunnel target).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum LimitKey {
     Ip(IpAddr),
-    Proxy(ProxyRoute),
+    Proxy(String, String),
 }
 
 impl LimitKey {
     fn of(route: &Route) -> Self {
         match route {
             Route::Direct(addr) => Self::Ip(addr.ip()),
-            Route::Proxy(p) => Self::Proxy(p.clone()),
+            Route::Proxy(p) => Self::Proxy(p.label.clone(), p.target.authority()),
         }
     }
 }

@@ -86,6 +86,13 @@ pub struct TrustVerdict {
     pub public: Result<(), TrustError>,
     /// `None` when there are no local roots at all (no system store, no `--ca-file`).
     pub local: Option<Result<(), TrustError>>,
+    /// The leaf was issued under the public anchors in use (webpki-roots, or `--roots`):
+    /// its issuer chain verifies there, whatever is wrong with the leaf itself (its
+    /// validity period, its name). True whenever `public` is `Ok`. An issuing CA that
+    /// passes this is genuine for the anchors in use, whatever its thumbprint
+    /// (DESIGN.md "Interception"): an expired or wrong-name leaf below it is a
+    /// certificate problem, not an interception.
+    pub issued_publicly: bool,
 }
 
 /// Whole verdicts kept at once. A name's addresses are scanned together, so the memo
@@ -98,6 +105,9 @@ const VERDICTS: usize = 1024;
 #[derive(Clone)]
 pub struct TrustStores {
     public: Arc<WebPkiServerVerifier>,
+    /// The public anchors again, for [`issued_under`]: the verifier keeps its own copy
+    /// private.
+    public_roots: Arc<RootCertStore>,
     /// `None` when no local root exists at all (no system store, no `--ca-file`).
     local: Option<Arc<WebPkiServerVerifier>>,
     /// Verdicts by (chain, server name); `None` when built [`Self::without_cache`].
@@ -141,8 +151,10 @@ impl TrustStores {
         } else {
             Some(verifier(local, remember)?)
         };
+        let public_roots = Arc::new(public.clone());
         Ok(Self {
             public: verifier(public, remember)?,
+            public_roots,
             local,
             verdicts: remember.then(|| Arc::new(cache::Memo::new(VERDICTS))),
         })
@@ -184,7 +196,20 @@ impl TrustStores {
             .local
             .as_ref()
             .map(|v| check(v, chain, summaries, host));
-        TrustVerdict { public, local }
+        let issued_publicly = match &public {
+            Ok(()) => true,
+            // Only a problem of the leaf itself leaves its issuer in question; any other
+            // failure (unknown issuer, bad signature, …) is a failure of the chain.
+            Err(TrustError::Expired | TrustError::NotYetValid | TrustError::NameMismatch) => {
+                issued_under(&self.public_roots, chain, summaries)
+            }
+            Err(_) => false,
+        };
+        TrustVerdict {
+            public,
+            local,
+            issued_publicly,
+        }
     }
 }
 
@@ -199,6 +224,45 @@ fn verifier(roots: RootCertStore, remember: bool) -> Result<Arc<WebPkiServerVeri
     WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
         .build()
         .map_err(|e| format!("root store unusable: {e}"))
+}
+
+/// True when the leaf's issuer chain verifies against `roots` at a moment inside the
+/// leaf's own validity period (now, when the leaf is valid now), without regard to the
+/// server name: what is left is whether a CA under these anchors issued the leaf.
+fn issued_under(roots: &RootCertStore, chain: &[Vec<u8>], summaries: &[CertSummary]) -> bool {
+    let Some((leaf, rest)) = chain.split_first() else {
+        return false;
+    };
+    let leaf = CertificateDer::from(leaf.as_slice());
+    let Ok(parsed) = rustls::server::ParsedCertificate::try_from(&leaf) else {
+        return false;
+    };
+    let intermediates: Vec<CertificateDer<'_>> = rest
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    let now = UnixTime::now().as_secs();
+    let at = match summaries.first() {
+        Some(s) => {
+            let (from, until) = (
+                u64::try_from(s.not_before_unix).unwrap_or(0),
+                u64::try_from(s.not_after_unix).unwrap_or(0),
+            );
+            now.clamp(from.min(until), until.max(from))
+        }
+        None => now,
+    };
+    let algs = crate::crypto::provider()
+        .signature_verification_algorithms
+        .all;
+    rustls::client::verify_server_cert_signed_by_trust_anchor(
+        &parsed,
+        roots,
+        &intermediates,
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(at)),
+        algs,
+    )
+    .is_ok()
 }
 
 fn add_pem(store: &mut RootCertStore, path: &PathBuf, flag: &str) -> Result<(), String> {

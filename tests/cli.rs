@@ -205,8 +205,34 @@ fn bad_input_exits_2_with_a_message() {
         (&["scan", "--format", "xml", "a.example"], "xml"),
         (&["scan", "--retries", "9", "a.example"], "retries"),
         (
-            &["scan", "--proxy", "socks5://p:1", "a.example"],
-            "proxy URL 'socks5://p:1'",
+            &["scan", "--proxy", "socks4://p:1", "a.example"],
+            "proxy URL 'socks4://p:1'",
+        ),
+        (
+            &[
+                "scan",
+                "--proxy-auth",
+                "digest",
+                "--proxy",
+                "http://p:1",
+                "a.example",
+            ],
+            "expected basic, ntlm, negotiate or any",
+        ),
+        (
+            &["scan", "--proxy-user", "alice", "a.example"],
+            "need a proxy",
+        ),
+        (
+            &[
+                "scan",
+                "--proxy-user",
+                "alice",
+                "--proxy",
+                "http://p:1",
+                "a.example",
+            ],
+            "proxy user 'alice' has no password",
         ),
         (
             &["scan", "--proxy", "http://u:secret@p:0", "a.example"],

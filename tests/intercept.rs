@@ -420,22 +420,51 @@ fn proxy_authentication_and_refusals() {
     let w = world();
     let auth = connect_proxy(ProxyConfig {
         hosts: w.hosts(),
-        basic_auth: Some(tlscompat::proxy::base64(b"alice:s3cret")),
+        basic_auth: Some(tlscompat::proxy::base64_encode(b"alice:s3cret")),
         ..Default::default()
     });
-    let r = one(&w.scan(&["--proxy", &format!("http://{auth}")]));
-    assert_eq!(cells(&r), ["error"; 4]);
-    assert_eq!(r["error"], "error: proxy 407 Proxy Authentication Required");
-    assert!(r["findings"].contains("unreachable (proxy 407 Proxy Authentication Required)"));
+    let out = w.scan(&["--proxy", &format!("http://{auth}")]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "proxy-auth-required fails by default"
+    );
+    let r = one(&out);
+    assert_eq!(cells(&r), ["not-probed"; 4]);
+    assert_eq!(
+        r["error"],
+        "proxy 407 Proxy Authentication Required (offers Basic)"
+    );
+    assert!(
+        r["findings"].starts_with(&format!(
+            "proxy-auth-required (proxy {auth} answered CONNECT with 407 Proxy Authentication \
+             Required (offers Basic): Office licensing runs as SYSTEM"
+        )),
+        "{}",
+        r["findings"]
+    );
     let r = one(&w.scan(&["--proxy", &format!("http://alice:s3cret@{auth}")]));
     assert_eq!(cells(&r), ["rejected", "rejected", "accepted", "accepted"]);
+    // Wrong credentials: still the finding, saying they were refused.
+    let r = one(&w.scan(&["--proxy", &format!("http://alice:wrong@{auth}")]));
+    assert!(
+        r["findings"].contains("the Basic credentials given were refused"),
+        "{}",
+        r["findings"]
+    );
 
     let deny = connect_proxy(ProxyConfig {
         deny: true,
         ..Default::default()
     });
     let r = one(&w.scan(&["--proxy", &format!("http://{deny}")]));
-    assert_eq!(r["error"], "error: proxy 403 Forbidden");
+    assert_eq!(r["error"], "proxy 403 Forbidden");
+    assert_eq!(cells(&r), ["not-probed"; 4]);
+    assert!(
+        r["findings"].starts_with("proxy-denied ("),
+        "{}",
+        r["findings"]
+    );
 
     let down = closed_port();
     let out = w.scan(&["--proxy", &format!("http://{down}")]);
@@ -612,6 +641,110 @@ fn documented_thumbprints_tell_genuine_from_impersonating_issuers() {
         let f = r["findings"].to_string();
         assert!(f.contains(&format!("impersonates {NAME}")), "{f}");
         assert!(f.contains(&sha1), "{f}");
+        assert_eq!(code, Some(1));
+    }
+}
+
+/// Pins yield to verification (DESIGN.md "Interception"): under the embedded list,
+/// Microsoft names pin their issuing CAs to documented thumbprints. A lab issuing CA
+/// named like Microsoft's, under a root given with `--roots`, is genuine for these
+/// anchors whatever its thumbprint: an expired leaf (activation.sls.microsoft.com) and
+/// a wrong-name leaf (go.microsoft.com) below it are `cert-invalid`, not
+/// `intercepted`, direct and through a proxy. The same name under a root trusted only
+/// locally (`--ca-file`) is still an impersonation.
+#[test]
+fn expired_and_wrong_name_leaves_under_the_roots_are_not_interception() {
+    const ISSUING: &str = "Microsoft Azure RSA TLS Issuing CA 03";
+    let (expired_host, wrong_host) = ("activation.sls.microsoft.com", "go.microsoft.com");
+    let root = Ca::new("Lab Root For Pinned Names");
+    let issuing = root.intermediate(ISSUING);
+    let old = issuing.leaf(&[expired_host], expired);
+    let misnamed = issuing.leaf(&["www.microsoft.com"], |_| {});
+    let rogue_root = Ca::new("Contoso Inspection Root");
+    let rogue = rogue_root.intermediate(ISSUING);
+    let forged = rogue.leaf(&["officeclient.microsoft.com"], |_| {});
+    let serve = |leaf: &support::pki::Leaf, ca: &Ca| {
+        rustls_server_chain_at(
+            &[&rustls::version::TLS12, &rustls::version::TLS13],
+            vec![leaf.der.clone(), ca.der.clone()],
+            leaf.key_der.clone(),
+            "127.0.0.3:0".parse().expect("addr"),
+        )
+    };
+    let servers = [
+        (expired_host, serve(&old, &issuing), "expired"),
+        (wrong_host, serve(&misnamed, &issuing), "name mismatch"),
+    ];
+    let forged_at = serve(&forged, &rogue);
+    let lab = Ipv4Addr::new(127, 0, 0, 3);
+    let dns = dns_server(
+        Zone::new()
+            .a(expired_host, lab)
+            .a(wrong_host, lab)
+            .a("officeclient.microsoft.com", lab),
+    )
+    .to_string();
+    let dir = TempDir::new("pins");
+    let roots = write(&dir, "root.pem", &root.pem);
+    let rogue_ca = write(&dir, "rogue.pem", &rogue_root.pem);
+    let hosts: HashMap<String, IpAddr> = [expired_host, wrong_host, "officeclient.microsoft.com"]
+        .iter()
+        .map(|h| (h.to_string(), IpAddr::V4(lab)))
+        .collect();
+    let proxy = format!(
+        "http://{}",
+        connect_proxy(ProxyConfig {
+            hosts,
+            ..Default::default()
+        })
+    );
+    let scan = |target: &str, extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--format",
+            "json",
+            "--resolver",
+            &dns,
+            "--roots",
+            &roots,
+            "--timeout",
+            "2s",
+            "--tls-min",
+            "1.2",
+        ];
+        args.extend_from_slice(extra);
+        args.push(target);
+        let out = tlscompat_env(&args, &[]);
+        let j: Value = serde_json::from_str(&text(&out.stdout)).expect("json");
+        (out.status.code(), j["records"][0].clone())
+    };
+    for via in [None, Some(proxy.as_str())] {
+        for (host, addr, why) in &servers {
+            let target = format!("{host}:{}", addr.port());
+            let extra: Vec<&str> = via.map(|p| vec!["--proxy", p]).unwrap_or_default();
+            let (code, r) = scan(&target, &extra);
+            let ctx = format!("{target} via {via:?}: {r}");
+            assert_eq!(r["intercepted"], false, "{ctx}");
+            assert_eq!(r["trust_public_detail"], *why, "{ctx}");
+            let kinds: Vec<&str> = r["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .filter_map(|f| f["kind"].as_str())
+                .collect();
+            assert_eq!(kinds, ["cert-invalid"], "{ctx}");
+            assert_eq!(code, Some(1), "cert-invalid fails the scan: {ctx}");
+        }
+        // The control: the same issuing name from a root only trusted locally.
+        let target = format!("officeclient.microsoft.com:{}", forged_at.port());
+        let mut extra = vec!["--ca-file", &rogue_ca];
+        if let Some(p) = via {
+            extra.extend(["--proxy", p]);
+        }
+        let (code, r) = scan(&target, &extra);
+        assert_eq!(r["intercepted"], true, "{r}");
+        let f = r["findings"].to_string();
+        assert!(f.contains(&format!("impersonates {ISSUING}")), "{f}");
         assert_eq!(code, Some(1));
     }
 }

@@ -175,13 +175,13 @@ fn hostile_proxy_status_line_cannot_erase_its_fail_line() {
         .lines()
         .find(|l| l.starts_with("FAIL login.microsoftonline.com:443"))
         .expect("the FAIL line survives");
-    assert!(fail.contains("proxy 403 \\x1b[2K\\x1b[1A"), "{fail}");
+    assert!(fail.contains("with 403 \\x1b[2K\\x1b[1A"), "{fail}");
 }
 
 #[test]
 fn scheme_less_proxy_from_the_environment_works_and_keeps_its_secret() {
     let origin = rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
-    let auth = tlscompat::proxy::base64(b"user:S3CRETPW");
+    let auth = tlscompat::proxy::base64_encode(b"user:S3CRETPW");
     let proxy = connect_proxy(ProxyConfig {
         basic_auth: Some(auth),
         ..ProxyConfig::default()

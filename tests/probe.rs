@@ -338,11 +338,13 @@ async fn acceptance_survives_a_broken_certificate_message() {
 async fn a_proxy_whose_name_did_not_resolve_fails_the_probe_not_the_run() {
     // What the scan builds when the proxy's name does not resolve (resolution happens
     // once, before the scan; no DNS is asked here).
+    let (proxy, _) = tlscompat::proxy::Proxy::parse("http://proxy.invalid:3128").unwrap();
     let route = Route::Proxy(tlscompat::probe::net::ProxyRoute {
         proxy: Err("proxy proxy.invalid:3128: no address".into()),
         label: "proxy.invalid:3128".into(),
-        basic_auth: None,
-        authority: "a.example:443".into(),
+        kind: proxy.kind,
+        target: tlscompat::probe::net::TunnelTarget::Name("a.example".into(), 443),
+        auth: std::sync::Arc::new(tlscompat::proxy::ProxyAuth::new(&proxy)),
     });
     let host = Host::Name("a.example".into());
     let p = probe_version(

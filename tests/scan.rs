@@ -200,7 +200,9 @@ fn mixed_lab_every_cell_right() {
             "cert-invalid",
             "intercepted",
             "handshake-failed",
-            "client-incompatible"
+            "client-incompatible",
+            "proxy-auth-required",
+            "proxy-denied"
         ])
     );
     let recs = j["records"].as_array().expect("records");

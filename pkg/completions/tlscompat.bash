@@ -390,7 +390,7 @@ _tlscompat() {
             return 0
             ;;
         tlscompat__subcmd__scan)
-            opts="-q -h --endpoints --tls-min --tls-max --resolver --ipv4 --ipv6 --roots --ca-file --no-system-store --proxy --no-env-proxy --compare-direct --timeout --retries --max-addresses --clients --ciphers --concurrency --per-address --fail-on --shard --baseline --format --csv --json --junit --html --color --quiet --no-progress --help"
+            opts="-q -h --endpoints --tls-min --tls-max --resolver --ipv4 --ipv6 --roots --ca-file --no-system-store --proxy --proxy-user --proxy-auth --no-env-proxy --compare-direct --timeout --retries --max-addresses --clients --ciphers --concurrency --per-address --fail-on --shard --baseline --format --csv --json --junit --html --color --quiet --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,6 +421,14 @@ _tlscompat() {
                     return 0
                     ;;
                 --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-auth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -61,6 +61,8 @@ pub enum Why {
     Unreachable { how: String },
     /// This machine has no route to the address's family.
     NoRoute,
+    /// The proxy refused the tunnel (`proxy 407`).
+    Proxy { how: String },
     /// The name did not resolve.
     Dns,
     /// TLS is intercepted on the way: the client reaches the inspecting box, not the
@@ -107,6 +109,7 @@ impl Why {
             Why::Error { what } => format!("error ({what})"),
             Why::Unreachable { how } => format!("unreachable ({how})"),
             Why::NoRoute => "no route from here".into(),
+            Why::Proxy { how } => format!("refused by the proxy ({how})"),
             Why::Dns => "not resolved".into(),
             Why::Intercepted => "intercepted (TLS inspection)".into(),
         };
@@ -126,7 +129,12 @@ impl Why {
     pub fn never_answered(&self) -> bool {
         matches!(
             self,
-            Why::Timeout | Why::Unreachable { .. } | Why::NoRoute | Why::Dns | Why::Reset
+            Why::Timeout
+                | Why::Unreachable { .. }
+                | Why::Proxy { .. }
+                | Why::NoRoute
+                | Why::Dns
+                | Why::Reset
         )
     }
 }
@@ -281,6 +289,10 @@ impl Check for Clients {
 fn unreachable(f: &ConnectFailure) -> (String, Why) {
     match f {
         ConnectFailure::NoRoute => ("no route to the address from here".into(), Why::NoRoute),
+        ConnectFailure::ProxyRefused(r) => (
+            format!("proxy refused the tunnel ({})", r.short()),
+            Why::Proxy { how: r.short() },
+        ),
         f => (
             format!("unreachable: {f}"),
             Why::Unreachable { how: f.to_string() },
@@ -521,6 +533,7 @@ fn advice(p: &Profile, why: &Why) -> String {
         Why::NotProven => "find the box that answers hellos it cannot serve".into(),
         Why::Unreachable { .. } => "allow outbound TCP 443 (or use the clients' proxy)".into(),
         Why::NoRoute => "none: no route from this machine (usually IPv6)".into(),
+        Why::Proxy { .. } => "let these hosts through the proxy (see its refusal)".into(),
         Why::Dns => "fix name resolution".into(),
         Why::Intercepted => INTERCEPTED_ADVICE.into(),
     }

@@ -180,6 +180,24 @@ impl CheckReport {
     }
 }
 
+/// The report of a check at an address it could not probe (the proxy refused the
+/// tunnel): every column and line says so, and there is no finding — the record's one
+/// finding is the proxy's refusal.
+pub fn not_probed(check: &dyn Check, why: &str) -> CheckReport {
+    let text = format!("not probed: {why}");
+    CheckReport {
+        check: check.name().to_string(),
+        csv: check
+            .csv_columns()
+            .into_iter()
+            .map(|c| (c, text.clone()))
+            .collect(),
+        lines: vec![format!("{}: {text}", check.name())],
+        data: serde_json::json!({ "not_probed": why }),
+        ..CheckReport::default()
+    }
+}
+
 /// What the command line asked for.
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {

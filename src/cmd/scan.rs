@@ -66,6 +66,9 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
             "ca_files": args.ca_file.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "system_store": trust_settings.system_store,
             "proxy": proxy_settings.proxy.as_ref().map(|p| p.to_string()),
+            "proxy_url": proxy_settings.proxy.as_ref().map(|p| p.url()),
+            "proxy_user": proxy_settings.proxy.as_ref().and_then(|p| p.credentials.as_ref()).map(|c| c.user.clone()),
+            "proxy_auth": args.proxy_auth.map(|a| a.to_string()),
             "compare_direct": args.compare_direct,
             "clients": checks.clients.iter().map(|p| p.name.as_ref()).collect::<Vec<_>>(),
             "ciphers": checks.ciphers,
@@ -203,9 +206,5 @@ async fn proxy_plan(settings: ProxySettings, compare_direct: bool) -> ProxyPlan 
             })
         }
     };
-    ProxyPlan {
-        settings,
-        proxy_addr,
-        compare_direct,
-    }
+    ProxyPlan::new(settings, proxy_addr, compare_direct)
 }

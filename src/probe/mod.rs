@@ -9,3 +9,5 @@ pub mod net;
 pub mod outcome;
 pub mod proof;
 pub mod raw;
+pub mod socks;
+pub mod tunnel;

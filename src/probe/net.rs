@@ -1,51 +1,94 @@
-//! Connection set-up shared by both probe kinds: straight TCP, or a tunnel through an
-//! HTTP CONNECT proxy. Either way the probe gets a plain byte stream to the target.
+//! Connection set-up shared by both probe kinds: straight TCP, or a tunnel through a
+//! proxy — HTTP CONNECT (`tunnel.rs`, with proxy authentication) or SOCKS5
+//! (`socks.rs`). Either way the probe gets a plain byte stream to the target.
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::outcome::ConnectFailure;
+use crate::proxy::{ProxyAuth, ProxyKind};
 
 /// How to reach one target address.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Route {
     Direct(SocketAddr),
-    /// Through an HTTP proxy, which resolves and connects to `authority` itself.
+    /// Through a proxy.
     Proxy(ProxyRoute),
 }
 
+/// What the tunnel is asked to reach.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TunnelTarget {
+    /// A name the proxy resolves (HTTP CONNECT, `socks5h://`).
+    Name(String, u16),
+    /// An address resolved here (`socks5://`), or an IP literal target.
+    Addr(SocketAddr),
+}
+
+impl TunnelTarget {
+    /// `host:port`, `[v6]:port`: the CONNECT request target.
+    pub fn authority(&self) -> String {
+        match self {
+            Self::Name(h, p) => format!("{h}:{p}"),
+            Self::Addr(a) => a.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
 pub struct ProxyRoute {
     /// Where the proxy listens, or why its name did not resolve.
     pub proxy: Result<SocketAddr, String>,
     /// The proxy as the user named it (`host:port`), for reports.
     pub label: String,
-    /// `Proxy-Authorization: Basic …` value, if any.
-    pub basic_auth: Option<String>,
-    /// The CONNECT target, `host:port` (`[v6]:port` for IPv6 literals).
-    pub authority: String,
+    pub kind: ProxyKind,
+    pub target: TunnelTarget,
+    /// Credentials and scheme, shared by every tunnel to this proxy.
+    pub auth: Arc<ProxyAuth>,
+}
+
+/// Routes are told apart by where they lead; the shared authentication state is not
+/// part of a route's identity.
+impl PartialEq for ProxyRoute {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.proxy, &self.label, self.kind, &self.target)
+            == (&other.proxy, &other.label, other.kind, &other.target)
+    }
+}
+
+impl Eq for ProxyRoute {}
+
+impl std::hash::Hash for ProxyRoute {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (&self.proxy, &self.label, self.kind, &self.target).hash(h);
+    }
 }
 
 impl Route {
-    /// The `address` column: the IP, or `via <proxy>`.
+    /// The `address` column: the IP, or `via <proxy>` when the proxy resolved the
+    /// name. Through `socks5://` the name was resolved here: the address is the real
+    /// one (the record's notes name the proxy).
     pub fn label(&self) -> String {
         match self {
             Self::Direct(a) => a.ip().to_string(),
+            Self::Proxy(ProxyRoute {
+                kind: ProxyKind::Socks5,
+                target: TunnelTarget::Addr(a),
+                ..
+            }) => a.ip().to_string(),
             Self::Proxy(p) => format!("via {}", p.label),
         }
     }
 }
 
-/// The most header bytes a proxy may send in answer to CONNECT.
-const MAX_PROXY_HEADER: usize = 16 * 1024;
-
 /// Opens a byte stream to the route's target within `timeout` (for a proxy: connect
-/// plus the CONNECT exchange), with Nagle off: every probe writes one small hello and
-/// waits for the answer, so delaying that write only adds latency.
+/// plus the tunnel exchange, authentication included), with Nagle off: every probe
+/// writes one small hello and waits for the answer, so delaying that write only adds
+/// latency.
 pub async fn open(
     route: &Route,
     timeout: Duration,
@@ -57,20 +100,36 @@ pub async fn open(
             Ok((stream, start.elapsed()))
         }
         Route::Proxy(p) => {
-            let proxy = p.proxy.clone().map_err(ConnectFailure::Proxy)?;
-            let mut stream = connect(proxy, timeout)
-                .await
-                .map_err(|e| ConnectFailure::Proxy(format!("proxy {} {}", p.label, e)))?;
-            match tokio::time::timeout(timeout, tunnel(&mut stream, p)).await {
+            let addr = p.proxy.clone().map_err(ConnectFailure::Proxy)?;
+            let opened = match p.kind {
+                ProxyKind::Http => {
+                    tokio::time::timeout(timeout, super::tunnel::open(addr, p, timeout)).await
+                }
+                ProxyKind::Socks5 | ProxyKind::Socks5h => {
+                    tokio::time::timeout(timeout, super::socks::open(addr, p, timeout)).await
+                }
+            };
+            match opened {
                 Err(_) => Err(ConnectFailure::Proxy(format!(
-                    "proxy {}: no CONNECT answer in time",
+                    "proxy {}: no tunnel in time",
                     p.label
                 ))),
                 Ok(Err(e)) => Err(e),
-                Ok(Ok(())) => Ok((stream, start.elapsed())),
+                Ok(Ok(stream)) => Ok((stream, start.elapsed())),
             }
         }
     }
+}
+
+/// A TCP connection to the proxy itself; its failures are the proxy's.
+pub(super) async fn connect_proxy(
+    addr: SocketAddr,
+    p: &ProxyRoute,
+    timeout: Duration,
+) -> Result<TcpStream, ConnectFailure> {
+    connect(addr, timeout)
+        .await
+        .map_err(|e| ConnectFailure::Proxy(format!("proxy {} {}", p.label, e)))
 }
 
 async fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectFailure> {
@@ -82,59 +141,6 @@ async fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, Conne
     // Failing to set TCP_NODELAY costs latency, not correctness.
     let _ = stream.set_nodelay(true);
     Ok(stream)
-}
-
-/// Sends CONNECT and reads the answer's header block; anything but 2xx is reported with
-/// the proxy's status line.
-async fn tunnel(stream: &mut TcpStream, p: &ProxyRoute) -> Result<(), ConnectFailure> {
-    let mut req = format!("CONNECT {0} HTTP/1.1\r\nHost: {0}\r\n", p.authority);
-    if let Some(auth) = &p.basic_auth {
-        req.push_str(&format!("Proxy-Authorization: Basic {auth}\r\n"));
-    }
-    req.push_str("User-Agent: tlscompat\r\n\r\n");
-    let io_err = |e: io::Error| ConnectFailure::Proxy(format!("proxy {}: {e}", p.label));
-    stream.write_all(req.as_bytes()).await.map_err(io_err)?;
-    let mut buf = Vec::with_capacity(1024);
-    loop {
-        if buf.len() >= MAX_PROXY_HEADER {
-            return Err(ConnectFailure::Proxy(format!(
-                "proxy {}: oversized CONNECT answer",
-                p.label
-            )));
-        }
-        let n = stream.read_buf(&mut buf).await.map_err(io_err)?;
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            return check_status(&buf[..end], &p.label);
-        }
-        if n == 0 {
-            return Err(ConnectFailure::Proxy(format!(
-                "proxy {}: closed during CONNECT",
-                p.label
-            )));
-        }
-    }
-}
-
-/// Judges the header block of a CONNECT answer (`head`, without the blank line): `Ok`
-/// for `HTTP/1.x 2xx`, otherwise the status line (at most 80 characters, kept exact:
-/// sinks escape it) as a proxy refusal. Public for the fuzz harness.
-pub fn check_status(head: &[u8], label: &str) -> Result<(), ConnectFailure> {
-    let text = String::from_utf8_lossy(head);
-    let status_line = text.lines().next().unwrap_or("").trim();
-    let mut parts = status_line.splitn(3, ' ');
-    let (version, code) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    if version.starts_with("HTTP/1.") && code.len() == 3 && code.starts_with('2') {
-        return Ok(());
-    }
-    let shown: String = status_line.chars().take(80).collect();
-    let status = shown
-        .strip_prefix("HTTP/1.1 ")
-        .or(shown.strip_prefix("HTTP/1.0 "))
-        .unwrap_or(&shown);
-    Err(ConnectFailure::ProxyStatus(
-        format!("proxy {status}"),
-        label.to_string(),
-    ))
 }
 
 pub fn classify_connect_error(e: &io::Error) -> ConnectFailure {
@@ -188,20 +194,5 @@ mod tests {
             ConnectFailure::Refused
         );
         assert_eq!(of(io::ErrorKind::TimedOut), ConnectFailure::Timeout);
-    }
-
-    #[test]
-    fn proxy_status_lines() {
-        assert!(check_status(b"HTTP/1.1 200 Connection established", "p:1").is_ok());
-        assert!(check_status(b"HTTP/1.0 200 OK\r\nVia: x", "p:1").is_ok());
-        assert_eq!(
-            check_status(b"HTTP/1.1 407 Proxy Authentication Required\r\nX: y", "p:1"),
-            Err(ConnectFailure::ProxyStatus(
-                "proxy 407 Proxy Authentication Required".into(),
-                "p:1".into()
-            ))
-        );
-        assert!(check_status(b"SSH-2.0-OpenSSH", "p:1").is_err());
-        assert!(check_status(b"", "p:1").is_err());
     }
 }

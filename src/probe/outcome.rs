@@ -64,10 +64,12 @@ pub enum ConnectFailure {
     Timeout,
     NoRoute,
     Other(String),
-    /// The proxy itself could not be reached or failed the CONNECT exchange.
+    /// The proxy itself could not be reached, failed the tunnel exchange, or could
+    /// not reach the target (502/503/504, a SOCKS5 "host unreachable").
     Proxy(String),
-    /// The proxy answered CONNECT with a non-2xx status: (`proxy 403 Forbidden`, proxy).
-    ProxyStatus(String, String),
+    /// The proxy refused the tunnel: a 407, 403 or redirect, or a SOCKS5 refusal.
+    /// Nothing was probed behind it.
+    ProxyRefused(Box<crate::proxy::answer::Refusal>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +95,9 @@ pub enum CellState {
     NoRoute,
     Error,
     Skipped,
+    /// In the range, but not probed: the proxy refused the tunnel (the record's
+    /// finding says how: `proxy-auth-required`, `proxy-denied`, `proxy-redirect`).
+    NotProbed,
 }
 
 impl CellState {
@@ -105,6 +110,7 @@ impl CellState {
             Self::NoRoute => "no-route",
             Self::Error => "error",
             Self::Skipped => "skipped",
+            Self::NotProbed => "not-probed",
         }
     }
 }
@@ -115,8 +121,8 @@ impl Outcome {
             Self::Accepted(_) => CellState::Accepted,
             Self::Rejected(_) => CellState::Rejected,
             Self::Timeout { .. } => CellState::Timeout,
-            // A proxy refusing the tunnel is an error of the path, per DESIGN.md.
-            Self::Unreachable(ConnectFailure::ProxyStatus(..)) => CellState::Error,
+            // Behind a proxy that refused the tunnel, nothing was probed.
+            Self::Unreachable(ConnectFailure::ProxyRefused(_)) => CellState::NotProbed,
             Self::Unreachable(ConnectFailure::NoRoute) => CellState::NoRoute,
             Self::Unreachable(_) => CellState::Unreachable,
             Self::Error(_) => CellState::Error,
@@ -163,7 +169,7 @@ impl fmt::Display for ConnectFailure {
             Self::NoRoute => f.write_str("no route to host"),
             Self::Other(e) => write!(f, "connect failed: {e}"),
             Self::Proxy(e) => f.write_str(e),
-            Self::ProxyStatus(status, _) => f.write_str(status),
+            Self::ProxyRefused(r) => write!(f, "{r}"),
         }
     }
 }
@@ -190,7 +196,7 @@ impl fmt::Display for Outcome {
             Self::Timeout { bytes_received } => {
                 write!(f, "timeout: answer stalled after {bytes_received} bytes")
             }
-            Self::Unreachable(c @ ConnectFailure::ProxyStatus(..)) => write!(f, "error: {c}"),
+            Self::Unreachable(ConnectFailure::ProxyRefused(r)) => write!(f, "not probed: {r}"),
             Self::Unreachable(c) => write!(f, "unreachable: {c}"),
             Self::Error(e) => write!(f, "error: {e}"),
         }

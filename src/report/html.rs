@@ -70,6 +70,15 @@ pub fn advice(kind: FindingKind) -> &'static str {
         FindingKind::ClientIncompatible => {
             "A Windows client profile cannot connect. Update the client (Windows 7/8.1 need KB3140245 and the SChannel TLS 1.2 registry keys, and still lack ECDHE-RSA-GCM), or reach the service through an endpoint that still serves old clients."
         }
+        FindingKind::ProxyAuthRequired => {
+            "The proxy demands authentication. Office licensing runs as SYSTEM through WinHTTP's machine proxy and cannot answer a challenge: let the Microsoft 365 endpoints pass the proxy unauthenticated, or bypass the proxy for them."
+        }
+        FindingKind::ProxyDenied => {
+            "The proxy refuses the connection (its status line and Server header are quoted). Allow the Microsoft 365 endpoints in the proxy's policy."
+        }
+        FindingKind::ProxyRedirect => {
+            "The proxy redirects the connection, usually to a login portal, which Office licensing (SYSTEM) cannot follow. Exempt the Microsoft 365 endpoints from the portal."
+        }
     }
 }
 
@@ -112,6 +121,8 @@ fn cell_class(v: TlsVersion, state: CellState) -> (&'static str, &'static str) {
         (CellState::NoRoute, _) => ("none", "no route"),
         (CellState::Error, _) => ("bad", "error"),
         (CellState::Skipped, _) => ("none", "–"),
+        // The proxy refused the tunnel: the record's finding says why.
+        (CellState::NotProbed, _) => ("bad", "not probed"),
     }
 }
 

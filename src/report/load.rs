@@ -237,6 +237,7 @@ fn cell_state(s: &str) -> Option<CellState> {
         CellState::NoRoute,
         CellState::Error,
         CellState::Skipped,
+        CellState::NotProbed,
     ]
     .into_iter()
     .find(|c| c.as_str() == s)

@@ -170,6 +170,7 @@ fn short_word(s: CellState) -> &'static str {
         CellState::NoRoute => "noroute",
         CellState::Error => "err",
         CellState::Skipped => "-",
+        CellState::NotProbed => "n/p",
     }
 }
 
@@ -453,7 +454,7 @@ impl<W: Write> TableSink<W> {
             let mut lines = self.lines(&full, |c| (c.full.clone(), c.tone), &[]);
             lines.push(Line::Text(String::new()));
             lines.push(Line::Text(
-                "yes = accepted; no: how the server refused; timeout = no answer in time; - = not probed".into(),
+                "yes = accepted; no: how the server refused; timeout = no answer in time; - = outside the probed range".into(),
             ));
             return lines;
         }
@@ -494,7 +495,7 @@ impl<W: Write> TableSink<W> {
         let mut lines = self.lines(&widths, |c| (short(c), c.tone), &hidden);
         lines.push(Line::Text(String::new()));
         lines.push(Line::Text(
-            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; - = not probed; [n] = reason below".into(),
+            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; [n] = reason below".into(),
         ));
         for (i, r) in reasons.iter().enumerate() {
             lines.push(Line::Text(format!("[{}] {r}", i + 1)));

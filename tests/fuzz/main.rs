@@ -4,7 +4,7 @@
 //!
 //! Targets: `reply` (wire::reply::parse_reply), `proof` (probe::proof::judge_claim:
 //! ServerKeyExchange parsing and signature checks), `cert` (cert::summarize), `connect`
-//! (probe::net::check_status), `dns` (DNS messages → the names the scan shows).
+//! (proxy::answer::parse, the refusal it becomes), `dns` (DNS messages → the names the scan shows).
 //!
 //! Seeds: `tests/fuzz-seeds/*.bin`, first flights of OpenSSL, GnuTLS, JSSE and rustls
 //! (see `tests/fuzz_seeds.rs`); the certificates inside them plus rcgen certificates

@@ -6,8 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use hickory_resolver::proto::op::Message;
 use hickory_resolver::proto::rr::{Name, RData};
-use tlscompat::probe::net::check_status;
-use tlscompat::probe::outcome::ConnectFailure;
+use tlscompat::proxy::answer::{self, Refusal};
 use tlscompat::safe::{csv_cell, terminal, unsafe_for_terminal, xml_text};
 
 /// Inputs that got past the parser (a summary, a decoded DNS message), to show how
@@ -61,41 +60,46 @@ pub fn certificate(der: &[u8], recheck: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// `probe::net::check_status` on an arbitrary CONNECT answer head. Oracles: `Ok` only
-/// for an `HTTP/1.x 2xx` first line; lines after the first never change the verdict;
-/// a refusal quotes at most 80 characters of the status line, keeps the proxy label
-/// and passes the sink rules.
+/// `proxy::answer::parse` on an arbitrary CONNECT answer head, and the refusal it
+/// becomes. Oracles: `Ok` only for an `HTTP/1.x` first line with a three-digit code;
+/// lines after the first never change the code or status; every quoted value is
+/// bounded; the refusal's text keeps the proxy label and passes the sink rules.
 pub fn connect_answer(head: &[u8], junk: &[u8]) -> Result<(), String> {
     const LABEL: &str = "proxy.lab:3128";
-    let verdict = check_status(head, LABEL);
-    if verdict.is_ok() {
-        PARSED.fetch_add(1, Ordering::Relaxed);
-    }
+    let parsed = answer::parse(head);
     let text = String::from_utf8_lossy(head);
-    let first = text.lines().next().unwrap_or("").trim();
-    match &verdict {
-        Ok(()) => {
-            let mut parts = first.split(' ');
-            let (v, code) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            if !v.starts_with("HTTP/1.") || code.len() != 3 || !code.starts_with('2') {
-                return Err(format!("accepted {first:?}"));
-            }
-        }
-        Err(ConnectFailure::ProxyStatus(msg, label)) => {
-            if label != LABEL || !msg.starts_with("proxy ") || msg.chars().count() > 86 {
-                return Err(format!("refusal {msg:?} / {label:?}"));
-            }
-            sinks_safe("proxy status", msg)?;
-        }
-        Err(other) => return Err(format!("unexpected {other:?}")),
+    let first = text.split('\n').next().unwrap_or("").trim();
+    let a = match &parsed {
+        Err(_) => return Ok(()),
+        Ok(a) => a,
+    };
+    PARSED.fetch_add(1, Ordering::Relaxed);
+    if !first.starts_with("HTTP/1.") {
+        return Err(format!("accepted {first:?}"));
     }
-    // Later header lines (here: the first line plus junk) must not change the verdict.
+    if a.status.chars().count() > answer::MAX_STATUS
+        || a.challenges.len() > answer::MAX_CHALLENGES
+        || a.server.as_ref().is_some_and(|s| s.chars().count() > 120)
+        || a.location.as_ref().is_some_and(|s| s.chars().count() > 300)
+    {
+        return Err(format!("unbounded value in {a:?}"));
+    }
+    if let Some(r) = Refusal::from_answer(LABEL, a, None) {
+        let shown = r.to_string();
+        if !shown.starts_with("proxy ") {
+            return Err(format!("refusal {shown:?}"));
+        }
+        sinks_safe("proxy refusal", &shown)?;
+    }
+    // Later header lines (here: the first line plus junk) must not change the status.
     let line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
     let mut more = head[..line_end].to_vec();
     more.extend_from_slice(b"\r\n");
     more.extend_from_slice(junk);
-    if check_status(&more, LABEL) != verdict {
-        return Err(format!("headers after {first:?} changed the verdict"));
+    if let Ok(b) = answer::parse(&more)
+        && (b.code, &b.status) != (a.code, &a.status)
+    {
+        return Err(format!("headers after {first:?} changed the status"));
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod dns;
 pub mod hostile;
 pub mod pki;
+pub mod proxies;
 pub mod proxy;
 
 use std::io::{BufRead, BufReader};

@@ -60,7 +60,11 @@ async fn serve(mut client: TcpStream, config: &ProxyConfig) -> std::io::Result<(
             .find(|(k, _)| k.trim().eq_ignore_ascii_case("proxy-authorization"))
             .map(|(_, v)| v.trim().to_string());
         if given.as_deref() != Some(format!("Basic {expected}").as_str()) {
-            return respond(&mut client, "407 Proxy Authentication Required").await;
+            return respond(
+                &mut client,
+                "407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"lab\"",
+            )
+            .await;
         }
     }
     let upstream = match config.intercept_to {
