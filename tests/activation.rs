@@ -23,7 +23,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::cli::{csv_rows, text, tlscompat, tlscompat_env};
+use support::cli::{csv_rows, scan_lab_record, text, tlscompat, tlscompat_env};
 use support::dns::{Zone, dns_server};
 use support::*;
 
@@ -474,25 +474,7 @@ fn shards_merge_into_the_same_verdicts() {
 /// blackhole and closed port.
 #[test]
 fn hosts_that_never_answer_cost_one_round_of_timeouts() {
-    let silent = blackhole();
-    let roots = lab_ca_file();
-    let started = Instant::now();
-    let out = tlscompat(&[
-        "scan",
-        "--format",
-        "json",
-        "--timeout",
-        "2s",
-        "--roots",
-        &roots,
-        "--clients",
-        "all",
-        "--ciphers",
-        &silent.to_string(),
-    ]);
-    let took = started.elapsed();
-    let json: Value = serde_json::from_str(&text(&out.stdout)).expect("json");
-    let r = &json["records"][0];
+    let (took, r) = alone(blackhole());
     for (p, v) in r["clients"].as_object().expect("clients") {
         assert_eq!(
             v["verdict"], "fail no answer to this client's hello in time",
@@ -502,28 +484,19 @@ fn hosts_that_never_answer_cost_one_round_of_timeouts() {
     println!("silent host, --clients all --ciphers --timeout 2s: {took:?}");
     assert!(took <= Duration::from_secs(5), "{took:?}");
 
-    let closed = closed_port();
-    let started = Instant::now();
-    let out = tlscompat(&[
-        "scan",
-        "--format",
-        "json",
-        "--timeout",
-        "2s",
-        "--roots",
-        &roots,
-        "--clients",
-        "all",
-        "--ciphers",
-        &closed.to_string(),
-    ]);
-    let took = started.elapsed();
-    let json: Value = serde_json::from_str(&text(&out.stdout)).expect("json");
-    let r = &json["records"][0];
+    let (took, r) = alone(closed_port());
     assert_eq!(r["probes"], 1, "one connect: {r}");
     for (p, v) in r["clients"].as_object().expect("clients") {
         assert_eq!(v["verdict"], "fail unreachable: connection refused", "{p}");
     }
     println!("closed port: {took:?}, {} probe", r["probes"]);
     assert!(took < Duration::from_secs(2), "{took:?}");
+}
+
+/// `scan --clients all --ciphers --timeout 2s ADDR` with the default limits: how long
+/// it took, and the record.
+fn alone(addr: SocketAddr) -> (Duration, Value) {
+    let started = Instant::now();
+    let (_, record) = scan_lab_record(&["--clients", "all", "--ciphers", &addr.to_string()]);
+    (started.elapsed(), record)
 }

@@ -23,13 +23,9 @@ use std::time::Duration;
 use support::*;
 use tlscompat::checks::clients::Clients;
 use tlscompat::checks::profiles::{self, Profile};
-use tlscompat::checks::{BoxFuture, Check, Net, Prior, PriorWait};
+use tlscompat::checks::{Check, Prior, PriorWait};
 use tlscompat::probe::net::Route;
-use tlscompat::probe::outcome::{Outcome, Timing};
-use tlscompat::probe::proof::Offer;
-use tlscompat::scan::{ProbeSettings, Prober, Silent};
 use tlscompat::target::Host;
-use tlscompat::version::VersionRange;
 use tokio::io::AsyncWriteExt;
 
 const CLIENT_SIMULATION: &str = "/etc/testssl/client-simulation.txt";
@@ -352,48 +348,14 @@ fn recorder() -> (SocketAddr, Arc<Mutex<Vec<Vec<u8>>>>) {
     (addr, seen)
 }
 
-/// The scan's connection side for the check, through the scan's own prober.
-struct Wire {
-    prober: Prober,
-    host: Host,
-    route: Route,
-}
-
-impl Net for Wire {
-    fn server_name(&self) -> Option<&str> {
-        self.host.server_name()
-    }
-    fn exchange<'a>(
-        &'a self,
-        hello: Vec<u8>,
-        offer: &'a Offer,
-    ) -> BoxFuture<'a, (Outcome, Timing)> {
-        Box::pin(async move {
-            self.prober
-                .exchange(&self.host, &self.route, &hello, offer)
-                .await
-        })
-    }
-}
-
 /// What the clients check sends for `p`, as the listener received it.
 fn on_the_wire(p: &Profile) -> Vec<u8> {
     let (addr, seen) = recorder();
-    let settings = ProbeSettings {
-        range: VersionRange::new(
-            tlscompat::version::TlsVersion::Tls10,
-            tlscompat::version::TlsVersion::Tls13,
-        )
-        .expect("range"),
-        timeout: Duration::from_secs(2),
-        concurrency: 4,
-        per_address: 4,
-        retries: 0,
-    };
-    let net = Wire {
-        prober: Prober::new(settings, Arc::new(Silent)).expect("prober"),
-        host: Host::Name("dev.ssllabs.com".into()),
+    // The bytes go out through the raw probe's exchange, the scan's own path.
+    let net = DirectNet {
         route: Route::Direct(addr),
+        host: Host::Name("dev.ssllabs.com".into()),
+        timeout: Duration::from_secs(2),
     };
     let check = Clients::new(vec![Arc::new(p.clone())]);
     let rt = tokio::runtime::Builder::new_current_thread()

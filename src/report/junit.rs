@@ -75,25 +75,36 @@ impl<W: Write> JunitSink<W> {
         };
         let x = &mut self.suites[i];
         x.tests += 1;
-        let _ = writeln!(
-            x.cases,
-            "    <testcase classname=\"tlscompat.{}.{}\" name=\"{}\">",
-            xml_text(check),
-            xml_text(host),
-            xml_text(name)
+        x.failures += usize::from(failure.is_some());
+        check_case(
+            &mut x.cases,
+            &format!("{check}.{host}"),
+            name,
+            check,
+            failure,
         );
-        if let Some(msg) = failure {
-            x.failures += 1;
-            let _ = writeln!(
-                x.cases,
-                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                xml_text(check),
-                xml_text(msg),
-                xml_text(msg)
-            );
-        }
-        x.cases.push_str("    </testcase>\n");
     }
+}
+
+/// One testcase of a check: `classname` and `name` as given, a `<failure>` of type
+/// `check` when it failed.
+fn check_case(out: &mut String, classname: &str, name: &str, check: &str, failure: Option<&str>) {
+    let _ = writeln!(
+        out,
+        "    <testcase classname=\"tlscompat.{}\" name=\"{}\">",
+        xml_text(classname),
+        xml_text(name)
+    );
+    if let Some(msg) = failure {
+        let _ = writeln!(
+            out,
+            "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+            xml_text(check),
+            xml_text(msg),
+            xml_text(msg)
+        );
+    }
+    out.push_str("    </testcase>\n");
 }
 
 impl<W: Write> Sink for JunitSink<W> {
@@ -152,25 +163,14 @@ impl<W: Write> Sink for JunitSink<W> {
             }
             for (case, failure) in &check.cases {
                 self.tests += 1;
-                let _ = writeln!(
-                    self.cases,
-                    "    <testcase classname=\"tlscompat.{}.{}\" name=\"{} {}\">",
-                    xml_text(&r.host),
-                    xml_text(&check.check),
-                    xml_text(&name),
-                    xml_text(case)
+                self.failures += usize::from(failure.is_some());
+                check_case(
+                    &mut self.cases,
+                    &format!("{}.{}", r.host, check.check),
+                    &format!("{name} {case}"),
+                    &check.check,
+                    failure.as_deref(),
                 );
-                if let Some(msg) = failure {
-                    self.failures += 1;
-                    let _ = writeln!(
-                        self.cases,
-                        "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                        xml_text(&check.check),
-                        xml_text(msg),
-                        xml_text(msg)
-                    );
-                }
-                self.cases.push_str("    </testcase>\n");
             }
         }
         Ok(())

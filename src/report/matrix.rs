@@ -9,6 +9,7 @@
 //! Pure text: the table sink feeds it verdicts and prints its lines. Every string from
 //! the network passes through [`crate::safe::terminal`] first.
 
+use super::text::{abbreviate, pad};
 use crate::checks::clients::{ClientVerdict, Why};
 use crate::safe::terminal as safe;
 
@@ -160,13 +161,13 @@ impl Matrix {
             (true, false) => format!("\x1b[31m{s}\x1b[0m"),
         };
         let mut out = Vec::new();
-        let mut line = pad(&cut("HOST", host_w), host_w);
+        let mut line = pad(&abbreviate("HOST", host_w), host_w);
         for (h, w) in headers.iter().zip(&widths) {
             line.push_str(&format!("  {}", pad(h, *w)));
         }
         out.push(line.trim_end().to_string());
         for (label, cells) in &grid {
-            let mut line = pad(&cut(label, host_w), host_w);
+            let mut line = pad(&abbreviate(label, host_w), host_w);
             for ((text, good), w) in cells.iter().zip(&widths) {
                 line.push_str("  ");
                 line.push_str(&paint(pad(text, *w), *good));
@@ -242,21 +243,6 @@ impl Matrix {
             .collect();
         (letters, true)
     }
-}
-
-fn pad(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    format!("{s}{}", " ".repeat(w.saturating_sub(n)))
-}
-
-/// Cuts to `w` characters, marking the cut with `…`.
-fn cut(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]

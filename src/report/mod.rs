@@ -14,6 +14,7 @@ pub mod schema;
 pub mod sinks;
 pub mod summary;
 pub mod table;
+pub mod text;
 pub mod verdicts;
 
 use std::io;

@@ -17,6 +17,7 @@ use std::io::{self, IsTerminal, Write};
 
 use super::matrix::Matrix;
 use super::summary::Summary;
+use super::text::{abbreviate, pad, width};
 use super::{ScanContext, Sink, cell_text};
 use crate::checks::clients;
 use crate::cli::ColorChoice;
@@ -408,24 +409,6 @@ fn wrap(line: &str, max: Option<usize>) -> Vec<String> {
         rest.drain(..cut + skip);
         first = false;
     }
-    out
-}
-
-fn width(s: &str) -> usize {
-    s.chars().count()
-}
-
-fn pad(s: &str, w: usize) -> String {
-    format!("{s:<w$}")
-}
-
-/// Cuts to `w` characters, marking the cut with `…`.
-fn abbreviate(s: &str, w: usize) -> String {
-    if width(s) <= w {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
-    out.push('…');
     out
 }
 

@@ -585,6 +585,41 @@ pub fn gnutls_server(priority: &str, cert_pem: &str, key_pem: &str) -> GnuTlsSer
     panic!("gnutls-serv did not start (priority {priority})");
 }
 
+/// A check's connection side without the scheduler: each exchange straight to `route`
+/// with the raw probe's code, as the scan's own exchanges go (benches, and tests that
+/// run a check by itself).
+pub struct DirectNet {
+    pub route: tlscompat::probe::net::Route,
+    pub host: tlscompat::target::Host,
+    pub timeout: Duration,
+}
+
+impl tlscompat::checks::Net for DirectNet {
+    fn server_name(&self) -> Option<&str> {
+        self.host.server_name()
+    }
+
+    fn exchange<'a>(
+        &'a self,
+        hello: Vec<u8>,
+        offer: &'a tlscompat::probe::proof::Offer,
+    ) -> tlscompat::checks::BoxFuture<
+        'a,
+        (
+            tlscompat::probe::outcome::Outcome,
+            tlscompat::probe::outcome::Timing,
+        ),
+    > {
+        Box::pin(async move {
+            let target = tlscompat::probe::raw::ProbeTarget {
+                route: &self.route,
+                host: &self.host,
+            };
+            tlscompat::probe::raw::exchange(target, &hello, offer, self.timeout).await
+        })
+    }
+}
+
 /// A directory removed on drop.
 pub struct TempDir(pub PathBuf);
 
