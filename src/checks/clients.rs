@@ -27,7 +27,7 @@ use crate::probe::outcome::{ConnectFailure, Outcome, Rejection};
 use crate::probe::proof::Proof;
 use crate::suites::family;
 use crate::version::TlsVersion;
-use crate::wire::enums::{CipherSuite, ProtocolVersion};
+use crate::wire::enums::CipherSuite;
 
 /// The name of this check's report.
 pub const CHECK: &str = "clients";
@@ -626,11 +626,6 @@ fn report_with(vs: &[ClientVerdict], probes: u64) -> CheckReport {
     let mut r = report(vs);
     r.probes = probes;
     r
-}
-
-/// True for the version codes a profile can negotiate.
-pub fn in_range(p: &Profile, v: ProtocolVersion) -> bool {
-    p.versions.iter().any(|x| x.wire() == v)
 }
 
 #[cfg(test)]

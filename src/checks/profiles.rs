@@ -129,6 +129,8 @@ const WS2022_CAPTURE: &str = "rgl/tls-dump-clienthello, Windows Server 2022 21H2
 const CURVES_W10: &str = "Learn \"TLS Elliptic Curves in Windows 10 1607 and later\"";
 const WININET: &str = "an Internet Explorer (WinINet) capture: no WinHTTP (Office) capture exists; WinHTTP may differ in status_request and extended_master_secret";
 const NO_W11_CAPTURE: &str = "no capture shows Windows 11 SChannel's record version, extension order, key share, signature algorithms or psk_key_exchange_modes; Windows 10's are used with the TLS 1.3 extensions added";
+const WINHTTP_RC4: &str =
+    "a WinHTTP client may differ in RC4 (0x0005/0x0004); no WinHTTP capture exists";
 const SUITE_PAGES_ONLY: &str =
     "the Learn pages list suites only; taken unchanged from the earlier build";
 
@@ -289,10 +291,7 @@ const WIN7_SOURCES: Sources = Sources {
     versions: sure(
         "testssl.sh highest_protocol 0x0301 for \"IE 8-10 Win 7\"; KB3140245 (TLS 1.1/1.2 off by default)",
     ),
-    suites: unsure(
-        IE8_10_WIN7,
-        "a WinHTTP client may differ in RC4 (0x0005/0x0004); no WinHTTP capture exists",
-    ),
+    suites: unsure(IE8_10_WIN7, WINHTTP_RC4),
     groups: sure(IE8_10_WIN7),
     signature_algorithms: sure("none at TLS 1.0"),
     extensions: unsure(IE8_10_WIN7, WININET),
@@ -303,10 +302,7 @@ const WS2012_SOURCES: Sources = Sources {
     versions: sure(
         "Entra TLS article: Windows 8 and Server 2012 do not enable TLS 1.1/1.2 in WinHTTP without KB3140245 and the registry values",
     ),
-    suites: unsure(
-        IE8_10_WIN7,
-        "a WinHTTP client may differ in RC4 (0x0005/0x0004); no WinHTTP capture exists",
-    ),
+    suites: unsure(IE8_10_WIN7, WINHTTP_RC4),
     groups: sure(IE8_10_WIN7),
     signature_algorithms: sure("none at TLS 1.0"),
     extensions: unsure(IE8_10_WIN7, WININET),
