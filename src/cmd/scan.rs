@@ -127,6 +127,8 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
     let (summary, interrupt) = result?;
     if !args.quiet && args.output.format != Format::Table {
         diag::line(&summary.line());
+        // The answer per client too, as the table would end with it.
+        summary.clients.lines().iter().for_each(|l| diag::line(l));
     }
     if let Some(code) = interrupt.exit_code() {
         diag::error("interrupted; the reports hold the records finished before the signal");
