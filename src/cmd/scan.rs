@@ -70,7 +70,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
             "proxy_user": proxy_settings.proxy.as_ref().and_then(|p| p.credentials.as_ref()).map(|c| c.user.clone()),
             "proxy_auth": args.proxy_auth.map(|a| a.to_string()),
             "compare_direct": args.compare_direct,
-            "clients": checks.clients.iter().map(|p| p.name).collect::<Vec<_>>(),
+            "clients": checks.clients.iter().map(|p| p.name.as_ref()).collect::<Vec<_>>(),
             "ciphers": checks.ciphers,
         }),
         clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
@@ -127,6 +127,8 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
     let (summary, interrupt) = result?;
     if !args.quiet && args.output.format != Format::Table {
         diag::line(&summary.line());
+        // The answer per client too, as the table would end with it.
+        summary.clients.lines().iter().for_each(|l| diag::line(l));
     }
     if let Some(code) = interrupt.exit_code() {
         diag::error("interrupted; the reports hold the records finished before the signal");
