@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod baseline;
+pub mod capture;
 pub mod cert;
 pub mod checks;
 pub mod cli;

@@ -9,6 +9,7 @@ use std::fmt;
 
 use super::codec::{Reader, put_prefixed, put_u16};
 use super::enums::{ContentType, ExtensionType, HandshakeType};
+use crate::version::TlsVersion;
 
 /// The largest ClientHello accepted, handshake header included. Real hellos are under
 /// 2 KiB (a post-quantum key share adds ~1.2 KiB); anything near this is not a hello.
@@ -199,7 +200,11 @@ impl ClientHello {
         if suites.is_empty() {
             return Err(bad("no cipher suite"));
         }
-        let compression = r.vec_u8().ok_or(bad("compression methods"))?.rest().to_vec();
+        let compression = r
+            .vec_u8()
+            .ok_or(bad("compression methods"))?
+            .rest()
+            .to_vec();
         let extensions = match r.is_empty() {
             true => None,
             false => Some(read_extensions(&mut r)?),
@@ -244,6 +249,22 @@ impl ClientHello {
     pub fn supported_versions(&self) -> Option<Vec<u16>> {
         let body = self.extension(ExtensionType::SUPPORTED_VERSIONS)?;
         u16_list(Reader::new(body).vec_u8()?)
+    }
+
+    /// The versions this hello offers, oldest first: those of supported_versions when
+    /// it has one, else every version from TLS 1.0 up to its client_version — a hello
+    /// does not say its client's floor, so a TLS 1.2 hello is taken to accept 1.0 and
+    /// 1.1 too, as SChannel, OpenSSL and GnuTLS do by default. SSL 3.0, DTLS and
+    /// GREASE values are left out.
+    pub fn offered_versions(&self) -> Vec<TlsVersion> {
+        let listed = self.supported_versions();
+        TlsVersion::ALL
+            .into_iter()
+            .filter(|v| match &listed {
+                Some(list) => list.contains(&v.wire().0),
+                None => v.wire().0 <= self.legacy_version,
+            })
+            .collect()
     }
 
     /// supported_groups, in the client's order.

@@ -103,12 +103,7 @@ fn padding_absorbs_the_name_and_resumption_state_is_dropped() {
     ]);
     let h = parse(&rec);
     let out = parse(&h.replay(Some("abc.example"), [1; 32]));
-    let types: Vec<u16> = out
-        .extensions
-        .iter()
-        .flatten()
-        .map(|e| e.typ.0)
-        .collect();
+    let types: Vec<u16> = out.extensions.iter().flatten().map(|e| e.typ.0).collect();
     assert_eq!(types, [0, 0x0023, 0x0015]);
     assert_eq!(out.extension(ExtensionType::SESSION_TICKET), Some(&[][..]));
     // The ticket (40), early_data (4) and the PSK (7) went, the name grew by 2:
@@ -139,7 +134,10 @@ fn hellos_fragmented_over_records_reassemble_and_keep_their_framing() {
     assert_eq!(h.records, [(0x0301, 100), (0x0303, msg.len() - 100)]);
     assert_eq!(h.replay(Some("captured.example"), [7; 32]), split);
     let longer = parse(&h.replay(Some("longer.captured.example"), [7; 32]));
-    assert_eq!(longer.records, [(0x0301, 100), (0x0303, msg.len() - 100 + 7)]);
+    assert_eq!(
+        longer.records,
+        [(0x0301, 100), (0x0303, msg.len() - 100 + 7)]
+    );
     // Followed by something else: only the hello's bytes are taken.
     let mut more = rec.clone();
     more.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
