@@ -223,7 +223,7 @@ impl Profile {
             versions: self.versions.to_vec(),
             suites: self.shape.suites.iter().map(|s| CipherSuite(*s)).collect(),
             groups: self.shape.groups.iter().map(|g| NamedGroup(*g)).collect(),
-            key_share: self.shape.key_share.map(NamedGroup),
+            key_shares: self.shape.key_share.map(NamedGroup).into_iter().collect(),
             client_random,
         }
     }
