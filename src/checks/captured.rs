@@ -1,0 +1,197 @@
+//! `--client-hello NAME=FILE[#N]`: the admin's own client as one more profile. The
+//! hello found in the file (`capture/`) is sent as captured, byte for byte, but for
+//! what the client itself would change for another server (the SNI and the lengths
+//! it changes, padding, resumption state: see `ClientHello::replay`); its answer is
+//! judged by the proof rules against what the hello offers, and reported as
+//! `client_NAME` like a built-in profile.
+//!
+//! The client random is the captured one. A TLS ≤ 1.2 ServerKeyExchange signs it, so
+//! an (EC)DHE answer is still proven: the server holds the key of the certificate it
+//! shows. A TLS 1.3 answer is never more than consistent (`unproven`): finishing the
+//! handshake needs the private key of the captured key share, which the capture does
+//! not hold.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::capture::{self, Spec};
+use crate::probe::proof::Offer;
+use crate::version::TlsVersion;
+use crate::wire::client_hello::{ClientHello, is_grease};
+use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup};
+
+/// A hello read from a file, ready to replay.
+#[derive(Clone, Debug)]
+pub struct CapturedHello {
+    pub name: String,
+    pub file: PathBuf,
+    /// Where in the file: "frames 4-5, 10.0.0.5:51234 -> 20.190.1.1:443".
+    pub place: String,
+    /// pcap, pcapng or hex.
+    pub format: &'static str,
+    pub hello: ClientHello,
+}
+
+/// Reads every `--client-hello`, checking the names: each must be new, and none a
+/// built-in profile's (`builtin`). `targets` are the names being scanned, which pick
+/// among different hellos by their SNI. Errors name the argument and the file.
+pub fn load_all(
+    args: &[String],
+    builtin: &[&str],
+    targets: &[String],
+) -> Result<Vec<CapturedHello>, String> {
+    let mut out: Vec<CapturedHello> = Vec::new();
+    for arg in args {
+        let spec = capture::parse_spec(arg).map_err(|e| format!("--client-hello {e}"))?;
+        if builtin.contains(&spec.name.as_str()) {
+            return Err(format!(
+                "--client-hello {arg}: '{}' is a built-in profile's name; choose another",
+                spec.name
+            ));
+        }
+        if out.iter().any(|c| c.name == spec.name) {
+            return Err(format!(
+                "--client-hello {arg}: the name '{}' is given twice",
+                spec.name
+            ));
+        }
+        out.push(load(&spec, targets)?);
+    }
+    Ok(out)
+}
+
+/// One `--client-hello`.
+pub fn load(spec: &Spec, targets: &[String]) -> Result<CapturedHello, String> {
+    let file = spec.path.display().to_string();
+    let fail = |e: String| format!("--client-hello {}={file}: {e}", spec.name);
+    let contents = capture::read_file(&spec.path).map_err(fail)?;
+    let format = contents.format;
+    let found = capture::choose(spec, contents, targets).map_err(fail)?;
+    Ok(CapturedHello {
+        name: spec.name.clone(),
+        file: spec.path.clone(),
+        place: found.place,
+        format,
+        hello: found.hello,
+    })
+}
+
+impl CapturedHello {
+    /// The bytes for a target (`None`: an IP literal, no SNI).
+    pub fn bytes(&self, server_name: Option<&str>) -> Vec<u8> {
+        self.hello.replay(server_name, self.hello.random)
+    }
+
+    /// What the hello offers, for judging the answer.
+    pub fn offer(&self) -> Offer {
+        let h = &self.hello;
+        Offer {
+            versions: h.offered_versions(),
+            suites: h.suites.iter().map(|s| CipherSuite(*s)).collect(),
+            groups: h.groups().into_iter().map(NamedGroup).collect(),
+            key_shares: h.key_share_groups().into_iter().map(NamedGroup).collect(),
+            client_random: h.random,
+        }
+    }
+
+    /// Who this is, in an admin's words.
+    pub fn title(&self) -> String {
+        format!(
+            "ClientHello captured in {} ({})",
+            self.file.display(),
+            self.place
+        )
+    }
+
+    /// The versions offered, oldest first.
+    pub fn versions(&self) -> Vec<TlsVersion> {
+        self.hello.offered_versions()
+    }
+
+    /// The hello field by field, for `tlscompat clients --client-hello`.
+    pub fn describe(&self) -> String {
+        let h = &self.hello;
+        let mut out = format!("{}: {}\n", self.name, crate::safe::terminal(&self.title()));
+        let sni = h.server_name().unwrap_or_else(|| "none".into());
+        let _ = writeln!(
+            out,
+            "  source: {} file; captured SNI: {}",
+            self.format,
+            crate::safe::terminal(&sni)
+        );
+        let versions: Vec<String> = self.versions().iter().map(|v| v.to_string()).collect();
+        let how = match h.supported_versions() {
+            Some(_) => "from supported_versions",
+            None => "up to client_version: the hello does not say its client's oldest version",
+        };
+        let _ = writeln!(out, "  versions: {} ({how})", versions.join(", "));
+        let record = h.records.first().map_or(0x0301, |r| r.0);
+        let _ = writeln!(
+            out,
+            "  record version 0x{record:04x}, client_version 0x{:04x}, session id {} bytes",
+            h.legacy_version,
+            h.session_id.len()
+        );
+        let _ = writeln!(out, "  cipher suites ({}), in order:", h.suites.len());
+        for s in &h.suites {
+            let _ = writeln!(out, "    0x{s:04x} {}", suite_name(*s));
+        }
+        let list = |v: Vec<u16>| -> String {
+            v.iter()
+                .map(|g| match is_grease(*g) {
+                    true => "GREASE".to_string(),
+                    false => NamedGroup(*g).to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(out, "  supported_groups: {}", list(h.groups()));
+        let shares = h.key_share_groups();
+        if !shares.is_empty() {
+            let _ = writeln!(out, "  key_share: {}", list(shares));
+        }
+        let algs = h.signature_algorithms();
+        if !algs.is_empty() {
+            let algs: Vec<String> = algs.iter().map(|a| format!("{a:04x}")).collect();
+            let _ = writeln!(out, "  signature_algorithms: {}", algs.join(" "));
+        }
+        let alpn = h.alpn();
+        if !alpn.is_empty() {
+            let _ = writeln!(out, "  ALPN: {}", crate::safe::terminal(&alpn.join(", ")));
+        }
+        let exts: Vec<String> = h
+            .extensions
+            .iter()
+            .flatten()
+            .map(|e| match is_grease(e.typ.0) {
+                true => "GREASE".to_string(),
+                false => e.typ.to_string(),
+            })
+            .collect();
+        let _ = writeln!(out, "  extensions, in order: {}", exts.join(", "));
+        let dropped: Vec<&str> = [ExtensionType::PRE_SHARED_KEY, ExtensionType::EARLY_DATA]
+            .iter()
+            .filter(|t| h.extension(**t).is_some())
+            .map(|t| t.name().unwrap_or("?"))
+            .collect();
+        let _ = write!(
+            out,
+            "  replayed as captured, but for the SNI (the target's name; none for an IP)"
+        );
+        if h.extension(ExtensionType::PADDING).is_some() {
+            out.push_str(", the padding (absorbs the SNI's change in length)");
+        }
+        if !dropped.is_empty() {
+            let _ = write!(out, ", without {} (resumption)", dropped.join(" and "));
+        }
+        out.push('\n');
+        out
+    }
+}
+
+fn suite_name(s: u16) -> String {
+    match is_grease(s) {
+        true => "GREASE".into(),
+        false => CipherSuite(s).to_string(),
+    }
+}
