@@ -154,17 +154,17 @@ fn from_capture(bytes: &[u8], format: Format) -> Contents {
         ..Contents::default()
     };
     for s in &streams {
-        let place = |last: usize| match s.first_frame == last {
-            true => format!("frame {}, {} -> {}", s.first_frame, s.src, s.dst),
-            false => format!("frames {}-{last}, {} -> {}", s.first_frame, s.src, s.dst),
+        let place = |len: usize| match s.frames(len) {
+            (first, last) if first == last => format!("frame {first}, {} -> {}", s.src, s.dst),
+            (first, last) => format!("frames {first}-{last}, {} -> {}", s.src, s.dst),
         };
         if !looks_like_hello(&s.bytes) || c.hellos.len() >= MAX_HELLOS {
             continue;
         }
         match extract_from_records(&s.bytes) {
-            Extract::Hello(hello, _) => c.hellos.push(Found {
+            Extract::Hello(hello, used) => c.hellos.push(Found {
                 hello: *hello,
-                place: place(s.last_frame),
+                place: place(used),
             }),
             Extract::NeedMore(need) => {
                 let why = match s.gap {
@@ -173,11 +173,11 @@ fn from_capture(bytes: &[u8], format: Format) -> Contents {
                 };
                 c.broken.push(format!(
                     "{}: truncated ClientHello, {} of at least {need} bytes captured ({why})",
-                    place(s.last_frame),
+                    place(s.bytes.len()),
                     s.bytes.len()
                 ));
             }
-            Extract::Not(e) => c.broken.push(format!("{}: {e}", place(s.last_frame))),
+            Extract::Not(e) => c.broken.push(format!("{}: {e}", place(s.bytes.len()))),
         }
     }
     c.notes.push(format!(

@@ -24,13 +24,21 @@ const MAX_SEGMENTS: usize = 1024;
 pub struct Stream {
     pub src: SocketAddr,
     pub dst: SocketAddr,
-    /// The first and last frames whose segments hold [`Self::bytes`].
-    pub first_frame: usize,
-    pub last_frame: usize,
     /// The stream's first bytes, contiguous.
     pub bytes: Vec<u8>,
+    /// (offset in [`Self::bytes`], frame) of each segment that added to them.
+    pub pieces: Vec<(usize, usize)>,
     /// True when later bytes were captured but a segment before them was not.
     pub gap: bool,
+}
+
+impl Stream {
+    /// The first and last frames holding the stream's first `len` bytes.
+    pub fn frames(&self, len: usize) -> (usize, usize) {
+        let frames = self.pieces.iter().filter(|(at, _)| *at < len).map(|p| p.1);
+        let first = frames.clone().min().unwrap_or(0);
+        (first, frames.max().unwrap_or(first))
+    }
 }
 
 #[derive(Default)]
@@ -85,7 +93,7 @@ pub fn streams(segments: &[Segment<'_>]) -> Vec<Stream> {
 /// from its earliest segment.
 fn assemble(flow: &Flow<'_>) -> Option<Stream> {
     let (src, dst) = flow.src?;
-    let first = flow.segments.first()?;
+    let first = *flow.segments.first()?;
     let start = flow.start.unwrap_or_else(|| {
         flow.segments
             .iter()
@@ -101,7 +109,7 @@ fn assemble(flow: &Flow<'_>) -> Option<Stream> {
         .collect();
     placed.sort_by_key(|p| p.0);
     let mut bytes: Vec<u8> = Vec::new();
-    let (mut first_frame, mut last_frame) = (usize::MAX, 0);
+    let mut pieces = Vec::new();
     let mut gap = false;
     for (offset, data, frame) in placed {
         if offset > bytes.len() {
@@ -111,17 +119,15 @@ fn assemble(flow: &Flow<'_>) -> Option<Stream> {
         let skip = bytes.len() - offset;
         if let Some(new) = data.get(skip..).filter(|n| !n.is_empty()) {
             let room = MAX_FLIGHT - bytes.len();
+            pieces.push((bytes.len(), frame));
             bytes.extend_from_slice(&new[..new.len().min(room)]);
-            first_frame = first_frame.min(frame);
-            last_frame = last_frame.max(frame);
         }
     }
     (!bytes.is_empty()).then(|| Stream {
         src,
         dst,
-        first_frame,
-        last_frame,
         bytes,
+        pieces,
         gap,
     })
 }
@@ -159,9 +165,9 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].bytes, data);
         assert!(!s[0].gap);
-        assert_eq!((s[0].first_frame, s[0].last_frame), (2, 6));
-        let one = streams(&segments[..3]);
-        assert_eq!((one[0].first_frame, one[0].last_frame), (2, 3));
+        assert_eq!(s[0].frames(3000), (2, 6));
+        assert_eq!(s[0].frames(1000), (3, 3));
+        assert_eq!(s[0].frames(1001), (3, 5));
         // Without the SYN, the earliest segment starts the stream.
         let s = streams(&segments[1..]);
         assert_eq!(s[0].bytes, data);
