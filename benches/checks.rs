@@ -64,7 +64,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("profile_probe");
     g.throughput(Throughput::Elements(1));
     for p in [&profiles::WIN10, &profiles::WIN11] {
-        g.bench_function(BenchmarkId::from_parameter(p.name), |b| {
+        g.bench_function(BenchmarkId::from_parameter(&p.name), |b| {
             b.iter(|| {
                 rt.block_on(async {
                     let (random, key) = fresh_randoms();

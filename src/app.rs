@@ -51,7 +51,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(args) => scan(&args),
         Command::Endpoints(args) => endpoints(&args),
         Command::Merge(args) => crate::merge::run(&args),
-        Command::Clients => clients().map_err(Failure::from),
+        Command::Clients(args) => clients(&args).map_err(Failure::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -129,10 +129,18 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
     Ok(EXIT_OK)
 }
 
-/// `tlscompat clients`: every profile and the hello it sends.
-fn clients() -> io::Result<u8> {
-    let mut out = BufWriter::new(io::stdout().lock());
-    out.write_all(crate::checks::profiles::describe_all().as_bytes())?;
+/// `tlscompat clients`: every profile, the builds it stands for, the hello it sends
+/// and where each part comes from.
+fn clients(args: &crate::cli::ClientsArgs) -> io::Result<u8> {
+    use crate::checks::profiles;
+    let mut out = Labeled::new("stdout", BufWriter::new(io::stdout().lock()));
+    match args.format {
+        crate::cli::ListFormat::Table => out.write_all(profiles::describe_all().as_bytes())?,
+        crate::cli::ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &profiles::all_json())?;
+            writeln!(out)?;
+        }
+    }
     out.flush()?;
     Ok(EXIT_OK)
 }
@@ -428,7 +436,7 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
             "system_store": trust_settings.system_store,
             "proxy": proxy_settings.proxy.as_ref().map(|p| p.to_string()),
             "compare_direct": args.compare_direct,
-            "clients": checks.clients.iter().map(|p| p.name).collect::<Vec<_>>(),
+            "clients": checks.clients.iter().map(|p| p.name.as_ref()).collect::<Vec<_>>(),
             "ciphers": checks.ciphers,
         }),
         clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),

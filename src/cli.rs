@@ -39,8 +39,23 @@ pub enum Command {
     /// Combine the JSON reports of sharded scans (`scan --shard K/N --json F`) into the
     /// reports and exit code one unsharded scan would have produced.
     Merge(MergeArgs),
-    /// List the client profiles of `--clients` and the exact ClientHello each sends.
-    Clients,
+    /// List the client profiles of `--clients`: the Windows builds each stands for, the
+    /// exact ClientHello it sends, and where each part of it comes from.
+    Clients(ClientsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClientsArgs {
+    /// `table`: for people, unsure fields marked UNSURE; `json`: for tools.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// The formats of a listing command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -143,9 +158,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub max_addresses: u32,
     /// Client profiles to emulate: a comma-separated list of win7, win7-tls12, win81,
-    /// win10, win11, or `all`. Each sends that client's exact ClientHello once per
-    /// address and says whether it would connect, and why not (`tlscompat clients`
-    /// shows the hellos).
+    /// win10-1607, win10, win11-21h2, win11, ws2008r2, ws2012, ws2012-tls12, ws2012r2,
+    /// ws2016, ws2019, ws2022, or `all`. Each sends that client's exact ClientHello once
+    /// per address and says whether it would connect, and why not (`tlscompat clients`
+    /// shows the builds, the hellos and their sources).
     #[arg(long, value_name = "LIST|all")]
     pub clients: Option<String>,
     /// Enumerate the cipher suites of every accepted version, in the server's

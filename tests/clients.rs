@@ -90,7 +90,7 @@ fn check(config: &Config, r: &Value) {
         );
     }
     for p in profiles::ALL {
-        let got = &r["clients"][p.name];
+        let got = &r["clients"][p.name.as_ref()];
         let verdict = got["verdict"].as_str().unwrap_or("");
         match config.expect(p) {
             Some(v) => {
@@ -125,7 +125,7 @@ fn check(config: &Config, r: &Value) {
     let failing: Vec<&str> = profiles::ALL
         .iter()
         .filter(|p| config.expect(p).is_none())
-        .map(|p| p.name)
+        .map(|p| p.name.as_ref())
         .collect();
     let finding = r["findings"]
         .as_array()

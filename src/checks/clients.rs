@@ -11,12 +11,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::ciphers::{VersionSuites, enumerate};
-use super::profiles::Profile;
+use super::profiles::{Profile, ProfileRef};
 use super::{BoxFuture, Check, CheckReport, Net, Prior};
 use crate::findings::{Finding, FindingKind};
 use crate::probe::outcome::{Outcome, Rejection};
 use crate::probe::proof::Proof;
-use crate::probe::raw::fresh_randoms;
 use crate::suites::family;
 use crate::version::TlsVersion;
 use crate::wire::enums::{CipherSuite, ProtocolVersion};
@@ -48,11 +47,11 @@ impl ClientVerdict {
 
 /// The `--clients` check.
 pub struct Clients {
-    profiles: Vec<&'static Profile>,
+    profiles: Vec<ProfileRef>,
 }
 
 impl Clients {
-    pub fn new(profiles: Vec<&'static Profile>) -> Self {
+    pub fn new(profiles: Vec<ProfileRef>) -> Self {
         Self { profiles }
     }
 }
@@ -84,9 +83,7 @@ async fn verdict(
     p: &Profile,
     suites: &mut HashMap<TlsVersion, VersionSuites>,
 ) -> ClientVerdict {
-    let (random, key) = fresh_randoms();
-    let hello = p.hello(net.server_name(), random, &key);
-    let offer = p.offer(random);
+    let (hello, offer) = p.connection(net.server_name());
     let outcome = net.exchange(hello, &offer).await.0;
     let mut v = ClientVerdict {
         profile: p.name.to_string(),
@@ -210,7 +207,7 @@ fn policy_hint(v: TlsVersion, server: &[CipherSuite], prior: &Prior) -> &'static
 
 /// The report: one CSV column, table line and JUnit case per profile; the finding
 /// `client-incompatible` naming every profile that fails.
-pub fn report(profiles: &[&Profile], verdicts: &[ClientVerdict]) -> CheckReport {
+pub fn report(profiles: &[ProfileRef], verdicts: &[ClientVerdict]) -> CheckReport {
     let mut r = CheckReport {
         check: "clients".into(),
         ..Default::default()

@@ -120,7 +120,8 @@ impl CheckReport {
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
     pub ciphers: bool,
-    pub clients: Vec<&'static profiles::Profile>,
+    /// Built-in profiles (`--clients`) and replayed captures, in the order asked.
+    pub clients: Vec<profiles::ProfileRef>,
 }
 
 /// The checks to run, from the options. One line per check.
