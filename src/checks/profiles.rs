@@ -298,6 +298,20 @@ const WIN7_SOURCES: Sources = Sources {
     extensions: unsure(IE8_10_WIN7, WININET),
 };
 
+/// Windows 7's hello, at the versions Server 2012's WinHTTP offers.
+const WS2012_SOURCES: Sources = Sources {
+    versions: sure(
+        "Entra TLS article: Windows 8 and Server 2012 do not enable TLS 1.1/1.2 in WinHTTP without KB3140245 and the registry values",
+    ),
+    suites: unsure(
+        IE8_10_WIN7,
+        "a WinHTTP client may differ in RC4 (0x0005/0x0004); no WinHTTP capture exists",
+    ),
+    groups: sure(IE8_10_WIN7),
+    signature_algorithms: sure("none at TLS 1.0"),
+    extensions: unsure(IE8_10_WIN7, WININET),
+};
+
 const WIN7_TLS12_SOURCES: Sources = Sources {
     versions: sure("KB3140245: WinHTTP DefaultSecureProtocols 0xA00 = TLS 1.1 and 1.2"),
     suites: unsure(
@@ -513,12 +527,7 @@ pub static WS2012: Profile = builtin(
         "win7",
         "UNSURE: no capture of Windows 8 / Server 2012 exists. SChannel has TLS 1.2, but WinHTTP offers TLS 1.0 until KB3140245 (Entra TLS article); the Learn page \"TLS Cipher Suites in Windows 8\" gives Windows 7's list, so Windows 7's TLS 1.0 hello is assumed",
     )),
-    Sources {
-        versions: sure(
-            "Entra TLS article: Windows 8 and Server 2012 do not enable TLS 1.1/1.2 in WinHTTP without KB3140245 and the registry values",
-        ),
-        ..WIN7_SOURCES
-    },
+    WS2012_SOURCES,
     &[Tls10],
     WIN7_HELLO,
 );
