@@ -51,7 +51,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(args) => scan(&args),
         Command::Endpoints(args) => endpoints(&args),
         Command::Merge(args) => crate::merge::run(&args),
-        Command::Clients(args) => clients(&args).map_err(Failure::from),
+        Command::Clients(args) => clients(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -131,13 +131,35 @@ fn endpoints(args: &EndpointsArgs) -> Result<u8, Failure> {
 
 /// `tlscompat clients`: every profile, the builds it stands for, the hello it sends
 /// and where each part comes from.
-fn clients(args: &crate::cli::ClientsArgs) -> io::Result<u8> {
+fn clients(args: &crate::cli::ClientsArgs) -> Result<u8, Failure> {
     use crate::checks::profiles;
+    if !args.client_hello.is_empty() {
+        return captured_clients(args);
+    }
     let mut out = Labeled::new("stdout", BufWriter::new(io::stdout().lock()));
     match args.format {
         crate::cli::ListFormat::Table => out.write_all(profiles::describe_all().as_bytes())?,
         crate::cli::ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &profiles::all_json())?;
+            serde_json::to_writer_pretty(&mut out, &profiles::all_json()).map_err(io::Error::from)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(EXIT_OK)
+}
+
+/// `tlscompat clients --client-hello NAME=FILE…`: the hellos a scan would replay.
+fn captured_clients(args: &crate::cli::ClientsArgs) -> Result<u8, Failure> {
+    let captured = crate::cli::captured_profiles(&args.client_hello, &[])?;
+    let mut out = Labeled::new("stdout", BufWriter::new(io::stdout().lock()));
+    match args.format {
+        crate::cli::ListFormat::Table => {
+            let text: Vec<String> = captured.iter().map(|c| c.describe()).collect();
+            out.write_all(text.join("\n").as_bytes())?;
+        }
+        crate::cli::ListFormat::Json => {
+            let all: Vec<_> = captured.iter().map(|c| c.to_json()).collect();
+            serde_json::to_writer_pretty(&mut out, &all).map_err(io::Error::from)?;
             writeln!(out)?;
         }
     }
@@ -411,7 +433,8 @@ fn scan(args: &ScanArgs) -> Result<u8, Failure> {
     };
     let trust_settings = args.trust_settings();
     let trust = TrustStores::new(&trust_settings).map_err(UsageError)?;
-    let checks = args.check_options()?;
+    let names: Vec<String> = items.iter().map(|i| i.target.host.to_string()).collect();
+    let checks = args.check_options(&names)?;
     let proxy_settings = args.proxy_settings()?;
     let ctx = ScanContext {
         versions: settings.range.iter().collect(),

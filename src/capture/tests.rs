@@ -2,20 +2,21 @@ use super::*;
 use crate::wire::custom_hello::{Ext, HelloInputs, HelloShape, encode};
 use etherparse::PacketBuilder;
 use proptest::prelude::*;
+use std::borrow::Cow;
 
 fn hello(suites: &'static [u16], name: &str) -> Vec<u8> {
     let shape = HelloShape {
         record_version: 0x0301,
         client_version: 0x0303,
-        suites,
-        groups: &[0x001d, 0x0017],
-        signature_algorithms: &[0x0401],
-        versions: &[],
-        extensions: &[
+        suites: Cow::Borrowed(suites),
+        groups: Cow::Borrowed(&[0x001d, 0x0017]),
+        signature_algorithms: Cow::Borrowed(&[0x0401]),
+        versions: Cow::Borrowed(&[]),
+        extensions: Cow::Borrowed(&[
             Ext::ServerName,
             Ext::SupportedGroups,
             Ext::SignatureAlgorithms,
-        ],
+        ]),
         key_share: None,
     };
     encode(

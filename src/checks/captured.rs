@@ -11,11 +11,17 @@
 //! handshake needs the private key of the captured key share, which the capture does
 //! not hold.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use serde_json::{Value, json};
+
+use super::profiles::{HelloSource, Profile, Replay, Source, Sources};
 use crate::capture::{self, Spec};
 use crate::probe::proof::Offer;
+use crate::wire::custom_hello::{Ext, HelloShape};
 use crate::version::TlsVersion;
 use crate::wire::client_hello::{ClientHello, is_grease};
 use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup};
@@ -76,14 +82,14 @@ pub fn load(spec: &Spec, targets: &[String]) -> Result<CapturedHello, String> {
     })
 }
 
-impl CapturedHello {
+impl Replay for CapturedHello {
     /// The bytes for a target (`None`: an IP literal, no SNI).
-    pub fn bytes(&self, server_name: Option<&str>) -> Vec<u8> {
+    fn bytes(&self, server_name: Option<&str>) -> Vec<u8> {
         self.hello.replay(server_name, self.hello.random)
     }
 
     /// What the hello offers, for judging the answer.
-    pub fn offer(&self) -> Offer {
+    fn offer(&self) -> Offer {
         let h = &self.hello;
         Offer {
             versions: h.offered_versions(),
@@ -91,6 +97,54 @@ impl CapturedHello {
             groups: h.groups().into_iter().map(NamedGroup).collect(),
             key_shares: h.key_share_groups().into_iter().map(NamedGroup).collect(),
             client_random: h.random,
+        }
+    }
+
+}
+
+impl CapturedHello {
+    /// The hello as a client profile, judged and reported like a built-in one.
+    pub fn profile(self) -> Profile {
+        let h = &self.hello;
+        let from = || -> Source {
+            Source {
+                from: Cow::Owned(format!("{} ({})", self.file.display(), self.place)),
+                unsure: None,
+            }
+        };
+        let versions = Source {
+            unsure: h.supported_versions().is_none().then_some(Cow::Borrowed(
+                "the hello has no supported_versions and does not say its client's oldest version: \
+                 every version from TLS 1.0 up to its client_version is counted",
+            )),
+            ..from()
+        };
+        let shape = HelloShape {
+            record_version: h.records.first().map_or(0x0301, |r| r.0),
+            client_version: h.legacy_version,
+            suites: Cow::Owned(h.suites.clone()),
+            groups: Cow::Owned(h.groups()),
+            signature_algorithms: Cow::Owned(h.signature_algorithms()),
+            versions: Cow::Owned(h.supported_versions().unwrap_or_default()),
+            extensions: Cow::Owned(h.extensions.iter().flatten().filter_map(|e| ext(e.typ)).collect()),
+            key_share: h.key_share_groups().first().copied(),
+        };
+        Profile {
+            name: Cow::Owned(self.name.clone()),
+            title: Cow::Owned(self.title()),
+            short: Cow::Borrowed("the captured client"),
+            builds: Cow::Owned(format!("the client whose hello is in {}", self.file.display())),
+            alias: None,
+            sources: Sources {
+                versions,
+                suites: from(),
+                groups: from(),
+                signature_algorithms: from(),
+                extensions: from(),
+            },
+            versions: Cow::Owned(self.versions()),
+            shape,
+            hello: HelloSource::Replay(Arc::new(self)),
         }
     }
 
@@ -106,6 +160,31 @@ impl CapturedHello {
     /// The versions offered, oldest first.
     pub fn versions(&self) -> Vec<TlsVersion> {
         self.hello.offered_versions()
+    }
+
+    /// The hello for tools (`tlscompat clients --client-hello … --format json`).
+    pub fn to_json(&self) -> Value {
+        let h = &self.hello;
+        let hex = |v: &[u16]| v.iter().map(|x| format!("0x{x:04x}")).collect::<Vec<_>>();
+        json!({
+            "name": self.name,
+            "file": self.file.display().to_string(),
+            "place": self.place,
+            "format": self.format,
+            "server_name": h.server_name(),
+            "versions": self.versions().iter().map(|v| v.number()).collect::<Vec<_>>(),
+            "client_version": format!("0x{:04x}", h.legacy_version),
+            "supported_versions": h.supported_versions().map(|v| hex(&v)),
+            "cipher_suites": h.suites.iter().map(|s| json!({
+                "code": format!("0x{s:04x}"),
+                "name": suite_name(*s),
+            })).collect::<Vec<_>>(),
+            "supported_groups": hex(&h.groups()),
+            "key_share": hex(&h.key_share_groups()),
+            "signature_algorithms": hex(&h.signature_algorithms()),
+            "alpn": h.alpn(),
+            "extensions": h.extensions.iter().flatten().map(|e| format!("0x{:04x}", e.typ.0)).collect::<Vec<_>>(),
+        })
     }
 
     /// The hello field by field, for `tlscompat clients --client-hello`.
@@ -187,6 +266,25 @@ impl CapturedHello {
         out.push('\n');
         out
     }
+}
+
+/// The built-in hello's name for an extension the capture has, where there is one
+/// (for the profile's shape, which lists those; [`CapturedHello::describe`] lists all).
+fn ext(t: ExtensionType) -> Option<Ext> {
+    Some(match t {
+        ExtensionType::SERVER_NAME => Ext::ServerName,
+        ExtensionType::STATUS_REQUEST => Ext::StatusRequest,
+        ExtensionType::SUPPORTED_GROUPS => Ext::SupportedGroups,
+        ExtensionType::EC_POINT_FORMATS => Ext::EcPointFormats,
+        ExtensionType::SIGNATURE_ALGORITHMS => Ext::SignatureAlgorithms,
+        ExtensionType::SESSION_TICKET => Ext::SessionTicket,
+        ExtensionType::EXTENDED_MASTER_SECRET => Ext::ExtendedMasterSecret,
+        ExtensionType::RENEGOTIATION_INFO => Ext::RenegotiationInfo,
+        ExtensionType::SUPPORTED_VERSIONS => Ext::SupportedVersions,
+        ExtensionType::PSK_KEY_EXCHANGE_MODES => Ext::PskKeyExchangeModes,
+        ExtensionType::KEY_SHARE => Ext::KeyShare,
+        _ => return None,
+    })
 }
 
 fn suite_name(s: u16) -> String {

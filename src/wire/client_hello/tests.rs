@@ -1,22 +1,23 @@
 use super::*;
 use crate::wire::custom_hello::{Ext, HelloInputs, HelloShape, encode};
 use proptest::prelude::*;
+use std::borrow::Cow;
 
 const SHAPE: HelloShape<'static> = HelloShape {
     record_version: 0x0301,
     client_version: 0x0303,
-    suites: &[0x1302, 0xc02f, 0xc028, 0x002f],
-    groups: &[0x001d, 0x0017],
-    signature_algorithms: &[0x0804, 0x0401],
-    versions: &[0x0304, 0x0303],
-    extensions: &[
+    suites: Cow::Borrowed(&[0x1302, 0xc02f, 0xc028, 0x002f]),
+    groups: Cow::Borrowed(&[0x001d, 0x0017]),
+    signature_algorithms: Cow::Borrowed(&[0x0804, 0x0401]),
+    versions: Cow::Borrowed(&[0x0304, 0x0303]),
+    extensions: Cow::Borrowed(&[
         Ext::ServerName,
         Ext::SupportedGroups,
         Ext::SignatureAlgorithms,
         Ext::SessionTicket,
         Ext::SupportedVersions,
         Ext::KeyShare,
-    ],
+    ]),
     key_share: Some(0x001d),
 };
 
