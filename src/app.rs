@@ -140,7 +140,8 @@ fn clients(args: &crate::cli::ClientsArgs) -> Result<u8, Failure> {
     match args.format {
         crate::cli::ListFormat::Table => out.write_all(profiles::describe_all().as_bytes())?,
         crate::cli::ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &profiles::all_json()).map_err(io::Error::from)?;
+            serde_json::to_writer_pretty(&mut out, &profiles::all_json())
+                .map_err(io::Error::from)?;
             writeln!(out)?;
         }
     }

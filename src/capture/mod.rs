@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::version::TlsVersion;
 use crate::wire::client_hello::{ClientHello, Extract, extract_from_records, is_grease};
 use crate::wire::enums::ExtensionType;
 use packets::Format;
@@ -36,19 +37,31 @@ const MAX_HELLOS: usize = 1000;
 pub struct Spec {
     /// The profile name (`client_NAME` in CSV).
     pub name: String,
+    /// `@MIN`: the oldest version the client accepts, when the user says it.
+    pub min: Option<TlsVersion>,
     pub path: PathBuf,
     /// `#N`: which hello of the file, 1-based.
     pub index: Option<usize>,
 }
 
-/// `NAME=FILE[#N]`. The name becomes a CSV column and a JSON key: `[a-z0-9-]`, 1 to
-/// 32 characters, starting with a letter or digit. A file whose name itself ends in
-/// `#digits` is named with a trailing `#` (`x#2#`), which is stripped.
+/// `NAME[@MIN]=FILE[#N]`. The name becomes a CSV column and a JSON key: `[a-z0-9-]`,
+/// 1 to 32 characters, not starting with `-`. `@MIN` (1.0, 1.1, 1.2, 1.3) is the
+/// oldest version the client accepts, which a hello does not say. A file whose name
+/// itself ends in `#digits` is named with a trailing `#` (`x#2#`), which is stripped.
 pub fn parse_spec(arg: &str) -> Result<Spec, String> {
     let Some((name, file)) = arg.split_once('=') else {
         return Err(format!(
             "'{arg}': expected NAME=FILE (e.g. mypc=hello.pcapng)"
         ));
+    };
+    let (name, min) = match name.split_once('@') {
+        Some((n, v)) => {
+            let v = v
+                .parse::<TlsVersion>()
+                .map_err(|e| format!("'{arg}': after '@': {e}"))?;
+            (n, Some(v))
+        }
+        None => (name, None),
     };
     let valid = !name.is_empty()
         && name.len() <= 32
@@ -77,6 +90,7 @@ pub fn parse_spec(arg: &str) -> Result<Spec, String> {
     };
     Ok(Spec {
         name: name.to_string(),
+        min,
         path: PathBuf::from(path),
         index,
     })

@@ -297,9 +297,20 @@ fn names_and_indexes_parse() {
         parse_spec("my-pc=/tmp/a b.pcap#2"),
         Ok(Spec {
             name: "my-pc".into(),
+            min: None,
             path: "/tmp/a b.pcap".into(),
             index: Some(2)
         })
+    );
+    let floor = parse_spec("win7@1.0=x.pcap").unwrap();
+    assert_eq!(
+        (floor.name.as_str(), floor.min),
+        ("win7", Some(TlsVersion::Tls10))
+    );
+    assert!(
+        parse_spec("w@1.4=x")
+            .unwrap_err()
+            .contains("after '@': unknown TLS version")
     );
     assert_eq!(
         parse_spec("x=odd#name.pcap").unwrap().path,

@@ -21,9 +21,9 @@ use serde_json::{Value, json};
 use super::profiles::{HelloSource, Profile, Replay, Source, Sources};
 use crate::capture::{self, Spec};
 use crate::probe::proof::Offer;
-use crate::wire::custom_hello::{Ext, HelloShape};
 use crate::version::TlsVersion;
 use crate::wire::client_hello::{ClientHello, is_grease};
+use crate::wire::custom_hello::{Ext, HelloShape};
 use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup};
 
 /// A hello read from a file, ready to replay.
@@ -36,6 +36,24 @@ pub struct CapturedHello {
     /// pcap, pcapng or hex.
     pub format: &'static str,
     pub hello: ClientHello,
+    /// The oldest version the client accepts: `@MIN`, else see [`floor`].
+    pub min: TlsVersion,
+    /// Whether `min` was given (`NAME@MIN=FILE`).
+    pub min_given: bool,
+}
+
+/// The oldest version a captured client is taken to accept when the user does not say.
+///
+/// A hello does not say it: `openssl s_client -tls1_2` sends the same hello as a
+/// client that also takes TLS 1.0, and OpenSSL 3 (curl) lists TLS 1.0 and 1.1 in
+/// supported_versions, then refuses a server that picks them (security level 2).
+/// TLS 1.2 is what today's clients accept (OpenSSL 3, Java, browsers, Windows with
+/// TLS 1.0/1.1 disabled) and what Microsoft 365 requires; `NAME@1.0=FILE` says that
+/// a client (Windows 7/8.1 SChannel defaults, GnuTLS) takes older ones. A hello whose
+/// newest version is older than 1.2 is taken at its newest.
+pub fn floor(offered: &[TlsVersion], given: Option<TlsVersion>) -> TlsVersion {
+    let newest = offered.last().copied().unwrap_or(TlsVersion::Tls12);
+    given.unwrap_or(newest.min(TlsVersion::Tls12))
 }
 
 /// Reads every `--client-hello`, checking the names: each must be new, and none a
@@ -73,12 +91,24 @@ pub fn load(spec: &Spec, targets: &[String]) -> Result<CapturedHello, String> {
     let contents = capture::read_file(&spec.path).map_err(fail)?;
     let format = contents.format;
     let found = capture::choose(spec, contents, targets).map_err(fail)?;
+    let offered = found.hello.offered_versions();
+    let min = floor(&offered, spec.min);
+    if !offered.iter().any(|v| *v >= min) {
+        let names: Vec<String> = offered.iter().map(|v| v.to_string()).collect();
+        return Err(fail(format!(
+            "the hello offers {}, nothing at or above @{}",
+            names.join(", "),
+            min.number()
+        )));
+    }
     Ok(CapturedHello {
         name: spec.name.clone(),
         file: spec.path.clone(),
         place: found.place,
         format,
         hello: found.hello,
+        min,
+        min_given: spec.min.is_some(),
     })
 }
 
@@ -92,14 +122,13 @@ impl Replay for CapturedHello {
     fn offer(&self) -> Offer {
         let h = &self.hello;
         Offer {
-            versions: h.offered_versions(),
+            versions: self.versions(),
             suites: h.suites.iter().map(|s| CipherSuite(*s)).collect(),
             groups: h.groups().into_iter().map(NamedGroup).collect(),
             key_shares: h.key_share_groups().into_iter().map(NamedGroup).collect(),
             client_random: h.random,
         }
     }
-
 }
 
 impl CapturedHello {
@@ -113,9 +142,9 @@ impl CapturedHello {
             }
         };
         let versions = Source {
-            unsure: h.supported_versions().is_none().then_some(Cow::Borrowed(
-                "the hello has no supported_versions and does not say its client's oldest version: \
-                 every version from TLS 1.0 up to its client_version is counted",
+            unsure: (!self.min_given).then_some(Cow::Borrowed(
+                "a hello does not say its client's oldest version: TLS 1.2 is assumed \
+                 (NAME@1.0=FILE to say otherwise)",
             )),
             ..from()
         };
@@ -126,14 +155,23 @@ impl CapturedHello {
             groups: Cow::Owned(h.groups()),
             signature_algorithms: Cow::Owned(h.signature_algorithms()),
             versions: Cow::Owned(h.supported_versions().unwrap_or_default()),
-            extensions: Cow::Owned(h.extensions.iter().flatten().filter_map(|e| ext(e.typ)).collect()),
+            extensions: Cow::Owned(
+                h.extensions
+                    .iter()
+                    .flatten()
+                    .filter_map(|e| ext(e.typ))
+                    .collect(),
+            ),
             key_share: h.key_share_groups().first().copied(),
         };
         Profile {
             name: Cow::Owned(self.name.clone()),
             title: Cow::Owned(self.title()),
             short: Cow::Borrowed("the captured client"),
-            builds: Cow::Owned(format!("the client whose hello is in {}", self.file.display())),
+            builds: Cow::Owned(format!(
+                "the client whose hello is in {}",
+                self.file.display()
+            )),
             alias: None,
             sources: Sources {
                 versions,
@@ -157,9 +195,11 @@ impl CapturedHello {
         )
     }
 
-    /// The versions offered, oldest first.
+    /// The versions the client negotiates: those offered, from [`Self::min`] on.
     pub fn versions(&self) -> Vec<TlsVersion> {
-        self.hello.offered_versions()
+        let mut v = self.hello.offered_versions();
+        v.retain(|v| *v >= self.min);
+        v
     }
 
     /// The hello for tools (`tlscompat clients --client-hello … --format json`).
@@ -173,6 +213,9 @@ impl CapturedHello {
             "format": self.format,
             "server_name": h.server_name(),
             "versions": self.versions().iter().map(|v| v.number()).collect::<Vec<_>>(),
+            "offered_versions": h.offered_versions().iter().map(|v| v.number()).collect::<Vec<_>>(),
+            "min_version": self.min.number(),
+            "min_version_given": self.min_given,
             "client_version": format!("0x{:04x}", h.legacy_version),
             "supported_versions": h.supported_versions().map(|v| hex(&v)),
             "cipher_suites": h.suites.iter().map(|s| json!({
@@ -198,12 +241,27 @@ impl CapturedHello {
             self.format,
             crate::safe::terminal(&sni)
         );
-        let versions: Vec<String> = self.versions().iter().map(|v| v.to_string()).collect();
-        let how = match h.supported_versions() {
-            Some(_) => "from supported_versions",
-            None => "up to client_version: the hello does not say its client's oldest version",
+        let names = |v: Vec<TlsVersion>| -> String {
+            v.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        let _ = writeln!(out, "  versions: {} ({how})", versions.join(", "));
+        let how = match h.supported_versions() {
+            Some(_) => "supported_versions",
+            None => "client_version and below",
+        };
+        let _ = writeln!(out, "  versions: {}", names(self.versions()));
+        let _ = writeln!(
+            out,
+            "    offered: {} ({how}); oldest accepted: {} ({})",
+            names(h.offered_versions()),
+            self.min,
+            match self.min_given {
+                true => "given with @",
+                false => "the default; NAME@1.0=FILE for a client that takes older ones",
+            }
+        );
         let record = h.records.first().map_or(0x0301, |r| r.0);
         let _ = writeln!(
             out,
