@@ -561,3 +561,230 @@ fn a_hello_split_over_two_segments_is_reassembled_from_tshark_and_sll2_captures(
         );
     }
 }
+
+/// A ClientHello record's parts, read here without the crate's parser: (random,
+/// session id, suites, extensions as (type, body)).
+type Parts = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<(u16, Vec<u8>)>);
+
+fn parts(rec: &[u8]) -> Parts {
+    let be16 = |b: &[u8], at: usize| usize::from(u16::from_be_bytes([b[at], b[at + 1]]));
+    assert_eq!(
+        (rec[0], rec[5]),
+        (22, 1),
+        "a handshake record with a ClientHello"
+    );
+    assert_eq!(be16(rec, 3) + 5, rec.len(), "one record, its length right");
+    let body = &rec[9..];
+    assert_eq!(
+        (usize::from(rec[6]) << 16) | be16(rec, 7),
+        body.len(),
+        "handshake length right"
+    );
+    let random = body[2..34].to_vec();
+    let sid_len = usize::from(body[34]);
+    let sid = body[35..35 + sid_len].to_vec();
+    let mut at = 35 + sid_len;
+    let suites = body[at + 2..at + 2 + be16(body, at)].to_vec();
+    at += 2 + be16(body, at);
+    at += 1 + usize::from(body[at]);
+    let end = at + 2 + be16(body, at);
+    assert_eq!(end, body.len(), "extensions length right");
+    at += 2;
+    let mut exts = Vec::new();
+    while at < end {
+        let len = be16(body, at + 2);
+        exts.push((be16(body, at) as u16, body[at + 4..at + 4 + len].to_vec()));
+        at += 4 + len;
+    }
+    (random, sid, suites, exts)
+}
+
+/// The first ClientHello of a capture, as tshark (not our parser) reads it.
+fn tshark_hello(path: &Path) -> Option<Vec<u8>> {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(path)
+        .args([
+            "-Y",
+            "tls.handshake.type == 1",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.payload",
+        ])
+        .output()
+        .ok()?;
+    let hex = text(&out.stdout);
+    let line = hex.lines().next()?.trim().replace(':', "");
+    (0..line.len() / 2)
+        .map(|i| u8::from_str_radix(&line[2 * i..2 * i + 2], 16).ok())
+        .collect()
+}
+
+#[test]
+fn replayed_bytes_are_the_captured_ones_but_for_the_sni() {
+    if !have("curl") {
+        return;
+    }
+    let dir = TempDir::new("client-hello-bytes");
+    let Some(path) = capture(Tool::Tcpdump, &[Client::Curl], &dir.0, "curl.pcap") else {
+        return;
+    };
+    let Some(captured) = tshark_hello(&path) else {
+        loud_skip("tshark cannot read the capture back");
+        return;
+    };
+    // A server that keeps every hello it is sent, and closes.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<u8>>::new()));
+    let keep = seen.clone();
+    let addr = tcp_server(move |mut tcp| {
+        let keep = keep.clone();
+        async move {
+            let hello = read_hello(&mut tcp).await;
+            keep.lock().expect("lock").push(hello);
+        }
+    });
+    let zone = support::dns::Zone::new().a("login.lab.test", std::net::Ipv4Addr::LOCALHOST);
+    let dns = support::dns::dns_server(zone).to_string();
+    let spec = format!("curl={}", path.display());
+    let name_target = format!("login.lab.test:{}", addr.port());
+    let out = tlscompat(&[
+        "scan",
+        "--resolver",
+        &dns,
+        "--timeout",
+        "2s",
+        "--tls-min",
+        "1.3",
+        "--client-hello",
+        &spec,
+        &name_target,
+    ]);
+    assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+    let (c_random, c_sid, c_suites, c_exts) = parts(&captured);
+    let sent = seen.lock().expect("lock").clone();
+    // The profile's hello is the one whose random is the capture's.
+    let replay = sent
+        .iter()
+        .find(|h| h.len() > 43 && h[11..43] == c_random[..])
+        .unwrap_or_else(|| panic!("no replayed hello among {} received", sent.len()));
+    let (random, sid, suites, exts) = parts(replay);
+    assert_eq!((random, sid, suites), (c_random, c_sid, c_suites));
+    let sni = |name: &str| {
+        let mut b = ((name.len() + 3) as u16).to_be_bytes().to_vec();
+        b.push(0);
+        b.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        b.extend_from_slice(name.as_bytes());
+        b
+    };
+    let c_sni = c_exts.iter().find(|(t, _)| *t == 0).map(|e| e.1.len());
+    let grown = sni("login.lab.test").len() as isize - c_sni.expect("curl sent SNI") as isize;
+    let expected: Vec<(u16, Vec<u8>)> = c_exts
+        .iter()
+        .map(|(t, b)| match t {
+            0 => (0, sni("login.lab.test")),
+            // The padding the client sized from the hello's length takes the change.
+            21 => (21, vec![0; (b.len() as isize - grown) as usize]),
+            _ => (*t, b.clone()),
+        })
+        .collect();
+    assert_eq!(
+        exts, expected,
+        "every extension as captured, the SNI the target's"
+    );
+    assert_eq!(replay.len(), captured.len(), "padded to the captured size");
+    // To an IP: the same without server_name.
+    seen.lock().expect("lock").clear();
+    let out = tlscompat(&[
+        "scan",
+        "--timeout",
+        "2s",
+        "--tls-min",
+        "1.3",
+        "--client-hello",
+        &spec,
+        &addr.to_string(),
+    ]);
+    assert!(out.status.code().is_some());
+    let sent = seen.lock().expect("lock").clone();
+    let replay = sent
+        .iter()
+        .find(|h| h.len() > 43 && h[11..43] == expected_random(&captured)[..])
+        .expect("replayed hello");
+    let without: Vec<(u16, Vec<u8>)> = c_exts.into_iter().filter(|(t, _)| *t != 0).collect();
+    let got: Vec<(u16, Vec<u8>)> = parts(replay)
+        .3
+        .into_iter()
+        .filter(|(t, _)| *t != 21)
+        .collect();
+    let without: Vec<(u16, Vec<u8>)> = without.into_iter().filter(|(t, _)| *t != 21).collect();
+    assert_eq!(
+        got, without,
+        "no server_name to an IP, the rest as captured"
+    );
+    assert_eq!(replay.len(), captured.len(), "padded to the captured size");
+}
+
+fn expected_random(rec: &[u8]) -> Vec<u8> {
+    rec[11..43].to_vec()
+}
+
+#[test]
+fn bad_client_hello_arguments_exit_2_naming_the_file() {
+    let dir = TempDir::new("client-hello-errors");
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.0.join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p.display().to_string()
+    };
+    let not_hex = write("notes.txt", b"this is not a capture\n");
+    let server_hello = write("sh.hex", b"16 03 03 00 04 02 00 00 00\n");
+    let truncated = write("cut.hex", b"16 03 01 02 00 01 00 01 fc 03 03\n");
+    let empty_pcap = write(
+        "empty.pcap",
+        &[
+            0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0,
+        ],
+    );
+    let cases: Vec<(String, &str)> = vec![
+        (
+            format!("pc={not_hex}"),
+            "not a pcap, pcapng or hex dump: line 1: 't' (column 1) is not a hex digit",
+        ),
+        (
+            format!("pc={server_hello}"),
+            "the first handshake message is server_hello, not a ClientHello",
+        ),
+        (format!("pc={truncated}"), "truncated ClientHello"),
+        (
+            format!("pc={empty_pcap}"),
+            "no ClientHello in this pcap file (0 frames",
+        ),
+        (format!("PC={not_hex}"), "invalid name 'PC'"),
+        (
+            format!("win7={not_hex}"),
+            "'win7' is a built-in profile's name",
+        ),
+        (
+            format!("pc={}/missing.pcap", dir.0.display()),
+            "cannot read",
+        ),
+    ];
+    for (arg, want) in cases {
+        let out = tlscompat(&["scan", "--client-hello", &arg, "127.0.0.1:9"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{arg}: {err}");
+        assert!(err.contains(want), "{arg}: {err}");
+        if !arg.starts_with("PC=") {
+            assert!(
+                err.contains(&format!("--client-hello {arg}")),
+                "names the file: {err}"
+            );
+        }
+        assert!(
+            out.stdout.is_empty(),
+            "nothing scanned: {}",
+            text(&out.stdout)
+        );
+    }
+}
