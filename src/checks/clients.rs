@@ -32,6 +32,10 @@ pub struct ClientVerdict {
     pub reason: Option<String>,
     /// The raw outcome of the profile's hello.
     pub outcome: String,
+    /// How far an acceptance is proven (DESIGN.md "Proof of acceptance"): a TLS 1.3
+    /// answer to a replayed hello stays `unproven`, its key share's secret unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Proof>,
 }
 
 impl ClientVerdict {
@@ -92,12 +96,14 @@ async fn verdict(
         cipher: None,
         reason: None,
         outcome: outcome.to_string(),
+        proof: None,
     };
     match &outcome {
         Outcome::Accepted(a) if !matches!(a.proof, Proof::Failed(_)) => {
             v.connects = true;
             v.version = Some(a.version.to_string());
             v.cipher = Some(a.cipher.to_string());
+            v.proof = Some(a.proof.clone());
         }
         _ => v.reason = Some(explain(net, prior, p, &outcome, suites).await),
     }
