@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::exit::UsageError;
 use crate::findings::FindingKind;
 use crate::proxy::ProxySettings;
 use crate::resolve::{Family, ResolveSettings, parse_nameserver};
@@ -258,10 +259,6 @@ pub enum Format {
     Csv,
     Json,
 }
-
-/// A semantic error in the invocation or its input; exit code 2.
-#[derive(Debug)]
-pub struct UsageError(pub String);
 
 impl ScanArgs {
     pub fn probe_settings(&self) -> Result<ProbeSettings, UsageError> {

@@ -5,5 +5,5 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    tlscompat::app::run(tlscompat::cli::Cli::parse())
+    tlscompat::cmd::run(tlscompat::cli::Cli::parse())
 }

@@ -294,7 +294,7 @@ impl<W: Write> Sink for HtmlSink<W> {
         let mut page = String::with_capacity(self.rows.len() + 8192);
         let started = s
             .started_at
-            .map_or("unknown".to_string(), super::load::rfc3339_time);
+            .map_or("unknown".to_string(), super::schema::rfc3339_time);
         let _ = write!(
             page,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\

@@ -14,14 +14,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::schema::{SCHEMA_VERSION, rfc3339_time, unix_secs};
 use super::summary::Summary;
 use super::{ScanContext, Sink};
 use crate::probe::modern::{ModernHandshake, ModernOutcome};
 use crate::probe::outcome::{Outcome, Timing, VersionProbe};
 use crate::record::Record;
 use crate::version::TlsVersion;
-
-pub const SCHEMA_VERSION: u32 = 1;
 
 pub struct JsonSink<W: Write> {
     out: W,
@@ -75,8 +74,8 @@ impl<W: Write> Sink for JsonSink<W> {
             "elapsed_ms": ms(s.elapsed),
             "probes_per_second": s.probes_per_second(),
             "peak_rss_kib": super::summary::peak_rss_kib(),
-            "started_at": s.started_at.map(super::load::rfc3339_time),
-            "started_unix": s.started_at.and_then(super::load::unix_secs),
+            "started_at": s.started_at.map(rfc3339_time),
+            "started_unix": s.started_at.and_then(unix_secs),
             "baseline": s.baseline.as_deref(),
         });
         let complete = !s.interrupted;

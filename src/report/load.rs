@@ -24,7 +24,7 @@ use crate::target::Host;
 use crate::version::TlsVersion;
 use crate::wire::enums::CipherSuite;
 
-use super::json::SCHEMA_VERSION;
+use super::schema::SCHEMA_VERSION;
 
 /// A JSON report read from a file.
 #[derive(Debug)]
@@ -66,14 +66,6 @@ impl LoadedReport {
         let secs = self.summary.get("started_unix")?.as_u64()?;
         UNIX_EPOCH.checked_add(Duration::from_secs(secs))
     }
-}
-
-pub fn rfc3339_time(t: SystemTime) -> String {
-    crate::cert::rfc3339(unix_secs(t).unwrap_or(0) as i64)
-}
-
-pub fn unix_secs(t: SystemTime) -> Option<u64> {
-    t.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
 /// Reads and checks a JSON report.

@@ -9,6 +9,8 @@ pub mod json;
 pub mod junit;
 pub mod load;
 pub mod output;
+pub mod schema;
+pub mod sinks;
 pub mod summary;
 pub mod table;
 

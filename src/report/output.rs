@@ -251,6 +251,20 @@ impl Opened {
         })
     }
 
+    /// Plans and opens one destination on its own, by the same rules, for writers other
+    /// than a command's sinks (`endpoints import --output`).
+    pub fn single(path: &Path, flag: &'static str) -> Result<Self, String> {
+        let request = Request {
+            flag,
+            path: path.to_path_buf(),
+        };
+        let planned = plan(std::slice::from_ref(&request))?;
+        let Some(p) = planned.into_iter().next() else {
+            return Err(format!("{}: nowhere to write", request.label()));
+        };
+        Self::open(&request, p)
+    }
+
     pub fn is_stdout(&self) -> bool {
         self.plan == Plan::Stdout
     }

@@ -1,7 +1,11 @@
-//! The end-of-scan summary: counts, findings by kind, rate.
+//! The end-of-scan summary: counts, findings by kind, rate, and the comparison with
+//! `--baseline` ([`crate::baseline`] fills it; every report shows it).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::findings::FindingKind;
 use crate::record::Record;
@@ -21,7 +25,7 @@ pub struct Summary {
     /// When the scan started (the earliest shard's start after a merge).
     pub started_at: Option<std::time::SystemTime>,
     /// The comparison with `--baseline`, when one was given.
-    pub baseline: Option<std::sync::Arc<crate::baseline::BaselineSummary>>,
+    pub baseline: Option<std::sync::Arc<BaselineSummary>>,
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`); `None` elsewhere.
@@ -72,5 +76,52 @@ impl Summary {
             self.elapsed.as_secs_f64(),
             self.probes_per_second()
         )
+    }
+}
+
+/// The comparison as reports show it (JSON `summary.baseline`, table, HTML).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BaselineSummary {
+    /// The baseline report's path.
+    pub baseline: String,
+    /// Records carrying `drift`.
+    pub drifted: usize,
+    /// `host:port` targets not in the baseline.
+    pub appeared: Vec<String>,
+    /// `host:port (n addresses)` targets of the baseline not scanned now.
+    pub disappeared: Vec<String>,
+    /// Per target whose addresses changed: `host:port: +new -old`.
+    pub address_churn: Vec<String>,
+}
+
+impl BaselineSummary {
+    /// Folds another shard's summary in (`tlscompat merge`).
+    pub fn absorb(&mut self, other: &Value) {
+        let list = |k: &str| -> Vec<String> {
+            other
+                .get(k)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if self.baseline.is_empty() {
+            self.baseline = other
+                .get("baseline")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .into();
+        }
+        self.drifted += other.get("drifted").and_then(Value::as_u64).unwrap_or(0) as usize;
+        self.appeared.extend(list("appeared"));
+        self.disappeared.extend(list("disappeared"));
+        self.address_churn.extend(list("address_churn"));
+    }
+
+    pub fn is_quiet(&self) -> bool {
+        self.drifted == 0 && self.disappeared.is_empty() && self.address_churn.is_empty()
     }
 }

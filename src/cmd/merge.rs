@@ -13,19 +13,19 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::app::{EXIT_FINDINGS, EXIT_OK, Failure, Outputs};
-use crate::baseline::BaselineSummary;
-use crate::cli::{MergeArgs, UsageError, parse_fail_on};
+use crate::cli::{MergeArgs, parse_fail_on};
+use crate::exit::{Failure, UsageError, verdict};
 use crate::findings::FindingKind;
 use crate::report::ScanContext;
 use crate::report::load::{LoadedRecord, LoadedReport, load};
-use crate::report::summary::Summary;
+use crate::report::sinks::Outputs;
+use crate::report::summary::{BaselineSummary, Summary};
 use crate::version::{TlsVersion, VersionRange};
 
 /// Options that may differ between the shards of one scan.
 const PER_SHARD_OPTIONS: [&str; 2] = ["shard", "fail_on"];
 
-pub(crate) fn run(args: &MergeArgs) -> Result<u8, Failure> {
+pub fn run(args: &MergeArgs) -> Result<u8, Failure> {
     let reports = args
         .reports
         .iter()
@@ -70,11 +70,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<u8, Failure> {
     if !args.quiet && args.output.format != crate::cli::Format::Table {
         crate::diag::line(&summary.line());
     }
-    Ok(if summary.failing_records > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    Ok(verdict(summary.failing_records))
 }
 
 fn replay(

@@ -24,15 +24,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::app::{EXIT_OK, Failure, PendingFile};
-use crate::cli::UsageError;
-use crate::endpoints::{EMBEDDED, EndpointList, LegacyTls};
+use super::model::{EMBEDDED, EndpointList, LegacyTls};
 use crate::target::Host;
 
 /// One endpoint set of the web service's answer.
@@ -221,31 +217,4 @@ pub fn convert(json: &str, origin: &str) -> Result<String, String> {
     EndpointList::parse(&out, "imported endpoints.toml")
         .map_err(|e| format!("{origin}: the converted list does not load: {e}"))?;
     Ok(out)
-}
-
-pub(crate) fn run(file: &Path, output: Option<&Path>) -> Result<u8, Failure> {
-    let origin = file.display().to_string();
-    let text = std::fs::read_to_string(file).map_err(|e| UsageError(format!("{origin}: {e}")))?;
-    let toml = convert(&text, &origin).map_err(UsageError)?;
-    match output {
-        Some(p) => {
-            let (pending, mut w) = PendingFile::create(p, "--output")?;
-            match w.write_all(toml.as_bytes()).and_then(|_| w.flush()) {
-                Ok(()) => {
-                    drop(w);
-                    pending.commit()?
-                }
-                Err(e) => {
-                    pending.abandon();
-                    return Err(e.into());
-                }
-            }
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(toml.as_bytes())?;
-            out.flush()?;
-        }
-    }
-    Ok(EXIT_OK)
 }

@@ -1,0 +1,134 @@
+//! The data model: an endpoint, the list of them, and the names of their choices.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// The endpoint list compiled into the binary.
+pub const EMBEDDED: &str = include_str!("../../endpoints.toml");
+/// The `origin` used in messages about [`EMBEDDED`].
+pub const EMBEDDED_ORIGIN: &str = "embedded endpoints.toml";
+
+/// The category of the endpoint set in Microsoft's endpoint table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Optimize,
+    Allow,
+    Default,
+    /// Not in Microsoft's endpoint table.
+    Unlisted,
+}
+
+/// What Microsoft says about TLS inspection (break-and-inspect) of the endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Inspection {
+    /// Interception breaks the service (client-certificate authentication).
+    Never,
+    /// A proxy may intercept on purpose to insert tenant restriction headers.
+    TenantRestrictions,
+    /// Microsoft asks to exempt it from decryption (Optimize/Allow sets).
+    Bypass,
+    /// Inspection is tolerated (Default sets).
+    Allowed,
+}
+
+/// Whether a Microsoft source says the service refuses TLS 1.0/1.1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LegacyTls {
+    Refused,
+    Unknown,
+}
+
+impl Category {
+    pub const ALL: [Self; 4] = [Self::Optimize, Self::Allow, Self::Default, Self::Unlisted];
+
+    /// The name used in `endpoints.toml` and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Optimize => "optimize",
+            Self::Allow => "allow",
+            Self::Default => "default",
+            Self::Unlisted => "unlisted",
+        }
+    }
+}
+
+impl Inspection {
+    pub const ALL: [Self; 4] = [
+        Self::Never,
+        Self::TenantRestrictions,
+        Self::Bypass,
+        Self::Allowed,
+    ];
+
+    /// The name used in `endpoints.toml` and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::TenantRestrictions => "tenant-restrictions",
+            Self::Bypass => "bypass",
+            Self::Allowed => "allowed",
+        }
+    }
+}
+
+impl LegacyTls {
+    pub const ALL: [Self; 2] = [Self::Refused, Self::Unknown];
+
+    /// The name used in `endpoints.toml` and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Refused => "refused",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// One `[[endpoint]]` entry, validated, with the defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// A lowercase DNS name without trailing dot, or an IP literal (IPv6 without brackets).
+    pub host: String,
+    pub port: u16,
+    pub purpose: String,
+    /// Source keys from the file's header, e.g. `EP ID 46`.
+    pub sources: Vec<String>,
+    /// Microsoft endpoint-set ID.
+    pub set_id: Option<u32>,
+    pub category: Category,
+    pub inspection: Inspection,
+    pub legacy_tls: LegacyTls,
+    /// Issuer CN patterns for [`glob_match`](super::glob::glob_match): the entry's own list, else
+    /// `defaults.expected_issuers`. Empty only when neither is given: then there is no
+    /// expectation and interception is not judged.
+    pub expected_issuers: Arc<[String]>,
+    /// SHA-1 thumbprints (uppercase hex) of the documented issuing CA certificates: an
+    /// issuer that carries an expected name but is another certificate impersonates
+    /// it, and a documented one is genuine even where a root store disagrees. The
+    /// entry's own list, else `defaults.issuer_thumbprints`; empty = not judged.
+    #[serde(skip_serializing, default = "no_thumbprints")]
+    pub issuer_thumbprints: Arc<[String]>,
+}
+
+fn no_thumbprints() -> Arc<[String]> {
+    Arc::from([])
+}
+
+/// A validated endpoint list, in file order, without duplicate (host, port) pairs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EndpointList {
+    /// Where the list came from: a path, or [`EMBEDDED_ORIGIN`].
+    pub origin: String,
+    pub endpoints: Vec<Endpoint>,
+    /// `defaults.domains`: DNS suffixes the list declares as the service's own. A
+    /// target under one of them that the list does not name inherits the default
+    /// expected issuers and thumbprints ([`EndpointList::inherited`]).
+    pub domains: Vec<String>,
+    #[serde(skip)]
+    pub(super) default_issuers: Arc<[String]>,
+    #[serde(skip)]
+    pub(super) default_thumbprints: Arc<[String]>,
+}
