@@ -43,7 +43,7 @@ impl ScanContext {
         cols.extend(
             self.clients
                 .iter()
-                .map(|c| format!("client_{}", c.replace('-', "_"))),
+                .map(|c| crate::checks::clients::column(c)),
         );
         cols
     }
