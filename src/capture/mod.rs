@@ -202,7 +202,7 @@ fn from_capture(bytes: &[u8], format: Format) -> Contents {
     ));
     if stats.snapped > 0 {
         c.notes.push(format!(
-            "{} frames were cut short by the capture's snap length (capture with -s 0)",
+            "{} frames were cut short by the capture's snap length (capture whole packets: tcpdump -s 0, pktmon --pkt-size 0)",
             stats.snapped
         ));
     }

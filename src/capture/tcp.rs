@@ -123,7 +123,7 @@ fn assemble(flow: &Flow<'_>) -> Option<Stream> {
             bytes.extend_from_slice(&new[..new.len().min(room)]);
         }
     }
-    (!bytes.is_empty()).then(|| Stream {
+    (!bytes.is_empty()).then_some(Stream {
         src,
         dst,
         bytes,

@@ -64,9 +64,7 @@ fn ethernet(ip: &[u8], v6: bool) -> Vec<u8> {
 /// A little-endian microsecond pcap of `frames` with link type `link`.
 fn pcap(link: u32, frames: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
-    for v in [0xa1b2c3d4u32] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
     out.extend_from_slice(&2u16.to_le_bytes());
     out.extend_from_slice(&4u16.to_le_bytes());
     out.extend_from_slice(&[0; 8]);
@@ -83,7 +81,7 @@ fn pcap(link: u32, frames: &[Vec<u8>]) -> Vec<u8> {
 
 fn block(typ: u32, body: &[u8]) -> Vec<u8> {
     let mut padded = body.to_vec();
-    while padded.len() % 4 != 0 {
+    while !padded.len().is_multiple_of(4) {
         padded.push(0);
     }
     let len = (12 + padded.len()) as u32;
@@ -178,7 +176,7 @@ fn every_link_type_and_ipv6() {
         (113, sll),
         (276, sll2),
     ] {
-        let c = contents(&pcap(link, &[frame.clone()])).unwrap();
+        let c = contents(&pcap(link, std::slice::from_ref(&frame))).unwrap();
         assert_eq!(c.hellos.len(), 1, "link type {link}: {:?}", c.notes);
         let ng = contents(&pcapng(&[147, link as u16], &[(1, frame)])).unwrap();
         assert_eq!(

@@ -168,10 +168,7 @@ fn message_len(bytes: &[u8]) -> Result<Option<usize>, HelloError> {
 impl ClientHello {
     /// Reads a bare handshake message (type, length, body); it must be exactly one.
     pub fn read_message(msg: &[u8]) -> Result<Self, HelloError> {
-        let need = match message_len(msg)? {
-            Some(n) => n,
-            None => 4,
-        };
+        let need = message_len(msg)?.unwrap_or(4);
         if msg.len() < need {
             return Err(HelloError::Truncated {
                 have: msg.len(),
