@@ -319,18 +319,6 @@ fn gnutls_server(priority: &str) -> GnutlsServer {
     }
 }
 
-fn openssl_rsa(min: &str, max: &str, extra: &[&str]) -> OpenSslServer {
-    let (cert, key) = pki().rsa_leaf();
-    openssl_server_opts(
-        min,
-        max,
-        "127.0.0.1:0",
-        &format!("{cert}{}", pki().ca_pem),
-        &key,
-        extra,
-    )
-}
-
 /// The scan's cell for `profile` at `addr`: ok → the version ("1.2"), fail → None.
 fn replayed(
     rows: &[support::cli::Row],
@@ -368,8 +356,8 @@ fn replayed_real_client_hellos_get_what_the_real_clients_got() {
         files.push((client, path));
     }
     // The servers, each a policy an admin meets.
-    let o_default = openssl_rsa("TLSv1.2", "TLSv1.3", &["-cipher", "DEFAULT"]);
-    let o_afd = openssl_rsa(
+    let o_default = openssl_rsa_server("TLSv1.2", "TLSv1.3", &["-cipher", "DEFAULT"]);
+    let o_afd = openssl_rsa_server(
         "TLSv1.2",
         "TLSv1.2",
         &[
@@ -377,18 +365,18 @@ fn replayed_real_client_hellos_get_what_the_real_clients_got() {
             "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
         ],
     );
-    let o_cbc384 = openssl_rsa(
+    let o_cbc384 = openssl_rsa_server(
         "TLSv1.2",
         "TLSv1.2",
         &["-cipher", "ECDHE-RSA-AES256-SHA384"],
     );
-    let o_13 = openssl_rsa("TLSv1.3", "TLSv1.3", &["-cipher", "DEFAULT"]);
-    let o_p384 = openssl_rsa(
+    let o_13 = openssl_rsa_server("TLSv1.3", "TLSv1.3", &["-cipher", "DEFAULT"]);
+    let o_p384 = openssl_rsa_server(
         "TLSv1.2",
         "TLSv1.3",
         &["-cipher", "DEFAULT", "-groups", "P-384"],
     );
-    let o_legacy = openssl_rsa("TLSv1", "TLSv1.1", &["-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let o_legacy = openssl_rsa_server("TLSv1", "TLSv1.1", &["-cipher", "DEFAULT:@SECLEVEL=0"]);
     let g_normal = gnutls_server("NORMAL");
     let g_gcm = gnutls_server("NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM");
     let r_12 = rustls_server(&[&rustls::version::TLS12]);
@@ -532,7 +520,7 @@ fn splitting_relay(upstream: SocketAddr) -> SocketAddr {
 #[test]
 fn a_hello_split_over_two_segments_is_reassembled_from_tshark_and_sll2_captures() {
     let dir = TempDir::new("client-hello-split");
-    let server = openssl_rsa("TLSv1.2", "TLSv1.3", &["-cipher", "DEFAULT"]);
+    let server = openssl_rsa_server("TLSv1.2", "TLSv1.3", &["-cipher", "DEFAULT"]);
     let relay = splitting_relay(server.addr);
     let mut files = Vec::new();
     for (tool, file) in [
@@ -660,19 +648,23 @@ fn replayed_bytes_are_the_captured_ones_but_for_the_sni() {
     let dns = support::dns::dns_server(zone).to_string();
     let spec = format!("curl={}", path.display());
     let name_target = format!("login.lab.test:{}", addr.port());
-    let out = tlscompat(&[
-        "scan",
-        "--resolver",
-        &dns,
-        "--timeout",
-        "2s",
-        "--tls-min",
-        "1.3",
-        "--client-hello",
-        &spec,
-        &name_target,
-    ]);
-    assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+    // Only the TLS 1.3 probe besides the profile: the server keeps every hello.
+    let replay_to = |target: &str| {
+        let out = tlscompat(&[
+            "scan",
+            "--resolver",
+            &dns,
+            "--timeout",
+            "2s",
+            "--tls-min",
+            "1.3",
+            "--client-hello",
+            &spec,
+            target,
+        ]);
+        assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+    };
+    replay_to(&name_target);
     let (c_random, c_sid, c_suites, c_exts) = parts(&captured);
     let sent = seen.lock().expect("lock").clone();
     // The profile's hello is the one whose random is the capture's.
@@ -707,17 +699,7 @@ fn replayed_bytes_are_the_captured_ones_but_for_the_sni() {
     assert_eq!(replay.len(), captured.len(), "padded to the captured size");
     // To an IP: the same without server_name.
     seen.lock().expect("lock").clear();
-    let out = tlscompat(&[
-        "scan",
-        "--timeout",
-        "2s",
-        "--tls-min",
-        "1.3",
-        "--client-hello",
-        &spec,
-        &addr.to_string(),
-    ]);
-    assert!(out.status.code().is_some());
+    replay_to(&addr.to_string());
     let sent = seen.lock().expect("lock").clone();
     let replay = sent
         .iter()
