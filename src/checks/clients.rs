@@ -487,54 +487,57 @@ fn policy_like(v: TlsVersion, server: &[CipherSuite], prior: &Prior) -> Option<&
         .then_some("Azure Front Door's default TLSv1.2_2023 policy")
 }
 
-/// What to do about `why` for this client. The remedies are Microsoft's (reference
-/// §1b, §2): KB3140245 and the SChannel keys for TLS 1.2 on Windows 7 / Server 2012;
-/// no update gives Windows 7/8.x ECDHE-RSA-GCM or TLS 1.3.
+/// What to do about `why` for this client, in a few words (the verdict line joins
+/// them). The remedies are Microsoft's (reference §1b, §2): KB3140245 and the SChannel
+/// keys give Windows 7 / Server 2012 TLS 1.2; no update gives Windows 7/8.x
+/// ECDHE-RSA-GCM or TLS 1.3.
 fn advice(p: &Profile, why: &Why) -> String {
     let replay = matches!(p.hello, HelloSource::Replay(_));
     let has = |s: u16| p.shape.suites.contains(&s);
     match why {
-        Why::NeedsNewer { version } if p.max() < TlsVersion::Tls12 && !replay => {
-            if version == "TLS 1.3" {
-                "upgrade to Windows 11 or Server 2022 (TLS 1.3); no update adds TLS 1.3 to this build".into()
-            } else {
-                "enable TLS 1.2: install KB3140245, set WinHTTP DefaultSecureProtocols = 0xA00 \
-                 (also under Wow6432Node) and SChannel TLS 1.2 Client Enabled = 1, \
-                 DisabledByDefault = 0"
-                    .into()
-            }
-        }
         Why::NeedsNewer { version } if replay => format!("enable {version} in this client"),
-        Why::NeedsNewer { version } => format!(
-            "upgrade to a build with {version} (Windows 11 or Server 2022 and later); no update adds it to this build"
-        ),
-        Why::OnlyOlder { .. } => "the address offers only old TLS: a device on the path terminates TLS with an outdated stack; find it".into(),
-        Why::NoSuite { server, .. } if !has(0xc02f) && !has(0xc030) && server.contains("ECDHE-RSA-AES-GCM") && !replay => {
-            "upgrade to Windows 10 or later: this SChannel has no ECDHE-RSA-AES-GCM and no update adds it (or have the server also offer ECDHE-RSA-AES-CBC-SHA384/SHA256)".into()
+        Why::NeedsNewer { version } if version == "TLS 1.3" => {
+            "upgrade to Windows 11 or Server 2022 (TLS 1.3)".into()
         }
-        Why::NoSuite { server, .. } if server.starts_with("DHE-") && !has(0x009f) && !has(0x009e) => {
-            "the server offers only DHE suites, which current Windows (10 22H2, 11 22H2 and later) no longer offers: the server must offer ECDHE-RSA-AES-GCM".into()
+        Why::NeedsNewer { .. } if p.max() < TlsVersion::Tls12 => {
+            "enable TLS 1.2: KB3140245, WinHTTP DefaultSecureProtocols 0xA00 and the SChannel \
+             TLS 1.2 Client keys (Enabled 1, DisabledByDefault 0)"
+                .into()
         }
-        Why::NoSuite { server, .. } => format!(
-            "enable a suite the server accepts ({server}) in the client's cipher suite order, or have the server offer one of the client's"
-        ),
-        Why::Refused { .. } | Why::Error { .. } => {
-            "see the per-address detail (CSV or JSON) for how the server refused".into()
+        Why::NeedsNewer { version } => format!("enable {version} in this client"),
+        Why::OnlyOlder { .. } => {
+            "find the device on the path that ends TLS with an old stack".into()
         }
+        Why::NoSuite { server, .. }
+            if !replay && !has(0xc02f) && !has(0xc030) && server.contains("ECDHE-RSA-AES-GCM") =>
+        {
+            "upgrade to Windows 10 or later (no update adds ECDHE-RSA-AES-GCM to this build)".into()
+        }
+        Why::NoSuite { server, .. }
+            if server.starts_with("DHE-") && !has(0x009f) && !has(0x009e) =>
+        {
+            "the server must offer ECDHE-RSA-AES-GCM (current Windows dropped DHE)".into()
+        }
+        Why::NoSuite { server, .. } => {
+            format!(
+                "enable a suite the server accepts ({server}) in this client, or on the server one of the client's"
+            )
+        }
+        Why::Refused { .. } | Why::Error { .. } => "see the per-address detail (CSV, JSON)".into(),
         Why::Reset | Why::Timeout => {
-            "something on the path drops or resets TLS to these addresses: allow outbound TCP 443 to them".into()
+            "let TLS to these addresses through (something drops or resets it)".into()
         }
-        Why::NotProven => "a device on the path answers hellos it cannot serve: find it".into(),
+        Why::NotProven => "find the device on the path that answers hellos it cannot serve".into(),
         Why::Unreachable { .. } => {
-            "allow outbound TCP 443 to these addresses (or the proxy clients use)".into()
+            "allow outbound TCP 443 to these addresses (or use the clients' proxy)".into()
         }
-        Why::NoRoute => {
-            "no route from this machine (usually IPv6): not the endpoint's fault".into()
-        }
+        Why::NoRoute => "none: this machine has no route to them (usually IPv6)".into(),
         Why::Dns => "fix name resolution (resolver, split-horizon zone, DNS filter)".into(),
-        Why::Intercepted => "exempt these hosts from TLS inspection".into(),
+        Why::Intercepted => INTERCEPTED_ADVICE.into(),
     }
 }
+
+const INTERCEPTED_ADVICE: &str = "exempt these hosts from TLS inspection";
 
 /// The report: one CSV column, table line and JUnit case per profile; the finding
 /// `client-incompatible` naming every profile that fails.
@@ -611,7 +614,7 @@ pub fn intercepted(report: &mut CheckReport, by: &str) {
             got.trim()
         ));
         v.why = Some(Why::Intercepted);
-        v.advice = Some("exempt these hosts from TLS inspection".into());
+        v.advice = Some(INTERCEPTED_ADVICE.into());
     }
     let probes = report.probes;
     *report = report_with(&vs, probes);
@@ -741,6 +744,6 @@ mod tests {
             server: "DHE-RSA-AES-GCM".into(),
             like: None,
         };
-        assert!(advice(&profiles::WIN10, &dhe).contains("no longer offers"));
+        assert!(advice(&profiles::WIN10, &dhe).contains("dropped DHE"));
     }
 }

@@ -16,15 +16,16 @@ pub fn write_listing(list: &EndpointList, out: &mut impl Write) -> io::Result<()
     )?;
     writeln!(
         out,
-        "{:<40} {:>5}  {:<9} {:<19} {:<8} PURPOSE",
-        "HOST", "PORT", "CATEGORY", "INSPECTION", "LEGACY"
+        "{:<40} {:>5}  {:<13} {:<9} {:<19} {:<8} PURPOSE",
+        "HOST", "PORT", "ROLE", "CATEGORY", "INSPECTION", "LEGACY"
     )?;
     for e in &list.endpoints {
         writeln!(
             out,
-            "{:<40} {:>5}  {:<9} {:<19} {:<8} {}",
+            "{:<40} {:>5}  {:<13} {:<9} {:<19} {:<8} {}",
             terminal(&e.host),
             e.port,
+            e.role.name(),
             e.category.name(),
             e.inspection.name(),
             e.legacy_tls.name(),

@@ -8,11 +8,13 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod load;
+pub mod matrix;
 pub mod output;
 pub mod schema;
 pub mod sinks;
 pub mod summary;
 pub mod table;
+pub mod verdicts;
 
 use std::io;
 
