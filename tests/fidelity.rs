@@ -41,9 +41,7 @@ fn testssl_captures() -> Option<Vec<(String, Vec<u8>)>> {
         Ok(t) => t,
         Err(e) => {
             // CI installs testssl.sh (.ci/run); say loudly why nothing was compared.
-            eprintln!(
-                "SKIPPED: {CLIENT_SIMULATION}: {e} — install the Debian package testssl.sh"
-            );
+            eprintln!("SKIPPED: {CLIENT_SIMULATION}: {e} — install the Debian package testssl.sh");
             return None;
         }
     };
@@ -232,10 +230,8 @@ fn normalise(mut h: Hello) -> Hello {
 /// up; else the body as it is, so that a broken length still shows as a difference.
 fn normal_sni(body: &[u8]) -> Vec<u8> {
     let at = |i: usize| usize::from(body[i]) << 8 | usize::from(body[i + 1]);
-    let consistent = body.len() >= 5
-        && at(0) == body.len() - 2
-        && body[2] == 0
-        && at(3) == body.len() - 5;
+    let consistent =
+        body.len() >= 5 && at(0) == body.len() - 2 && body[2] == 0 && at(3) == body.len() - 5;
     match consistent {
         true => b"\x00\x0c\x00\x00\x09a.example".to_vec(),
         false => body.to_vec(),
