@@ -165,6 +165,10 @@ pub struct ClientVerdict {
     /// The raw outcome of the profile's hello (`not sent` when the address never
     /// answered).
     pub outcome: String,
+    /// How far an acceptance is proven (DESIGN.md "Proof of acceptance"): a TLS 1.3
+    /// answer to a replayed hello stays `unproven`, its key share's secret unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Proof>,
 }
 
 impl ClientVerdict {
@@ -180,6 +184,7 @@ impl ClientVerdict {
             why: None,
             advice: None,
             outcome,
+            proof: None,
         }
     }
 
@@ -313,6 +318,7 @@ async fn verdict(
             v.connects = true;
             v.version = Some(a.version.to_string());
             v.cipher = Some(a.cipher.to_string());
+            v.proof = Some(a.proof.clone());
         }
         _ => {
             let (reason, why) = explain(net, prior, p, outcome, suites).await;

@@ -11,6 +11,7 @@
 //! probes are scheduled first for every address, and the optional checks build on its
 //! result ([`Prior`]).
 
+pub mod captured;
 pub mod ciphers;
 pub mod clients;
 pub mod profiles;

@@ -75,9 +75,10 @@ pub struct Alias {
 pub trait Replay: Send + Sync + fmt::Debug {
     /// The bytes to send to a target (`None`: an IP literal target, no SNI).
     fn bytes(&self, server_name: Option<&str>) -> Vec<u8>;
-    /// The capture's client random: a TLS ≤ 1.2 ServerKeyExchange signs it, so the
-    /// answer can be proven.
-    fn random(&self) -> [u8; 32];
+    /// What the captured hello offers, its client random included (a TLS ≤ 1.2
+    /// ServerKeyExchange signs it, so the answer can be proven). The capture knows
+    /// more than [`Profile::shape`] holds: every key share group, for one.
+    fn offer(&self) -> Offer;
 }
 
 /// Where a profile's bytes come from.
@@ -626,7 +627,7 @@ impl Profile {
                 let (random, key) = crate::probe::raw::fresh_randoms();
                 (self.hello(server_name, random, &key), self.offer(random))
             }
-            HelloSource::Replay(r) => (r.bytes(server_name), self.offer(r.random())),
+            HelloSource::Replay(r) => (r.bytes(server_name), r.offer()),
         }
     }
 
@@ -648,7 +649,7 @@ impl Profile {
             versions: self.versions.to_vec(),
             suites: self.shape.suites.iter().map(|s| CipherSuite(*s)).collect(),
             groups: self.shape.groups.iter().map(|g| NamedGroup(*g)).collect(),
-            key_share: self.shape.key_share.map(NamedGroup),
+            key_shares: self.shape.key_share.map(NamedGroup).into_iter().collect(),
             client_random,
         }
     }

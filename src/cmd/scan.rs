@@ -42,7 +42,8 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
     };
     let trust_settings = args.trust_settings();
     let trust = TrustStores::new(&trust_settings).map_err(UsageError)?;
-    let checks = args.check_options()?;
+    let names: Vec<String> = items.iter().map(|i| i.target.host.to_string()).collect();
+    let checks = args.check_options(&names)?;
     let proxy_settings = args.proxy_settings()?;
     let ctx = ScanContext {
         versions: settings.range.iter().collect(),

@@ -620,6 +620,20 @@ impl tlscompat::checks::Net for DirectNet {
     }
 }
 
+/// A real `openssl s_server` with the lab's RSA leaf (the RSA suites need one) and
+/// `extra` options (`-cipher …`, `-groups …`).
+pub fn openssl_rsa_server(min: &str, max: &str, extra: &[&str]) -> OpenSslServer {
+    let (cert, key) = pki().rsa_leaf();
+    openssl_server_opts(
+        min,
+        max,
+        "127.0.0.1:0",
+        &format!("{cert}{}", pki().ca_pem),
+        &key,
+        extra,
+    )
+}
+
 /// A directory removed on drop.
 pub struct TempDir(pub PathBuf);
 
