@@ -41,8 +41,9 @@ pub enum Command {
     /// Combine the JSON reports of sharded scans (`scan --shard K/N --json F`) into the
     /// reports and exit code one unsharded scan would have produced.
     Merge(MergeArgs),
-    /// List the client profiles of `--clients` and the exact ClientHello each sends.
-    Clients,
+    /// List the client profiles of `--clients`: the Windows builds each stands for, the
+    /// exact ClientHello it sends, and where each part of it comes from.
+    Clients(ClientsArgs),
     /// Print a shell completion script on stdout, e.g.
     /// `tlscompat completions bash > /etc/bash_completion.d/tlscompat`.
     Completions {
@@ -52,6 +53,24 @@ pub enum Command {
     },
     /// Print the manual page (roff) on stdout: `tlscompat man | man -l -`.
     Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClientsArgs {
+    /// `table`: for people, unsure fields marked UNSURE; `json`: for tools.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Show the ClientHello `scan --client-hello NAME=FILE[#N]` would replay, field by
+    /// field, instead of the built-in profiles (repeatable).
+    #[arg(long = "client-hello", value_name = "NAME=FILE[#N]")]
+    pub client_hello: Vec<String>,
+}
+
+/// The formats of a listing command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -173,11 +192,18 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub max_addresses: u32,
     /// Client profiles to emulate: a comma-separated list of win7, win7-tls12, win81,
-    /// win10, win11, or `all`. Each sends that client's exact ClientHello once per
-    /// address and says whether it would connect, and why not (`tlscompat clients`
-    /// shows the hellos).
+    /// win10-1607, win10, win11-21h2, win11, ws2008r2, ws2012, ws2012-tls12, ws2012r2,
+    /// ws2016, ws2019, ws2022, or `all`. Each sends that client's exact ClientHello once
+    /// per address and says whether it would connect, and why not (`tlscompat clients`
+    /// shows the builds, the hellos and their sources).
     #[arg(long, value_name = "LIST|all")]
     pub clients: Option<String>,
+    /// Replay a ClientHello captured on your own client as profile NAME (CSV column
+    /// client_NAME): FILE is a pcap or pcapng (tcpdump, Wireshark, tshark, dumpcap,
+    /// `pktmon etl2pcap`) or a hex dump of the hello; `FILE#N` picks its N-th hello.
+    /// Sent as captured but for the SNI (repeatable; see README "Your own client").
+    #[arg(long = "client-hello", value_name = "NAME=FILE[#N]")]
+    pub client_hello: Vec<String>,
     /// Enumerate the cipher suites of every accepted version, in the server's
     /// preference order (about one probe per accepted suite, plus one).
     #[arg(long)]
@@ -325,12 +351,22 @@ impl ScanArgs {
     }
 
     /// The checks asked for (`--ciphers`, `--clients`).
-    pub fn check_options(&self) -> Result<crate::checks::CheckOptions, UsageError> {
-        let clients = match &self.clients {
+    /// `targets`: the host names scanned, which choose among a capture's different
+    /// hellos by their SNI.
+    pub fn check_options(
+        &self,
+        targets: &[String],
+    ) -> Result<crate::checks::CheckOptions, UsageError> {
+        let mut clients = match &self.clients {
             Some(list) => crate::checks::profiles::parse_list(list)
                 .map_err(|e| UsageError(format!("--clients: {e}")))?,
             None => Vec::new(),
         };
+        clients.extend(
+            captured_profiles(&self.client_hello, targets)?
+                .into_iter()
+                .map(|c| std::sync::Arc::new(c.profile())),
+        );
         Ok(crate::checks::CheckOptions {
             ciphers: self.ciphers,
             clients,
@@ -340,6 +376,18 @@ impl ScanArgs {
     pub fn fail_on(&self) -> Result<Vec<FindingKind>, UsageError> {
         parse_fail_on(&self.fail_on).map_err(|e| UsageError(format!("--fail-on: {e}")))
     }
+}
+
+/// Every `--client-hello`, read and checked (exit 2 naming the file on any problem).
+pub fn captured_profiles(
+    args: &[String],
+    targets: &[String],
+) -> Result<Vec<crate::checks::captured::CapturedHello>, UsageError> {
+    let builtin: Vec<&str> = crate::checks::profiles::ALL
+        .iter()
+        .map(|p| p.name.as_ref())
+        .collect();
+    crate::checks::captured::load_all(args, &builtin, targets).map_err(UsageError)
 }
 
 pub fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>, String> {

@@ -6,6 +6,7 @@
 //! out; [`wire`] is the pure codec the raw probe is built on.
 
 pub mod baseline;
+pub mod capture;
 pub mod cert;
 pub mod checks;
 pub mod cli;

@@ -315,6 +315,9 @@ impl Pipeline {
             Err(e) => {
                 let mut r = Record::dns_failure(&t.host, t.port, e.to_string());
                 r.endpoint = item.endpoint.clone();
+                r.checks = self
+                    .prober
+                    .unanswered(&crate::checks::Unanswered::Dns(e.to_string()));
                 return vec![r];
             }
             Ok(a) => a,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::cert::{CertSummary, summarize_or_placeholder};
-use crate::checks::versions;
+use crate::checks::{clients, versions};
 use crate::endpoints::Endpoint;
 use crate::findings::{Finding, FindingKind};
 use crate::intercept::{Evidence, Signal, is_intercepted, policy_note, signals};
@@ -196,6 +196,16 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r.findings = versions::findings(&r.cells);
     r.findings.extend(chain_findings(&r, verdict.as_ref()));
     r.checks = scan.checks;
+    if r.intercepted == Some(true) {
+        let by = r
+            .chain
+            .first()
+            .and_then(|leaf| leaf.issuer_cn.clone())
+            .unwrap_or_else(|| "an inspecting device".into());
+        for c in r.checks.iter_mut().filter(|c| c.check == clients::CHECK) {
+            clients::intercepted(c, &by);
+        }
+    }
     r.probe_count += r.checks.iter().map(|c| c.probes).sum::<u64>();
     let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
     r.findings.extend(from_checks);

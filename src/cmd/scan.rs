@@ -42,7 +42,8 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
     };
     let trust_settings = args.trust_settings();
     let trust = TrustStores::new(&trust_settings).map_err(UsageError)?;
-    let checks = args.check_options()?;
+    let names: Vec<String> = items.iter().map(|i| i.target.host.to_string()).collect();
+    let checks = args.check_options(&names)?;
     let proxy_settings = args.proxy_settings()?;
     let ctx = ScanContext {
         versions: settings.range.iter().collect(),
@@ -70,7 +71,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
             "proxy_user": proxy_settings.proxy.as_ref().and_then(|p| p.credentials.as_ref()).map(|c| c.user.clone()),
             "proxy_auth": args.proxy_auth.map(|a| a.to_string()),
             "compare_direct": args.compare_direct,
-            "clients": checks.clients.iter().map(|p| p.name).collect::<Vec<_>>(),
+            "clients": checks.clients.iter().map(|p| p.name.as_ref()).collect::<Vec<_>>(),
             "ciphers": checks.ciphers,
             "starttls": args.starttls.map(|c| c.name()),
             "tenant": args.tenant,
@@ -129,6 +130,8 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
     let (summary, interrupt) = result?;
     if !args.quiet && args.output.format != Format::Table {
         diag::line(&summary.line());
+        // The answer per client too, as the table would end with it.
+        summary.clients.lines().iter().for_each(|l| diag::line(l));
     }
     if let Some(code) = interrupt.exit_code() {
         diag::error("interrupted; the reports hold the records finished before the signal");

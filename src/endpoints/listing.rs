@@ -17,15 +17,16 @@ pub fn write_listing(list: &EndpointList, out: &mut impl Write) -> io::Result<()
     )?;
     writeln!(
         out,
-        "{:<40} {:>5}  {:<9} {:<19} {:<8} {:<14} PURPOSE",
-        "HOST", "PORT", "CATEGORY", "INSPECTION", "LEGACY", "TLS"
+        "{:<40} {:>5}  {:<13} {:<9} {:<19} {:<8} {:<14} PURPOSE",
+        "HOST", "PORT", "ROLE", "CATEGORY", "INSPECTION", "LEGACY", "TLS"
     )?;
     for e in &list.endpoints {
         writeln!(
             out,
-            "{:<40} {:>5}  {:<9} {:<19} {:<8} {:<14} {}",
+            "{:<40} {:>5}  {:<13} {:<9} {:<19} {:<8} {:<14} {}",
             terminal(&e.host),
             e.port,
+            e.role.name(),
             e.category.name(),
             e.inspection.name(),
             e.legacy_tls.name(),

@@ -131,6 +131,20 @@ fn embedded_list_is_valid() {
     assert_eq!(login.inspection, Inspection::TenantRestrictions);
     assert_eq!(login.category, Category::Allow);
     assert_eq!(login.set_id, Some(56));
+    assert_eq!(login.role, Role::SignIn);
+    // Every entry of the embedded list says its role: `other` is only for lists
+    // without one and targets not in the list.
+    for e in &list.endpoints {
+        assert_ne!(e.role, Role::Other, "{}: no role", e.host);
+    }
+    let role = |h: &str| list.endpoints.iter().find(|e| e.host == h).map(|e| e.role);
+    assert_eq!(role("ols.officeapps.live.com"), Some(Role::Activation));
+    assert_eq!(role("nexus.officeapps.live.com"), Some(Role::Telemetry));
+    assert_eq!(role("officecdn.microsoft.com"), Some(Role::Content));
+    assert_eq!(
+        role("officeclient.microsoft.com"),
+        Some(Role::Configuration)
+    );
     let ws = list
         .endpoints
         .iter()
@@ -156,6 +170,9 @@ fn names_round_trip() {
     }
     for i in Inspection::ALL {
         assert_eq!(serde_json::to_value(i).unwrap(), i.name());
+    }
+    for r in Role::ALL {
+        assert_eq!(serde_json::to_value(r).unwrap(), r.name());
     }
     for l in LegacyTls::ALL {
         assert_eq!(serde_json::to_value(l).unwrap(), l.name());
@@ -304,6 +321,16 @@ fn unknown_choices_list_the_allowed_values() {
         error(&second(&[("legacy_tls", "legacy_tls = \"accepted\"")])),
         "t.toml:15: endpoint[1].legacy_tls: 'accepted' is not one of: refused, unknown"
     );
+    assert_eq!(
+        error(&second(&[("role", "role = \"login\"")])),
+        "t.toml:16: endpoint[1].role: 'login' is not one of: \
+         sign-in, activation, configuration, content, telemetry, other"
+    );
+    // Optional: absent is `other`.
+    let list = parse(&second(&[])).unwrap();
+    assert_eq!(list.endpoints[1].role, Role::Other);
+    let list = parse(&second(&[("role", "role = \"telemetry\"")])).unwrap();
+    assert_eq!(list.endpoints[1].role, Role::Telemetry);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::defaults::Defaults;
 use super::error::{EndpointsError, position};
-use super::model::{Category, Endpoint, Inspection, LegacyTls, TENANT_PLACEHOLDER};
+use super::model::{Category, Endpoint, Inspection, LegacyTls, Role, TENANT_PLACEHOLDER};
 use crate::mail::StarttlsChoice;
 use crate::target::{DEFAULT_PORT, Host};
 
@@ -40,6 +40,7 @@ pub(super) struct RawEndpoint {
     category: Option<Spanned<String>>,
     inspection: Option<Spanned<String>>,
     legacy_tls: Option<Spanned<String>>,
+    role: Option<Spanned<String>>,
     expected_issuers: Option<Spanned<Vec<Spanned<String>>>>,
     issuer_thumbprints: Option<Spanned<Vec<Spanned<String>>>>,
     starttls: Option<Spanned<String>>,
@@ -123,6 +124,10 @@ impl Doc<'_> {
                 &LegacyTls::ALL,
                 LegacyTls::name,
             )?,
+            role: match raw.role {
+                Some(role) => self.choice(role, &at("role"), &Role::ALL, Role::name)?,
+                None => Role::Other,
+            },
             expected_issuers: match raw.expected_issuers {
                 Some(list) => self.issuers(list, &at("expected_issuers"))?.into(),
                 None => defaults.expected_issuers.clone(),

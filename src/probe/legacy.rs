@@ -127,7 +127,7 @@ pub async fn connect(
             .chain([CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV])
             .collect(),
         groups: groups(HelloVariant::Compact).to_vec(),
-        key_share: None,
+        key_shares: Vec::new(),
         client_random: random,
     };
     if let Err(e) = tcp.write_all(&hello).await {

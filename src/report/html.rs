@@ -5,9 +5,10 @@
 //! Every string that came from the network (names, certificate fields, alert details,
 //! proxy excerpts) goes through [`crate::safe::xml_text`], in text and in attributes.
 //!
-//! Layout: header (scan time, duration, tool, summary), the host × version matrix
-//! (colour per verdict, the refusal reason on hover via `title`), client verdicts when
-//! the scan had `--clients`, findings grouped by kind with what to do, the baseline
+//! Layout: header (scan time, duration, tool, summary); with `--clients`, the verdict
+//! line per client profile and the address × profile matrix first (the question the
+//! page answers); the host × version matrix (colour per verdict, the refusal reason on
+//! hover via `title`), findings grouped by kind with what to do, the baseline
 //! comparison when there was one, and the options used.
 
 use std::collections::BTreeMap;
@@ -323,13 +324,15 @@ impl<W: Write> Sink for HtmlSink<W> {
             env!("CARGO_PKG_VERSION"),
             esc(&s.line())
         );
-        page.push_str("<h2>Endpoints × TLS versions</h2>\n<p class=\"legend\"><span class=\"good\">as it should be</span><span class=\"warn\">worth a look</span><span class=\"bad\">fails or is insecure</span><span class=\"none\">not probed</span> Hover a cell for the reason.</p>\n<table id=\"matrix\"><thead><tr><th>Host</th><th>Port</th><th>Address</th>");
-        for v in &self.ctx.versions {
-            let _ = write!(page, "<th>{v}</th>");
+        // The answer per client first: the verdict lines, then the matrix.
+        if !s.clients.is_empty() {
+            page.push_str("<h2>Will clients activate from here?</h2>\n<ul id=\"verdicts\">\n");
+            for p in &s.clients.profiles {
+                let class = if p.failing == 0 { "good" } else { "bad" };
+                let _ = writeln!(page, "<li class=\"{class}\">{}</li>", esc(&p.line()));
+            }
+            page.push_str("</ul>\n");
         }
-        page.push_str("<th>Best</th><th>Issuer</th><th>Expires</th><th>Trust</th><th>Findings</th></tr></thead><tbody>\n");
-        page.push_str(&self.rows);
-        page.push_str("</tbody></table>\n");
         if !self.client_rows.is_empty() {
             page.push_str(
                 "<h2>Client profiles</h2>\n<table id=\"clients\"><thead><tr><th>Endpoint</th>",
@@ -353,6 +356,13 @@ impl<W: Write> Sink for HtmlSink<W> {
             }
             page.push_str("</tbody></table>\n");
         }
+        page.push_str("<h2>Endpoints × TLS versions</h2>\n<p class=\"legend\"><span class=\"good\">as it should be</span><span class=\"warn\">worth a look</span><span class=\"bad\">fails or is insecure</span><span class=\"none\">not probed</span> Hover a cell for the reason.</p>\n<table id=\"matrix\"><thead><tr><th>Host</th><th>Port</th><th>Address</th>");
+        for v in &self.ctx.versions {
+            let _ = write!(page, "<th>{v}</th>");
+        }
+        page.push_str("<th>Best</th><th>Issuer</th><th>Expires</th><th>Trust</th><th>Findings</th></tr></thead><tbody>\n");
+        page.push_str(&self.rows);
+        page.push_str("</tbody></table>\n");
         page.push_str("<h2>Findings</h2>\n");
         if self.findings.is_empty() {
             page.push_str("<p class=\"good\">No findings.</p>\n");

@@ -77,6 +77,7 @@ impl<W: Write> Sink for JsonSink<W> {
             "started_at": s.started_at.map(rfc3339_time),
             "started_unix": s.started_at.and_then(unix_secs),
             "baseline": s.baseline.as_deref(),
+            "clients": s.clients.to_json(),
         });
         let complete = !s.interrupted;
         writeln!(

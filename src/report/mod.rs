@@ -8,11 +8,14 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod load;
+pub mod matrix;
 pub mod output;
 pub mod schema;
 pub mod sinks;
 pub mod summary;
 pub mod table;
+pub mod text;
+pub mod verdicts;
 
 use std::io;
 
@@ -43,7 +46,7 @@ impl ScanContext {
         cols.extend(
             self.clients
                 .iter()
-                .map(|c| format!("client_{}", c.replace('-', "_"))),
+                .map(|c| crate::checks::clients::column(c)),
         );
         cols
     }

@@ -15,9 +15,13 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use super::matrix::Matrix;
 use super::summary::Summary;
+use super::text::{abbreviate, pad, width};
 use super::{ScanContext, Sink, cell_text};
+use crate::checks::clients;
 use crate::cli::ColorChoice;
+use crate::findings::FindingKind;
 use crate::probe::outcome::CellState;
 use crate::record::Record;
 use crate::safe::terminal as safe;
@@ -126,6 +130,8 @@ pub struct TableSink<W: Write> {
     header: Vec<String>,
     rows: Vec<Row>,
     findings: Vec<(bool, String)>,
+    /// The host × client profile matrix, on a terminal (see [`TableSink::matrix_mode`]).
+    matrix: Matrix,
 }
 
 impl<W: Write> TableSink<W> {
@@ -140,12 +146,21 @@ impl<W: Write> TableSink<W> {
             header,
             rows: Vec::new(),
             findings: Vec::new(),
+            matrix: Matrix::default(),
         }
     }
 
     pub fn styled(mut self, style: TableStyle) -> Self {
         self.style = style;
         self
+    }
+
+    /// On a terminal (a known width) the client verdicts are a host × profile matrix;
+    /// written to a file or a pipe, each address keeps its detail lines
+    /// (`clients host:443 [addr]: win7: fail …`), which is what a log should hold.
+    /// Either way the verdict lines end the output.
+    fn matrix_mode(&self) -> bool {
+        self.style.width.is_some()
     }
 }
 
@@ -224,12 +239,20 @@ impl<W: Write> Sink for TableSink<W> {
         } else {
             format!(" [{}]", safe(&r.address))
         };
+        let matrix = self.matrix_mode();
         for f in &r.findings {
             let fail = self.ctx.fail_on.contains(&f.kind);
             let mark = if fail { "FAIL" } else { "note" };
+            // The matrix says which clients fail and why; the finding need not.
+            let text = match (matrix, f.kind) {
+                (true, FindingKind::ClientIncompatible) => {
+                    format!("{} (see the client matrix below)", f.kind)
+                }
+                _ => f.to_string(),
+            };
             self.findings.push((
                 fail,
-                format!("{mark} {host}:{}{at}: {}", r.port, safe(&f.to_string())),
+                format!("{mark} {host}:{}{at}: {}", r.port, safe(&text)),
             ));
         }
         for n in &r.notes {
@@ -237,6 +260,14 @@ impl<W: Write> Sink for TableSink<W> {
                 .push((false, format!("note {host}:{}{at}: {}", r.port, safe(n))));
         }
         for check in &r.checks {
+            if matrix && check.check == clients::CHECK {
+                let label = match r.port {
+                    crate::target::DEFAULT_PORT => r.host.clone(),
+                    port => format!("{}:{port}", r.host),
+                };
+                self.matrix.add(&label, &clients::verdicts(check));
+                continue;
+            }
             for line in &check.lines {
                 let text = format!("{} {host}:{}{at}: {}", check.check, r.port, safe(line));
                 self.findings.push((false, text));
@@ -295,6 +326,20 @@ impl<W: Write> Sink for TableSink<W> {
                 }
             }
         }
+        if !self.matrix.is_empty() {
+            writeln!(self.out)?;
+            // The grid fits by construction; the legend and the reasons wrap.
+            let (grid, notes) = self.matrix.render(max, color);
+            for line in grid {
+                writeln!(self.out, "{line}")?;
+            }
+            writeln!(self.out)?;
+            for line in notes {
+                for l in wrap(&line, max) {
+                    writeln!(self.out, "{}", l.trim_end())?;
+                }
+            }
+        }
         writeln!(self.out)?;
         for l in wrap(&summary.line(), max) {
             writeln!(self.out, "{l}")?;
@@ -304,6 +349,15 @@ impl<W: Write> Sink for TableSink<W> {
                 self.out,
                 "INCOMPLETE: interrupted; only the records finished before the signal are shown"
             )?;
+        }
+        // The answer per client ends the output, terminal or not.
+        if !summary.clients.is_empty() {
+            writeln!(self.out)?;
+            for line in summary.clients.lines() {
+                for l in wrap(&safe(&line), max) {
+                    writeln!(self.out, "{l}")?;
+                }
+            }
         }
         self.out.flush()
     }
@@ -358,24 +412,6 @@ fn wrap(line: &str, max: Option<usize>) -> Vec<String> {
         rest.drain(..cut + skip);
         first = false;
     }
-    out
-}
-
-fn width(s: &str) -> usize {
-    s.chars().count()
-}
-
-fn pad(s: &str, w: usize) -> String {
-    format!("{s:<w$}")
-}
-
-/// Cuts to `w` characters, marking the cut with `…`.
-fn abbreviate(s: &str, w: usize) -> String {
-    if width(s) <= w {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
-    out.push('…');
     out
 }
 

@@ -89,7 +89,10 @@ fn check(protocol: MailProtocol, bytes: &[u8], rng: &mut Rng) -> Result<(), Stri
     // Bytes after the STARTTLS answer are seen only as far as they came with it.
     let injection = matches!(
         (&whole, &sliced),
-        (Verdict::Injected { .. }, Verdict::Ready(_) | Verdict::Injected { .. })
+        (
+            Verdict::Injected { .. },
+            Verdict::Ready(_) | Verdict::Injected { .. }
+        )
     );
     if whole != sliced && !injection {
         return Err(format!(

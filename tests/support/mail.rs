@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -122,13 +123,18 @@ pub fn mail_cert() -> &'static MailCert {
     static CERT: std::sync::OnceLock<MailCert> = std::sync::OnceLock::new();
     CERT.get_or_init(|| {
         let pki = super::pki();
-        let (cert_pem, key_pem, cert_der, key_der) = pki.rsa_leaf_for(&[
+        let (cert_pem, key_pem) = pki.rsa_leaf_for(&[
             "smtp.office365.com",
             "smtp-legacy.office365.com",
             "outlook.office365.com",
-            "lab.test",
-            "localhost",
         ]);
+        let cert_der = CertificateDer::from_pem_slice(cert_pem.as_bytes())
+            .expect("cert PEM")
+            .to_vec();
+        let key_der = PrivatePkcs8KeyDer::from_pem_slice(key_pem.as_bytes())
+            .expect("key PEM")
+            .secret_pkcs8_der()
+            .to_vec();
         MailCert {
             chain_pem: format!("{cert_pem}{}", pki.ca_pem),
             key_pem,
