@@ -94,7 +94,7 @@ _tlscompat() {
             return 0
             ;;
         tlscompat__subcmd__clients)
-            opts="-h --format --help"
+            opts="-h --format --client-hello --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -102,6 +102,10 @@ _tlscompat() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-hello)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -394,7 +398,7 @@ _tlscompat() {
             return 0
             ;;
         tlscompat__subcmd__scan)
-            opts="-q -h --endpoints --tenant --tls-min --tls-max --resolver --ipv4 --ipv6 --roots --ca-file --no-system-store --proxy --proxy-user --proxy-auth --no-env-proxy --compare-direct --timeout --retries --max-addresses --clients --ciphers --starttls --concurrency --per-address --fail-on --shard --baseline --format --csv --json --junit --html --color --quiet --no-progress --help"
+            opts="-q -h --endpoints --tenant --tls-min --tls-max --resolver --ipv4 --ipv6 --roots --ca-file --no-system-store --proxy --proxy-user --proxy-auth --no-env-proxy --compare-direct --timeout --retries --max-addresses --clients --client-hello --ciphers --starttls --concurrency --per-address --fail-on --shard --baseline --format --csv --json --junit --html --color --quiet --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,6 +457,10 @@ _tlscompat() {
                     return 0
                     ;;
                 --clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-hello)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
