@@ -94,7 +94,7 @@ _tlscompat() {
             return 0
             ;;
         tlscompat__subcmd__clients)
-            opts="-h --format --help"
+            opts="-h --format --client-hello --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -102,6 +102,10 @@ _tlscompat() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-hello)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -390,7 +394,7 @@ _tlscompat() {
             return 0
             ;;
         tlscompat__subcmd__scan)
-            opts="-q -h --endpoints --tls-min --tls-max --resolver --ipv4 --ipv6 --roots --ca-file --no-system-store --proxy --proxy-user --proxy-auth --no-env-proxy --compare-direct --timeout --retries --max-addresses --clients --ciphers --concurrency --per-address --fail-on --shard --baseline --format --csv --json --junit --html --color --quiet --no-progress --help"
+            opts="-q -h --endpoints --tls-min --tls-max --resolver --ipv4 --ipv6 --roots --ca-file --no-system-store --proxy --proxy-user --proxy-auth --no-env-proxy --compare-direct --timeout --retries --max-addresses --clients --client-hello --ciphers --concurrency --per-address --fail-on --shard --baseline --format --csv --json --junit --html --color --quiet --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +449,10 @@ _tlscompat() {
                     return 0
                     ;;
                 --clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-hello)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -46,6 +46,7 @@ complete -c tlscompat -n "__fish_tlscompat_using_subcommand scan" -l timeout -d 
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand scan" -l retries -d 'Extra attempts after a timeout (closes and resets are always confirmed once)' -r
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand scan" -l max-addresses -d 'Addresses scanned per name, at most: a name with more A/AAAA records (a CDN pool, a misconfigured zone) is scanned on the first N (IPv4 first, in address order) and its records carry a note saying how many were left out' -r
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand scan" -l clients -d 'Client profiles to emulate: a comma-separated list of win7, win7-tls12, win81, win10-1607, win10, win11-21h2, win11, ws2008r2, ws2012, ws2012-tls12, ws2012r2, ws2016, ws2019, ws2022, or `all`. Each sends that client\'s exact ClientHello once per address and says whether it would connect, and why not (`tlscompat clients` shows the builds, the hellos and their sources)' -r
+complete -c tlscompat -n "__fish_tlscompat_using_subcommand scan" -l client-hello -d 'Replay a ClientHello captured on your own client as profile NAME (CSV column client_NAME): FILE is a pcap or pcapng (tcpdump, Wireshark, tshark, dumpcap, `pktmon etl2pcap`) or a hex dump of the hello; `FILE#N` picks its N-th hello. Sent as captured but for the SNI (repeatable; see README "Your own client")' -r
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand scan" -l concurrency -d 'Connections in flight across the whole scan' -r
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand scan" -l per-address -d 'Connections in flight to any one IP address, all ports together (through a proxy: per proxy route). The default is one address\'s probes (4 versions + 1 handshake), so that a silent address costs one round of timeouts, not two' -r
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand scan" -l fail-on -d 'Findings that make the exit code 1: comma-separated names, or `none`' -r
@@ -93,6 +94,7 @@ complete -c tlscompat -n "__fish_tlscompat_using_subcommand merge" -s q -l quiet
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand merge" -s h -l help -d 'Print help'
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand clients" -l format -d '`table`: for people, unsure fields marked UNSURE; `json`: for tools' -r -f -a "table\t''
 json\t''"
+complete -c tlscompat -n "__fish_tlscompat_using_subcommand clients" -l client-hello -d 'Show the ClientHello `scan --client-hello NAME=FILE[#N]` would replay, field by field, instead of the built-in profiles (repeatable)' -r
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand clients" -s h -l help -d 'Print help'
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c tlscompat -n "__fish_tlscompat_using_subcommand man" -s h -l help -d 'Print help'
