@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::exit::UsageError;
 use crate::findings::FindingKind;
+use crate::mail::StarttlsChoice;
 use crate::proxy::ProxySettings;
 use crate::resolve::{Family, ResolveSettings, parse_nameserver};
 use crate::scan::ProbeSettings;
@@ -74,8 +75,9 @@ pub enum ListFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct EndpointsArgs {
-    /// Endpoint list to use instead of the embedded one.
-    #[arg(long, value_name = "FILE")]
+    /// Endpoint list to print instead of the embedded one: a FILE, or `mail` for the
+    /// embedded Exchange Online mail list (a file named mail: `./mail`).
+    #[arg(long, visible_alias = "list", value_name = "FILE|mail")]
     pub endpoints: Option<PathBuf>,
     #[command(subcommand)]
     pub action: Option<EndpointsAction>,
@@ -121,9 +123,16 @@ pub struct ScanArgs {
     /// targets, every host of the endpoint list is scanned.
     #[arg(value_name = "HOST[:PORT]")]
     pub targets: Vec<String>,
-    /// Endpoint list to use instead of the embedded one.
-    #[arg(long, value_name = "FILE")]
+    /// Endpoint list to use instead of the embedded one: a FILE, or `mail` for the
+    /// embedded Exchange Online mail list (smtp.office365.com, smtp-legacy, IMAP/POP on
+    /// outlook.office365.com; a file named mail: `./mail`).
+    #[arg(long, value_name = "FILE|mail")]
     pub endpoints: Option<PathBuf>,
+    /// The first label of your domain's MX host, for the mail list's template
+    /// `{tenant}.mail.protection.outlook.com` (e.g. `contoso-com` for contoso.com);
+    /// without it that entry is skipped.
+    #[arg(long, value_name = "NAME", value_parser = parse_tenant)]
+    pub tenant: Option<String>,
     /// Oldest TLS version to probe: 1.0, 1.1, 1.2 or 1.3.
     #[arg(long, value_name = "V", default_value = "1.0", value_parser = parse_version)]
     pub tls_min: TlsVersion,
@@ -199,6 +208,13 @@ pub struct ScanArgs {
     /// preference order (about one probe per accepted suite, plus one).
     #[arg(long)]
     pub ciphers: bool,
+    /// Mail protocol to speak before TLS: smtp (EHLO, STARTTLS), imap (a STARTTLS),
+    /// pop3 (STLS), or none (TLS from the first byte, no mail dialogue). Default: by
+    /// port: STARTTLS on 25, 587 (SMTP), 143 (IMAP), 110 (POP3); implicit TLS on 465,
+    /// 993, 995. After a completed handshake the mail service's next answer is read: a
+    /// refusal there (`421 4.7.66 ...`) makes the version `refused`, not accepted.
+    #[arg(long, value_name = "smtp|imap|pop3|none", value_parser = parse_starttls)]
+    pub starttls: Option<StarttlsChoice>,
     /// Connections in flight across the whole scan.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub concurrency: u32,
@@ -275,7 +291,7 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 /// "Activation from here would fail or be inspected": the findings that fail a scan by
 /// default.
 pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid,intercepted,\
-     handshake-failed,client-incompatible,proxy-auth-required,proxy-denied";
+     handshake-failed,client-incompatible,proxy-auth-required,proxy-denied,starttls";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -388,6 +404,25 @@ pub fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>, String> {
     Ok(out)
 }
 
+/// A DNS label: letters, digits and hyphens, 1 to 63, not starting or ending with `-`.
+fn parse_tenant(s: &str) -> Result<String, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let ok = (1..=63).contains(&t.len())
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !t.starts_with('-')
+        && !t.ends_with('-');
+    match ok {
+        true => Ok(t),
+        false => Err(format!(
+            "'{s}' is not a DNS label (letters, digits, '-'; like contoso-com)"
+        )),
+    }
+}
+
+fn parse_starttls(s: &str) -> Result<StarttlsChoice, String> {
+    s.parse()
+}
+
 fn parse_version(s: &str) -> Result<TlsVersion, String> {
     s.parse()
 }
@@ -472,6 +507,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(9));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(10));
     }
 }

@@ -18,6 +18,7 @@ pub mod exit;
 pub mod findings;
 pub mod intercept;
 pub mod interrupt;
+pub mod mail;
 pub mod pipeline;
 pub mod probe;
 pub mod progress;

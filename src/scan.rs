@@ -32,8 +32,10 @@ use tokio::sync::{AcquireError, Notify, OwnedSemaphorePermit, Semaphore, oneshot
 use tokio::task::JoinSet;
 
 use crate::checks::{BoxFuture, Check, CheckReport, Net, PriorWait, Unanswered};
+use crate::mail::Mail;
+use crate::probe::dial::dial;
 use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
-use crate::probe::net::{Route, open};
+use crate::probe::net::Route;
 use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
 use crate::probe::proof::Offer;
 use crate::probe::raw::{ProbeTarget, probe_version};
@@ -81,6 +83,8 @@ pub struct AddressScan {
     pub host: Host,
     pub port: u16,
     pub route: Route,
+    /// The mail protocol spoken around TLS (see `mail.rs`), `None` for plain TLS.
+    pub mail: Option<Mail>,
     /// Set when the address took no connection; then no version was probed further.
     pub unreachable: Option<ConnectFailure>,
     /// Raw probe per version in the range, oldest first.
@@ -144,11 +148,18 @@ impl Prober {
     }
 
     /// Probes one address: see the module doc for the order.
-    pub async fn scan_address(&self, host: Host, port: u16, route: Route) -> AddressScan {
+    pub async fn scan_address(
+        &self,
+        host: Host,
+        port: u16,
+        route: Route,
+        mail: Option<Mail>,
+    ) -> AddressScan {
         let mut scan = AddressScan {
             host,
             port,
             route,
+            mail,
             unreachable: None,
             probes: Vec::new(),
             modern: None,
@@ -169,7 +180,7 @@ impl Prober {
                 let permit = self.address_permit(&scan.route).await;
                 let st = state.clone();
                 set.spawn(async move {
-                    let m = me.modern(&host, &route, tx).await;
+                    let m = me.modern(&host, &route, mail, tx).await;
                     st.version_done(m.as_ref().is_some_and(|m| answered_modern(&m.outcome)));
                     drop(permit);
                     Job::Modern(m)
@@ -180,7 +191,9 @@ impl Prober {
                 // version's probe opens the address, alone.
                 let first_version = range.max();
                 let permit = self.address_permit(&scan.route).await;
-                let first = self.version(&scan.host, &scan.route, first_version).await;
+                let first = self
+                    .version(&scan.host, &scan.route, mail, first_version)
+                    .await;
                 state.version_done(!is_timeout(&first.outcome));
                 drop(permit);
                 let (tx, rx) = oneshot::channel();
@@ -212,7 +225,7 @@ impl Prober {
             let permit = self.address_permit(&scan.route).await;
             let st = state.clone();
             set.spawn(async move {
-                let p = me.version(&host, &route, version).await;
+                let p = me.version(&host, &route, mail, version).await;
                 // Told before the permit goes, so that a check's probe taking it
                 // knows whether the address answered.
                 st.version_done(!is_timeout(&p.outcome));
@@ -235,16 +248,16 @@ impl Prober {
             }
             probes.sort_by_key(|(v, _)| *v);
             let mut pinned = Vec::new();
-            for version in needs_pinned(&probes, modern.as_ref()) {
+            for version in needs_pinned(&probes, modern.as_ref(), mail.is_some()) {
                 self.inner.observer.planned(1);
-                if let Some(h) = self.pinned(&scan.host, &scan.route, version).await {
+                if let Some(h) = self.pinned(&scan.host, &scan.route, mail, version).await {
                     pinned.push(h);
                 }
             }
             prior_tx.send(crate::checks::prior(&probes, modern.as_ref(), &pinned));
             (probes, modern, pinned)
         };
-        let checks = self.run_checks(&scan.host, &scan.route, &prior, &state);
+        let checks = self.run_checks(&scan.host, &scan.route, mail, &prior, &state);
         let ((probes, modern, pinned), reports) = tokio::join!(versions, checks);
         scan.probes = probes;
         scan.modern = modern;
@@ -260,6 +273,7 @@ impl Prober {
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         prior: &PriorWait,
         state: &AddressState,
     ) -> Vec<CheckReport> {
@@ -268,6 +282,7 @@ impl Prober {
                 prober: self,
                 host,
                 route,
+                mail,
                 state,
                 exchanges: AtomicU64::new(0),
             };
@@ -337,34 +352,43 @@ impl Prober {
     /// scheduler's order, see [`Self::scan_address`]): per-address permit first, so
     /// that a task waiting on a busy address does not sit on one of the global permits
     /// other addresses could use.
-    async fn version(&self, host: &Host, route: &Route, version: TlsVersion) -> VersionProbe {
+    async fn version(
+        &self,
+        host: &Host,
+        route: &Route,
+        mail: Option<Mail>,
+        version: TlsVersion,
+    ) -> VersionProbe {
         let s = &self.inner.settings;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
+        let target = ProbeTarget { route, host, mail };
         let probe = probe_version(target, version, s.timeout, s.retries).await;
         self.inner.observer.done(&host.to_string(), 1);
         probe
     }
 
     /// The modern handshake, which opens the address: `connected` hears whether the TCP
-    /// connect (or the proxy's CONNECT) succeeded, as soon as that is known and before
-    /// the handshake runs. A connect timeout is retried like a raw probe's.
+    /// connect (or the proxy's CONNECT), and on a mail target the STARTTLS preamble,
+    /// succeeded, as soon as that is known and before the handshake runs. A timeout
+    /// there is retried like a raw probe's.
     async fn modern(
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         connected: oneshot::Sender<Result<(), ConnectFailure>>,
     ) -> Option<ModernHandshake> {
         let client = self.inner.modern.as_ref()?;
         let s = &self.inner.settings;
         let _global = self.inner.connections.acquire().await;
         let start = Instant::now();
-        let mut opened = open(route, s.timeout).await;
+        let target = ProbeTarget { route, host, mail };
+        let mut opened = dial(route, mail, s.timeout).await;
         for _ in 0..s.retries {
-            if !matches!(opened, Err(ConnectFailure::Timeout)) {
+            if !matches!(&opened, Err(c) if c.is_timeout()) {
                 break;
             }
-            opened = open(route, s.timeout).await;
+            opened = dial(route, mail, s.timeout).await;
         }
         let mut result = match opened {
             Err(failure) => {
@@ -382,17 +406,12 @@ impl Prober {
             Ok((tcp, connect_time)) => {
                 let _ = connected.send(Ok(()));
                 client
-                    .handshake_over(tcp, connect_time, host, s.timeout, start)
+                    .handshake_over(tcp, connect_time, target, s.timeout, start)
                     .await
             }
         };
-        let target = ProbeTarget { route, host };
         for _ in 0..s.retries {
-            let timed_out = matches!(
-                result.outcome,
-                ModernOutcome::Timeout | ModernOutcome::Unreachable(ConnectFailure::Timeout)
-            );
-            if !timed_out {
+            if answered_modern(&result.outcome) {
                 break;
             }
             result = client.handshake(target, s.timeout).await;
@@ -409,10 +428,12 @@ impl Prober {
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         hello: &[u8],
         offer: &Offer,
     ) -> (Outcome, Timing) {
-        self.exchange_at(host, route, hello, offer, &AddressState::default())
+        let target = ProbeTarget { route, host, mail };
+        self.exchange_at(target, hello, offer, &AddressState::default())
             .await
     }
 
@@ -420,18 +441,17 @@ impl Prober {
     /// known to be silent, and a timeout then not retried (see the module doc).
     async fn exchange_at(
         &self,
-        host: &Host,
-        route: &Route,
+        target: ProbeTarget<'_>,
         hello: &[u8],
         offer: &Offer,
         state: &AddressState,
     ) -> (Outcome, Timing) {
+        let host = target.host;
         self.inner.observer.planned(1);
         state.first_news().await;
-        let limit = self.address_limit(route);
+        let limit = self.address_limit(target.route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
         let s = &self.inner.settings;
         let mut left = s.retries;
         let result = loop {
@@ -449,61 +469,72 @@ impl Prober {
         result
     }
 
-    /// A handshake offering `version` alone, to prove or disprove a raw claim.
+    /// A handshake offering `version` alone, to prove or disprove a raw claim and, on a
+    /// mail target, to hear the service's answer at that version: rustls for TLS
+    /// 1.2/1.3, the legacy client (`probe/legacy.rs`) for TLS 1.0/1.1.
     async fn pinned(
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         version: TlsVersion,
     ) -> Option<ModernHandshake> {
-        let client = self.inner.modern.as_ref()?;
+        let timeout = self.inner.settings.timeout;
         let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
-        let result = client
-            .handshake_at(target, self.inner.settings.timeout, version)
-            .await;
+        let target = ProbeTarget { route, host, mail };
+        let result = match version.is_legacy() {
+            true => crate::probe::legacy::handshake_at(target, timeout, version).await,
+            false => {
+                let client = self.inner.modern.as_ref()?;
+                client.handshake_at(target, timeout, version).await
+            }
+        };
         self.inner.observer.done(&host.to_string(), 1);
         Some(result)
     }
 
     /// The leaf certificate fingerprint a direct modern handshake sees, for comparing
     /// with what a proxy shows (`--compare-direct`). Not counted as a probe.
-    pub async fn direct_leaf(&self, host: &Host, route: &Route) -> Option<String> {
+    pub async fn direct_leaf(
+        &self,
+        host: &Host,
+        route: &Route,
+        mail: Option<Mail>,
+    ) -> Option<String> {
         let client = self.inner.modern.as_ref()?;
         let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
-        match client
+        let target = ProbeTarget { route, host, mail };
+        let outcome = client
             .handshake(target, self.inner.settings.timeout)
             .await
-            .outcome
-        {
-            ModernOutcome::Completed { chain, .. } => {
-                chain.first().map(|leaf| crate::cert::sha256_hex(leaf))
-            }
-            _ => None,
-        }
+            .outcome;
+        let leaf = outcome.chain()?.first()?;
+        Some(crate::cert::sha256_hex(leaf))
     }
 }
 
 /// A permit of the per-address cap.
 type AddressPermit = Result<OwnedSemaphorePermit, AcquireError>;
 
+/// A timeout (of the connect, a STARTTLS preamble or the answer): retried.
 fn is_timeout(o: &Outcome) -> bool {
-    matches!(
-        o,
-        Outcome::Timeout { .. } | Outcome::Unreachable(ConnectFailure::Timeout)
-    )
+    match o {
+        Outcome::Timeout { .. } => true,
+        Outcome::Unreachable(c) => c.is_timeout(),
+        _ => false,
+    }
 }
 
 fn answered_modern(o: &ModernOutcome) -> bool {
-    !matches!(
-        o,
-        ModernOutcome::Timeout | ModernOutcome::Unreachable(ConnectFailure::Timeout)
-    )
+    match o {
+        ModernOutcome::Timeout => false,
+        ModernOutcome::Unreachable(c) => !c.is_timeout(),
+        _ => true,
+    }
 }
 
 /// What the probes at one address have learnt of it so far, shared by them.
@@ -582,6 +613,7 @@ struct AddressNet<'a> {
     prober: &'a Prober,
     host: &'a Host,
     route: &'a Route,
+    mail: Option<Mail>,
     state: &'a AddressState,
     /// Exchanges made by this check.
     exchanges: AtomicU64,
@@ -599,8 +631,13 @@ impl Net for AddressNet<'_> {
     ) -> BoxFuture<'a, (Outcome, Timing)> {
         self.exchanges.fetch_add(1, Ordering::Relaxed);
         Box::pin(async move {
+            let target = ProbeTarget {
+                route: self.route,
+                host: self.host,
+                mail: self.mail,
+            };
             self.prober
-                .exchange_at(self.host, self.route, &hello, offer, self.state)
+                .exchange_at(target, &hello, offer, self.state)
                 .await
         })
     }

@@ -49,6 +49,9 @@ pub enum Why {
     },
     /// The server refused the hello in another way (`alert handshake_failure (40)`).
     Refused { how: String },
+    /// The handshake completes at `version`, and then the mail service refuses the
+    /// session (`421 4.7.66 …`).
+    ServiceRefused { version: String },
     /// The connection was reset (RST) before any answer, and nothing else was accepted.
     Reset,
     /// The server's answer does not hold up (an echoed or forged ServerHello).
@@ -100,6 +103,10 @@ impl Why {
                 format!("no {version} suite in common (server: {server} only{like})")
             }
             Why::Refused { how } => format!("{} the hello ({how})", s("refuses", "refuse")),
+            Why::ServiceRefused { version } => format!(
+                "{} {version} after the handshake (the mail service)",
+                s("refuses", "refuse")
+            ),
             Why::Reset => s("resets the connection", "reset the connection"),
             Why::NotProven => s(
                 "answers with a ServerHello that does not hold up",
@@ -313,7 +320,18 @@ async fn verdict(
     suites: &mut HashMap<TlsVersion, VersionSuites>,
 ) -> ClientVerdict {
     let mut v = ClientVerdict::new(p, outcome.to_string());
+    let refused = match outcome {
+        Outcome::Accepted(a) => prior.refused.iter().find(|(rv, _)| rv.wire() == a.version),
+        _ => None,
+    };
     match outcome {
+        // The handshake would complete, and then the mail service turns it away.
+        Outcome::Accepted(a) if refused.is_some() => {
+            let why = refused.map_or(String::new(), |(_, why)| why.clone());
+            let reason = format!("{} {} is {why}", a.version, a.cipher);
+            let version = a.version.to_string();
+            v.fail(p, reason, Why::ServiceRefused { version });
+        }
         Outcome::Accepted(a) if !matches!(a.proof, Proof::Failed(_)) => {
             v.connects = true;
             v.version = Some(a.version.to_string());
@@ -535,6 +553,9 @@ fn advice(p: &Profile, why: &Why) -> String {
         }
         Why::NoSuite { server, .. } => format!("enable {server} in this client"),
         Why::Refused { .. } | Why::Error { .. } => "see the per-address detail (CSV, JSON)".into(),
+        Why::ServiceRefused { .. } => {
+            "TLS 1.2 in the device, or its legacy endpoint (smtp-legacy.office365.com)".into()
+        }
         Why::Reset | Why::Timeout => "let TLS through to these addresses".into(),
         Why::NotProven => "find the box that answers hellos it cannot serve".into(),
         Why::Unreachable { .. } => "allow outbound TCP 443 (or use the clients' proxy)".into(),

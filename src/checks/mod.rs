@@ -40,6 +40,8 @@ pub struct Prior {
     pub accepted: Vec<TlsVersion>,
     /// The suite the server chose at each accepted version (raw probe).
     pub chosen: Vec<(TlsVersion, CipherSuite)>,
+    /// Versions a mail service refused after a completed handshake, with its answer.
+    pub refused: Vec<(TlsVersion, String)>,
 }
 
 /// What the version check found, for the checks that build on it: the versions whose
@@ -54,6 +56,9 @@ pub fn prior(
     let mut prior = Prior::default();
     for v in TlsVersion::ALL {
         let cell = &judged.cells[v as usize];
+        if cell.state == CellState::Refused {
+            prior.refused.push((v, cell.detail.clone()));
+        }
         if cell.state != CellState::Accepted {
             continue;
         }

@@ -73,6 +73,8 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
             "compare_direct": args.compare_direct,
             "clients": checks.clients.iter().map(|p| p.name.as_ref()).collect::<Vec<_>>(),
             "ciphers": checks.ciphers,
+            "starttls": args.starttls.map(|c| c.name()),
+            "tenant": args.tenant,
         }),
         clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };
@@ -144,6 +146,11 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
     let from_cli = args.parsed_targets()?;
     let mut list = EndpointList::from_flag(args.endpoints.as_deref())
         .map_err(|e| UsageError(e.to_string()))?;
+    // Template entries need --tenant; the note matters only when the list is scanned.
+    let skipped = list.fill_templates(args.tenant.as_deref());
+    if from_cli.is_empty() {
+        skipped.iter().for_each(|n| crate::diag::line(n));
+    }
     let origin = list.origin.clone();
     let entries: Vec<(Target, Arc<Endpoint>)> = std::mem::take(&mut list.endpoints)
         .into_iter()
@@ -158,6 +165,7 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
             .enumerate()
             .map(|(index, (target, e))| ScanItem {
                 index,
+                mail: crate::mail::select(target.port, args.starttls, e.starttls),
                 target,
                 endpoint: Some(e),
             })
@@ -175,8 +183,10 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
                     Host::Name(n) => list.inherited(n, target.port).map(Arc::new),
                     Host::Ip(_) => None,
                 });
+            let own = endpoint.as_ref().and_then(|e| e.starttls);
             ScanItem {
                 index,
+                mail: crate::mail::select(target.port, args.starttls, own),
                 target,
                 endpoint,
             }

@@ -49,6 +49,7 @@ impl EndpointList {
             role: Role::Other,
             expected_issuers: self.default_issuers.clone(),
             issuer_thumbprints: self.default_thumbprints.clone(),
+            starttls: None,
         })
     }
 }

@@ -4,10 +4,22 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::mail::StarttlsChoice;
+
 /// The endpoint list compiled into the binary.
 pub const EMBEDDED: &str = include_str!("../../endpoints.toml");
 /// The `origin` used in messages about [`EMBEDDED`].
 pub const EMBEDDED_ORIGIN: &str = "embedded endpoints.toml";
+/// The Exchange Online mail endpoint list compiled into the binary, scanned with
+/// `--endpoints mail` ([`MAIL_LIST`]), never by default.
+pub const EMBEDDED_MAIL: &str = include_str!("../../endpoints-mail.toml");
+pub const EMBEDDED_MAIL_ORIGIN: &str = "embedded endpoints-mail.toml";
+/// The `--endpoints` value that names [`EMBEDDED_MAIL`] (a file of that name is
+/// `./mail`).
+pub const MAIL_LIST: &str = "mail";
+/// The placeholder of a template host (`{tenant}.mail.protection.outlook.com`),
+/// filled from `--tenant`.
+pub const TENANT_PLACEHOLDER: &str = "{tenant}";
 
 /// The category of the endpoint set in Microsoft's endpoint table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +185,10 @@ pub struct Endpoint {
     /// entry's own list, else `defaults.issuer_thumbprints`; empty = not judged.
     #[serde(skip_serializing, default = "no_thumbprints")]
     pub issuer_thumbprints: Arc<[String]>,
+    /// The mail protocol to speak before TLS (`smtp`, `imap`, `pop3`, or `none`),
+    /// overriding the port's (see `mail.rs`); `None`: by port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<StarttlsChoice>,
 }
 
 fn no_thumbprints() -> Arc<[String]> {

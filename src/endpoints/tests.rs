@@ -509,3 +509,65 @@ proptest! {
     }
 
 }
+
+#[test]
+fn embedded_mail_list_is_valid_with_one_template() {
+    let list = EndpointList::parse(EMBEDDED_MAIL, EMBEDDED_MAIL_ORIGIN).unwrap();
+    let names: Vec<String> = list
+        .endpoints
+        .iter()
+        .map(|e| format!("{}:{}", e.host, e.port))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "smtp.office365.com:587",
+            "smtp-legacy.office365.com:587",
+            "outlook.office365.com:993",
+            "outlook.office365.com:143",
+            "outlook.office365.com:995",
+            "outlook.office365.com:110",
+            "{tenant}.mail.protection.outlook.com:25",
+        ]
+    );
+    assert_eq!(list.endpoints[0].legacy_tls, LegacyTls::Refused);
+    assert!(
+        list.endpoints
+            .iter()
+            .all(|e| !e.expected_issuers.is_empty())
+    );
+    let mut filled = list.clone();
+    assert!(filled.fill_templates(Some("contoso-com")).is_empty());
+    assert_eq!(
+        filled.endpoints[6].host,
+        "contoso-com.mail.protection.outlook.com"
+    );
+    let mut skipped = list;
+    let notes = skipped.fill_templates(None);
+    assert_eq!(skipped.endpoints.len(), 6);
+    assert!(notes[0].contains("skipped {tenant}.mail.protection.outlook.com:25"));
+}
+
+#[test]
+fn template_hosts_are_checked_and_other_braces_refused() {
+    let ok = FIRST.replace("a.example", "{tenant}.Example.com");
+    let list = parse(&ok).unwrap();
+    assert_eq!(list.endpoints[0].host, "{tenant}.example.com");
+    let e = error(&FIRST.replace("a.example", "{domain}.example.com"));
+    assert!(
+        e.starts_with("t.toml:2: endpoint[0].host: invalid host name"),
+        "{e}"
+    );
+    let e = error(&format!("{FIRST}starttls = \"ftp\"\n"));
+    assert!(
+        e.contains("endpoint[0].starttls: 'ftp' is not one of: smtp, imap, pop3, none"),
+        "{e}"
+    );
+    let list = parse(&format!("{FIRST}starttls = \"imap\"\n")).unwrap();
+    assert_eq!(
+        list.endpoints[0].starttls,
+        Some(crate::mail::StarttlsChoice::Protocol(
+            crate::mail::MailProtocol::Imap
+        ))
+    );
+}

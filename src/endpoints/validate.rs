@@ -9,7 +9,8 @@ use toml::Spanned;
 
 use super::defaults::Defaults;
 use super::error::{EndpointsError, position};
-use super::model::{Category, Endpoint, Inspection, LegacyTls, Role};
+use super::model::{Category, Endpoint, Inspection, LegacyTls, Role, TENANT_PLACEHOLDER};
+use crate::mail::StarttlsChoice;
 use crate::target::{DEFAULT_PORT, Host};
 
 #[derive(Deserialize)]
@@ -42,6 +43,7 @@ pub(super) struct RawEndpoint {
     role: Option<Spanned<String>>,
     expected_issuers: Option<Spanned<Vec<Spanned<String>>>>,
     issuer_thumbprints: Option<Spanned<Vec<Spanned<String>>>>,
+    starttls: Option<Spanned<String>>,
 }
 
 /// The text being validated, for turning spans into error locations.
@@ -134,6 +136,10 @@ impl Doc<'_> {
                 Some(list) => self.thumbprints(list, &at("issuer_thumbprints"))?.into(),
                 None => defaults.issuer_thumbprints.clone(),
             },
+            starttls: match raw.starttls {
+                Some(value) => Some(self.starttls(&value, &at("starttls"))?),
+                None => None,
+            },
         };
         Ok((endpoint, self.line(host.span().start)))
     }
@@ -153,7 +159,11 @@ impl Doc<'_> {
             let message = format!("'{name}' is a wildcard; list the concrete host names to scan");
             return Err(self.invalid(&host.span(), field, message));
         }
-        match Host::parse(name) {
+        // A template (`{tenant}.mail.protection.outlook.com`) is checked with a sample
+        // label in the placeholder's place, and kept as written.
+        let sample = name.replace(TENANT_PLACEHOLDER, "tenant");
+        match Host::parse(&sample) {
+            Ok(_) if sample != *name => Ok(name.to_ascii_lowercase()),
             Ok(host) => Ok(host.to_string()),
             Err(e) => Err(self.invalid(&host.span(), field, e)),
         }
@@ -168,6 +178,17 @@ impl Doc<'_> {
             let message = format!("{} is not a valid port (1-65535)", port.get_ref());
             self.invalid(&port.span(), field, message)
         })
+    }
+
+    fn starttls(
+        &self,
+        value: &Spanned<String>,
+        field: &str,
+    ) -> Result<StarttlsChoice, EndpointsError> {
+        value
+            .get_ref()
+            .parse()
+            .map_err(|e| self.invalid(&value.span(), field, e))
     }
 
     fn set_id(&self, id: &Spanned<toml::Value>, field: &str) -> Result<u32, EndpointsError> {

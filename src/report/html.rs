@@ -70,6 +70,9 @@ pub fn advice(kind: FindingKind) -> &'static str {
         FindingKind::ClientIncompatible => {
             "A Windows client profile cannot connect. Update the client (Windows 7/8.1 need KB3140245 and the SChannel TLS 1.2 registry keys, and still lack ECDHE-RSA-GCM), or reach the service through an endpoint that still serves old clients."
         }
+        FindingKind::Starttls => {
+            "The mail server's plain-text dialogue before TLS failed (STARTTLS refused or not offered, another protocol on the port, or no greeting in time): devices submitting mail here get no TLS at all. Check the port (587 for SMTP submission, 993/995 for implicit TLS) and any mail gateway in the path, or force the protocol with --starttls."
+        }
         FindingKind::ProxyAuthRequired => {
             "The proxy demands authentication. Office licensing runs as SYSTEM through WinHTTP's machine proxy and cannot answer a challenge: let the Microsoft 365 endpoints pass the proxy unauthenticated, or bypass the proxy for them."
         }
@@ -115,6 +118,8 @@ fn cell_class(v: TlsVersion, state: CellState) -> (&'static str, &'static str) {
         (CellState::Accepted, false) => ("good", "accepted"),
         (CellState::Rejected, true) => ("good", "rejected"),
         (CellState::Rejected, false) => ("bad", "rejected"),
+        (CellState::Refused, true) => ("good", "refused"),
+        (CellState::Refused, false) => ("bad", "refused"),
         (CellState::Timeout, _) => ("bad", "timeout"),
         (CellState::Unreachable, _) => ("bad", "unreachable"),
         // Not the endpoint's fault: this machine has no route to that family.
@@ -179,7 +184,7 @@ impl<W: Write> Sink for HtmlSink<W> {
             let (mut class, word) = cell_class(*v, c.state);
             // A refused TLS 1.2 next to an accepted TLS 1.3 locks out older clients only.
             if class == "bad"
-                && c.state == CellState::Rejected
+                && matches!(c.state, CellState::Rejected | CellState::Refused)
                 && r.best_version.is_some_and(|b| !b.is_legacy())
             {
                 class = "warn";

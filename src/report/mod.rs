@@ -76,6 +76,7 @@ pub fn cell_text(cell: &Cell) -> String {
         (CellState::NoRoute, _) => "no route".into(),
         (CellState::Accepted, false) => format!("yes ({})", cell.detail),
         (CellState::Rejected, _) => format!("no: {}", cell.detail),
+        (CellState::Refused, _) => format!("refused: {}", cell.detail),
         (CellState::Unreachable, _) => "unreachable".into(),
         (_, _) => cell.detail.clone(),
     }

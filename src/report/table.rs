@@ -89,7 +89,9 @@ impl Tone {
 fn tone(v: TlsVersion, s: CellState) -> Tone {
     match (s, v.is_legacy()) {
         (CellState::Accepted, true) => Tone::Warn,
-        (CellState::Accepted, false) | (CellState::Rejected, true) => Tone::Good,
+        (CellState::Accepted, false) | (CellState::Rejected | CellState::Refused, true) => {
+            Tone::Good
+        }
         (CellState::Skipped | CellState::NoRoute, _) => Tone::Dim,
         _ => Tone::Bad,
     }
@@ -166,6 +168,7 @@ fn short_word(s: CellState) -> &'static str {
     match s {
         CellState::Accepted => "yes",
         CellState::Rejected => "no",
+        CellState::Refused => "refused",
         CellState::Timeout => "t/o",
         CellState::Unreachable => "unreach",
         CellState::NoRoute => "noroute",
@@ -210,7 +213,7 @@ impl<W: Write> Sink for TableSink<W> {
                     tone: match tone(*v, c.state) {
                         // As in the HTML: a refused TLS 1.2 beside an accepted TLS 1.3.
                         Tone::Bad
-                            if c.state == CellState::Rejected
+                            if matches!(c.state, CellState::Rejected | CellState::Refused)
                                 && r.best_version.is_some_and(|b| !b.is_legacy()) =>
                         {
                             Tone::Warn
@@ -478,7 +481,7 @@ impl<W: Write> TableSink<W> {
         let mut lines = self.lines(&widths, |c| (short(c), c.tone), &hidden);
         lines.push(Line::Text(String::new()));
         lines.push(Line::Text(
-            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; [n] = reason below".into(),
+            "yes = accepted; yes? = accepted, not provable; no = refused; refused = the mail service refused after the handshake; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; [n] = reason below".into(),
         ));
         for (i, r) in reasons.iter().enumerate() {
             lines.push(Line::Text(format!("[{}] {r}", i + 1)));

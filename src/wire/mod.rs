@@ -9,5 +9,7 @@ pub mod codec;
 pub mod custom_hello;
 pub mod enums;
 pub mod hello;
+pub mod legacy;
+pub mod mail;
 pub mod reply;
 pub mod ske;

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod dns;
 pub mod hostile;
+pub mod mail;
 pub mod pki;
 pub mod proxies;
 pub mod proxy;
@@ -534,6 +535,18 @@ impl Drop for GnuTlsServer {
 /// `key_pem`. It listens on every interface of an ephemeral port; the tests connect to
 /// 127.0.0.1 only.
 pub fn gnutls_server(priority: &str, cert_pem: &str, key_pem: &str) -> GnuTlsServer {
+    gnutls_server_with(priority, cert_pem, key_pem, &["--disable-client-cert"])
+}
+
+/// Like [`gnutls_server`], with `extra` options instead of `--disable-client-cert`
+/// (`--echo`: an echo server; without `--disable-client-cert` it asks the client for
+/// a certificate).
+pub fn gnutls_server_with(
+    priority: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    extra: &[&str],
+) -> GnuTlsServer {
     let dir = TempDir::new("gnutls");
     let (cert, key) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
     std::fs::write(&cert, cert_pem).expect("write cert");
@@ -546,13 +559,8 @@ pub fn gnutls_server(priority: &str, cert_pem: &str, key_pem: &str) -> GnuTlsSer
             .expect("free port")
             .port();
         let mut child = Command::new("gnutls-serv")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--priority",
-                priority,
-                "--disable-client-cert",
-            ])
+            .args(["--port", &port.to_string(), "--priority", priority])
+            .args(extra)
             .arg("--x509certfile")
             .arg(&cert)
             .arg("--x509keyfile")
@@ -614,6 +622,7 @@ impl tlscompat::checks::Net for DirectNet {
             let target = tlscompat::probe::raw::ProbeTarget {
                 route: &self.route,
                 host: &self.host,
+                mail: None,
             };
             tlscompat::probe::raw::exchange(target, &hello, offer, self.timeout).await
         })
