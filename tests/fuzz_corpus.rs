@@ -276,6 +276,39 @@ fn write_seeds() {
     {
         seeds.put("proxy", &i.to_string(), p.as_bytes());
     }
+    // --client-hello files: the scanner's own TLS 1.2 and 1.3 hellos in a pcap (one
+    // hello split over two segments), a pcapng and a hex dump.
+    for (v, version) in [(2u8, tlscompat::version::TlsVersion::Tls12), (3, tlscompat::version::TlsVersion::Tls13)] {
+        let hello = tlscompat::wire::hello::client_hello_record(&tlscompat::wire::hello::HelloSpec {
+            version,
+            variant: tlscompat::wire::hello::HelloVariant::Full,
+            server_name: Some("login.microsoftonline.com"),
+            random: [7; 32],
+            entropy: [9; 32],
+            suites: None,
+        });
+        let (a, b) = hello.split_at(hello.len() / 2);
+        let frames = [tcp_frame(1, a), tcp_frame(1 + a.len() as u32, b)];
+        seeds.put("capture", &format!("tls1_{v}.pcap"), &pcap(&frames));
+        seeds.put("capture", &format!("tls1_{v}.pcapng"), &pcapng(&[tcp_frame(1, &hello)]));
+        let dump: String = hello.iter().map(|b| format!("{b:02x} ")).collect();
+        seeds.put("capture", &format!("tls1_{v}.hex"), dump.as_bytes());
+    }
+    // Mail dialogues: Exchange Online's answers, as the preamble and as the answer
+    // after TLS, and an endless banner.
+    for (i, (protocol, bytes)) in targets::mail::SEEDS.iter().enumerate() {
+        let index = match protocol {
+            tlscompat::mail::MailProtocol::Smtp => 0,
+            tlscompat::mail::MailProtocol::Imap => 1,
+            tlscompat::mail::MailProtocol::Pop3 => 2,
+        };
+        for preamble in [0u8, 4] {
+            let name = format!("{i}-{}", if preamble == 0 { "answer" } else { "preamble" });
+            seeds.put("mail", &name, &[&[index | preamble, 7][..], bytes].concat());
+        }
+    }
+    let banner = b"220-smtp.example ESMTP\r\n".repeat(2000);
+    seeds.put("mail", "endless-banner", &[&[4u8, 1][..], &banner].concat());
     for (i, m) in dns_messages().iter().enumerate() {
         seeds.put("dns", &i.to_string(), m);
     }
@@ -384,6 +417,69 @@ fn write_seeds() {
     {
         seeds.put("cli", &i.to_string(), args.as_bytes());
     }
+}
+
+/// An Ethernet frame: 10.0.0.1:50000 -> 10.0.0.2:443, TCP sequence `seq`, `payload`.
+fn tcp_frame(seq: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .tcp(50000, 443, seq, 65535)
+        .write(&mut out, payload)
+        .expect("frame");
+    out
+}
+
+/// A little-endian microsecond pcap of Ethernet `frames`.
+fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&262144u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    for f in frames {
+        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+/// A pcapng block.
+fn block(typ: u32, body: &[u8]) -> Vec<u8> {
+    let mut padded = body.to_vec();
+    while !padded.len().is_multiple_of(4) {
+        padded.push(0);
+    }
+    let len = (12 + padded.len()) as u32;
+    let mut out = Vec::new();
+    out.extend_from_slice(&typ.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&padded);
+    out.extend_from_slice(&len.to_le_bytes());
+    out
+}
+
+/// A pcapng of Ethernet `frames` on one interface.
+fn pcapng(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut shb = Vec::new();
+    shb.extend_from_slice(&0x1a2b3c4du32.to_le_bytes());
+    shb.extend_from_slice(&1u16.to_le_bytes());
+    shb.extend_from_slice(&0u16.to_le_bytes());
+    shb.extend_from_slice(&(-1i64).to_le_bytes());
+    let mut out = block(0x0a0d0d0a, &shb);
+    out.extend(block(1, &[1, 0, 0, 0, 0, 0, 0, 0]));
+    for f in frames {
+        let mut epb = vec![0; 12];
+        epb.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        epb.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        epb.extend_from_slice(f);
+        out.extend(block(6, &epb));
+    }
+    out
 }
 
 /// Bytes from hex digits (spaces allowed).

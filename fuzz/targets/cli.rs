@@ -34,7 +34,7 @@ pub fn check(args: &[&str]) -> Result<(), String> {
         Ok(Command::Scan(s)) => {
             let _ = s.probe_settings();
             let _ = s.fail_on();
-            let _ = s.check_options();
+            let _ = s.check_options(&[]);
             let _ = s.parsed_targets();
             let _ = s.resolve_settings();
             let _ = s.trust_settings();
@@ -81,13 +81,18 @@ fn values(a: &str) -> Result<(), String> {
         }
     }
     if let Ok(list) = parse_list(a) {
-        let mut names: Vec<_> = list.iter().map(|p| p.name).collect();
+        let mut names: Vec<_> = list.iter().map(|p| p.name.clone()).collect();
         names.sort_unstable();
         let n = names.len();
         names.dedup();
         if n != names.len() || n == 0 {
             return Err(format!("clients {a:?} -> {n} profiles"));
         }
+    }
+    if let Ok(spec) = tlscompat::capture::parse_spec(a)
+        && (spec.name.is_empty() || spec.name.len() > 32 || spec.index == Some(0))
+    {
+        return Err(format!("client hello {a:?} -> {spec:?}"));
     }
     let _ = a.parse::<TlsVersion>();
     let _ = Host::parse(a);

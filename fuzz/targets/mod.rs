@@ -24,6 +24,6 @@ macro_rules! targets {
 }
 
 targets!(
-    reply, proof, cert, chain, pem, connect, ntlm, socks, proxy, dns, report, baseline, merge,
-    endpoints, import, cli,
+    reply, proof, cert, chain, pem, capture, connect, ntlm, socks, proxy, dns, mail, report,
+    baseline, merge, endpoints, import, cli,
 );

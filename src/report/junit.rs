@@ -3,10 +3,20 @@
 //! outside the set are listed in the testcase's `<system-out>`, so they are visible
 //! without failing the build.
 //!
+//! With `--clients`, one more testsuite per client profile (`client win7-tls12`): a
+//! testcase per address, failed where the client fails, and the profile's verdict line
+//! in the suite's `<system-out>`, so a dashboard shows "win7-tls12: 7 of 26 failed"
+//! with the reasons.
+//!
 //! All text passes through [`crate::safe::xml_text`]: one hostile certificate name must
-//! not make the whole file unparsable. A scan stopped by a signal gets one `<error>`
-//! testcase, `scan interrupted`, so dashboards show that the report is partial.
+//! not make the whole file unparsable. A scan stopped by a signal (or a merge of a
+//! stopped shard) gets one `<error>` testcase, `scan interrupted`, so dashboards show
+//! that the report is partial.
+//!
+//! The test cases are written as they come into [`Spool`]s (out of memory past a
+//! size), since the counts go before them: 100,000 records take no more memory than 10.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::spool::Spool;
@@ -18,8 +28,20 @@ use crate::safe::xml_text;
 pub struct JunitSink<W: Write> {
     out: W,
     ctx: ScanContext,
-    /// The test cases, written as they come (out of memory past a size: [`Spool`]);
-    /// the counts go before them, at the end.
+    cases: Spool,
+    tests: usize,
+    failures: usize,
+    /// Testsuites of their own (a check's `case_suites`), in the order first seen.
+    suites: Vec<Suite>,
+}
+
+/// Most testsuites of their own; further check cases join the scan's suite (a report
+/// read back may name any number).
+const MAX_SUITES: usize = 64;
+
+/// A testsuite of one check case across the addresses (one client profile).
+struct Suite {
+    name: String,
     cases: Spool,
     tests: usize,
     failures: usize,
@@ -33,8 +55,79 @@ impl<W: Write> JunitSink<W> {
             cases: Spool::new(),
             tests: 0,
             failures: 0,
+            suites: Vec::new(),
         }
     }
+}
+
+impl<W: Write> JunitSink<W> {
+    /// One testcase of the suite `suite` for the address `name` (in the scan's suite
+    /// past [`MAX_SUITES`]).
+    fn suite_case(
+        &mut self,
+        suite: &str,
+        check: &str,
+        host: &str,
+        name: &str,
+        failure: Option<&str>,
+    ) -> io::Result<()> {
+        let i = match self.suites.iter().position(|x| x.name == suite) {
+            Some(i) => i,
+            None if self.suites.len() < MAX_SUITES => {
+                self.suites.push(Suite {
+                    name: suite.to_string(),
+                    cases: Spool::new(),
+                    tests: 0,
+                    failures: 0,
+                });
+                self.suites.len() - 1
+            }
+            None => {
+                self.tests += 1;
+                self.failures += usize::from(failure.is_some());
+                let name = format!("{name} {suite}");
+                let classname = format!("{host}.{check}");
+                return check_case(&mut self.cases, &classname, &name, check, failure);
+            }
+        };
+        let x = &mut self.suites[i];
+        x.tests += 1;
+        x.failures += usize::from(failure.is_some());
+        check_case(
+            &mut x.cases,
+            &format!("{check}.{host}"),
+            name,
+            check,
+            failure,
+        )
+    }
+}
+
+/// One testcase of a check: `classname` and `name` as given, a `<failure>` of type
+/// `check` when it failed.
+fn check_case(
+    out: &mut impl Write,
+    classname: &str,
+    name: &str,
+    check: &str,
+    failure: Option<&str>,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "    <testcase classname=\"tlscompat.{}\" name=\"{}\">",
+        xml_text(classname),
+        xml_text(name)
+    )?;
+    if let Some(msg) = failure {
+        writeln!(
+            out,
+            "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+            xml_text(check),
+            xml_text(msg),
+            xml_text(msg)
+        )?;
+    }
+    out.write_all(b"    </testcase>\n")
 }
 
 impl<W: Write> Sink for JunitSink<W> {
@@ -75,7 +168,7 @@ impl<W: Write> Sink for JunitSink<W> {
             .collect();
         out.push_str(&versions.join("\n"));
         for f in other {
-            out.push_str(&format!("\nnote: {f}"));
+            let _ = write!(out, "\nnote: {f}");
         }
         writeln!(
             self.cases,
@@ -85,33 +178,30 @@ impl<W: Write> Sink for JunitSink<W> {
         self.cases.write_all(b"    </testcase>\n")?;
         // One testcase per check case, e.g. per (endpoint, client profile).
         for check in &r.checks {
+            if check.case_suites {
+                for (case, failure) in &check.cases {
+                    self.suite_case(case, &check.check, &r.host, &name, failure.as_deref())?;
+                }
+                continue;
+            }
             for (case, failure) in &check.cases {
                 self.tests += 1;
-                writeln!(
-                    self.cases,
-                    "    <testcase classname=\"tlscompat.{}.{}\" name=\"{} {}\">",
-                    xml_text(&r.host),
-                    xml_text(&check.check),
-                    xml_text(&name),
-                    xml_text(case)
+                self.failures += usize::from(failure.is_some());
+                check_case(
+                    &mut self.cases,
+                    &format!("{}.{}", r.host, check.check),
+                    &format!("{name} {case}"),
+                    &check.check,
+                    failure.as_deref(),
                 )?;
-                if let Some(msg) = failure {
-                    self.failures += 1;
-                    writeln!(
-                        self.cases,
-                        "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                        xml_text(&check.check),
-                        xml_text(msg),
-                        xml_text(msg)
-                    )?;
-                }
-                self.cases.write_all(b"    </testcase>\n")?;
             }
         }
         Ok(())
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        let suite_tests: usize = self.suites.iter().map(|x| x.tests).sum();
+        let suite_failures: usize = self.suites.iter().map(|x| x.failures).sum();
         let time = s.elapsed.as_secs_f64();
         let errors = usize::from(s.incomplete.is_some());
         if let Some(why) = &s.incomplete {
@@ -127,7 +217,8 @@ impl<W: Write> Sink for JunitSink<W> {
         writeln!(
             self.out,
             "<testsuites name=\"tlscompat\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" time=\"{time:.3}\">",
-            self.tests, self.failures
+            self.tests + suite_tests,
+            self.failures + suite_failures
         )?;
         writeln!(
             self.out,
@@ -135,7 +226,24 @@ impl<W: Write> Sink for JunitSink<W> {
             self.tests, self.failures
         )?;
         std::mem::take(&mut self.cases).copy_to(&mut self.out)?;
-        writeln!(self.out, "  </testsuite>\n</testsuites>")?;
+        writeln!(self.out, "  </testsuite>")?;
+        for suite in std::mem::take(&mut self.suites) {
+            writeln!(
+                self.out,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\">",
+                xml_text(&suite.name),
+                suite.tests,
+                suite.failures
+            )?;
+            suite.cases.copy_to(&mut self.out)?;
+            // The verdict line of a client profile's suite.
+            let profile = suite.name.strip_prefix("client ").unwrap_or(&suite.name);
+            if let Some(line) = s.clients.line_of(profile) {
+                writeln!(self.out, "    <system-out>{}</system-out>", xml_text(&line))?;
+            }
+            writeln!(self.out, "  </testsuite>")?;
+        }
+        writeln!(self.out, "</testsuites>")?;
         self.out.flush()
     }
 }
