@@ -278,19 +278,27 @@ fn write_seeds() {
     }
     // --client-hello files: the scanner's own TLS 1.2 and 1.3 hellos in a pcap (one
     // hello split over two segments), a pcapng and a hex dump.
-    for (v, version) in [(2u8, tlscompat::version::TlsVersion::Tls12), (3, tlscompat::version::TlsVersion::Tls13)] {
-        let hello = tlscompat::wire::hello::client_hello_record(&tlscompat::wire::hello::HelloSpec {
-            version,
-            variant: tlscompat::wire::hello::HelloVariant::Full,
-            server_name: Some("login.microsoftonline.com"),
-            random: [7; 32],
-            entropy: [9; 32],
-            suites: None,
-        });
+    for (v, version) in [
+        (2u8, tlscompat::version::TlsVersion::Tls12),
+        (3, tlscompat::version::TlsVersion::Tls13),
+    ] {
+        let hello =
+            tlscompat::wire::hello::client_hello_record(&tlscompat::wire::hello::HelloSpec {
+                version,
+                variant: tlscompat::wire::hello::HelloVariant::Full,
+                server_name: Some("login.microsoftonline.com"),
+                random: [7; 32],
+                entropy: [9; 32],
+                suites: None,
+            });
         let (a, b) = hello.split_at(hello.len() / 2);
         let frames = [tcp_frame(1, a), tcp_frame(1 + a.len() as u32, b)];
         seeds.put("capture", &format!("tls1_{v}.pcap"), &pcap(&frames));
-        seeds.put("capture", &format!("tls1_{v}.pcapng"), &pcapng(&[tcp_frame(1, &hello)]));
+        seeds.put(
+            "capture",
+            &format!("tls1_{v}.pcapng"),
+            &pcapng(&[tcp_frame(1, &hello)]),
+        );
         let dump: String = hello.iter().map(|b| format!("{b:02x} ")).collect();
         seeds.put("capture", &format!("tls1_{v}.hex"), dump.as_bytes());
     }
