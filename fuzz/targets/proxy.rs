@@ -53,8 +53,9 @@ pub fn check(url: &str, no_proxy: &str) -> Result<(), String> {
 
 /// The userinfo of a URL (as `redact` finds it), when it is a secret worth looking
 /// for: 4 characters or more, nowhere else in the URL, and holding a character the
-/// messages never add themselves (`!$^&*~|` or a letter beyond ASCII) — a "secret" like
-/// `:808` would be found in the default port `:8080` the parser adds.
+/// messages never add themselves (`!$^&~|` or a letter beyond ASCII; not `*`, which
+/// the mask `***` adds) — a "secret" like `:808` would be found in the default port
+/// `:8080` the parser adds.
 fn credentials(url: &str) -> Option<String> {
     let start = url.find("://").map_or(0, |s| s + 3);
     let at = url.rfind('@').filter(|at| *at >= start)?;
@@ -62,6 +63,6 @@ fn credentials(url: &str) -> Option<String> {
     let elsewhere = url[..start].contains(creds) || url[at + 1..].contains(creds);
     let distinctive = creds
         .chars()
-        .any(|c| "!$^&*~|".contains(c) || (!c.is_ascii() && c.is_alphabetic()));
+        .any(|c| "!$^&~|".contains(c) || (!c.is_ascii() && c.is_alphabetic()));
     (creds.chars().count() >= 4 && !elsewhere && distinctive).then(|| creds.to_string())
 }
