@@ -8,7 +8,7 @@
 //! once: nothing is left behind, whatever ends the process), read back once at the end.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Cursor, Read, Seek, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Cursor, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
 /// Bytes a spool keeps in memory before it moves to a file.
@@ -116,18 +116,6 @@ fn anonymous_file() -> io::Result<File> {
     Err(last)
 }
 
-/// Reads a spool's lines back (each written with a trailing `\n`).
-pub fn lines(r: Box<dyn BufRead>) -> impl Iterator<Item = io::Result<String>> {
-    r.lines()
-}
-
-/// Reads a whole spool as text (small ones: tests).
-pub fn to_string(s: Spool) -> io::Result<String> {
-    let mut out = String::new();
-    s.into_reader()?.read_to_string(&mut out)?;
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,13 +130,18 @@ mod tests {
             s.write_all(line.as_bytes()).unwrap();
         }
         assert!(s.file.is_some() && s.memory.is_empty(), "spilled");
-        let back: Vec<String> = lines(s.into_reader().unwrap())
+        let back: Vec<String> = s
+            .into_reader()
+            .unwrap()
+            .lines()
             .map(Result::unwrap)
             .collect();
         assert_eq!(back.len(), n);
         assert!(back.iter().all(|l| l.len() == 999));
         let mut small = Spool::new();
         small.write_all(b"a\nb\n").unwrap();
-        assert_eq!(to_string(small).unwrap(), "a\nb\n");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut small.into_reader().unwrap(), &mut text).unwrap();
+        assert_eq!(text, "a\nb\n");
     }
 }
