@@ -3,9 +3,9 @@
 //! the `NO_PROXY` value.
 //!
 //! Oracles: a parsed proxy has a port of 1-65535; neither its display nor an error
-//! message nor the redacted URL contains the credentials (everything between the scheme
-//! and the last `@`, when that text occurs nowhere else in the URL); errors hold nothing
-//! raw; `NO_PROXY` matching never panics.
+//! message nor the redacted URL contains the password (when it is distinctive enough
+//! to look for, see `credentials`); errors hold nothing raw; `NO_PROXY` matching never
+//! panics.
 
 use tlscompat::proxy::{NoProxy, Proxy, redact};
 use tlscompat::target::Target;
@@ -51,18 +51,19 @@ pub fn check(url: &str, no_proxy: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The userinfo of a URL (as `redact` finds it), when it is a secret worth looking
-/// for: 4 characters or more, nowhere else in the URL, and holding a character the
-/// messages never add themselves (`!$^&~|` or a letter beyond ASCII; not `*`, which
-/// the mask `***` adds) — a "secret" like `:808` would be found in the default port
-/// `:8080` the parser adds.
+/// The password of a URL (after the first `:` of what `redact` hides), when it is a
+/// secret worth looking for: 4 characters or more, holding a character the messages
+/// never add themselves (`!$^&~|` or a letter beyond ASCII; not `*`, the mask's), and
+/// not to be found in what may be shown instead — the rest of the URL, the mask
+/// `***@` before the host, the default ports `:8080` and `:1080` the parser adds.
 fn credentials(url: &str) -> Option<String> {
     let start = url.find("://").map_or(0, |s| s + 3);
     let at = url.rfind('@').filter(|at| *at >= start)?;
-    let creds = &url[start..at];
-    let elsewhere = url[..start].contains(creds) || url[at + 1..].contains(creds);
-    let distinctive = creds
+    let (_, password) = url[start..at].split_once(':')?;
+    let shown = format!("{}***@{}:8080:1080", &url[..start], &url[at + 1..]);
+    let distinctive = password
         .chars()
         .any(|c| "!$^&~|".contains(c) || (!c.is_ascii() && c.is_alphabetic()));
-    (creds.chars().count() >= 4 && !elsewhere && distinctive).then(|| creds.to_string())
+    (password.chars().count() >= 4 && distinctive && !shown.contains(password))
+        .then(|| password.to_string())
 }
