@@ -330,6 +330,19 @@ fn forged_report_numbers_are_refused_naming_the_field() {
         &[&f, &s2],
         "index.json: records[0].target_index: 1099511627776 is out of range",
     );
+    // Found by the `report` fuzz target: a profile name with a NUL became a raw CSV
+    // column name.
+    let clients = serde_json::json!(["win7", "win7\u{0}x"]);
+    let mut v = good.clone();
+    v["options"]["clients"] = clients.clone();
+    let f = forged(&dir.0, "clients.json", &v);
+    let mut w = json_of(Path::new(&s2));
+    w["options"]["clients"] = clients;
+    let g = forged(&dir.0, "clients2.json", &w);
+    refused(
+        &[&f, &g],
+        "clients.json: options.clients: expected at most 64 profile names",
+    );
     let mut v = good.clone();
     v["summary"]["baseline"] = serde_json::json!({"baseline": "old.json", "drifted": u64::MAX});
     let f = forged(&dir.0, "drifted.json", &v);

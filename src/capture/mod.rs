@@ -63,13 +63,7 @@ pub fn parse_spec(arg: &str) -> Result<Spec, String> {
         }
         None => (name, None),
     };
-    let valid = !name.is_empty()
-        && name.len() <= 32
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-');
-    if !valid {
+    if !crate::checks::profiles::is_profile_name(name) {
         return Err(format!(
             "invalid name '{name}': use 1 to 32 of a-z, 0-9 and '-', not starting with '-' \
              (it becomes the CSV column client_NAME)"

@@ -802,6 +802,18 @@ pub fn all_json() -> Value {
     Value::Array(ALL.iter().map(|p| p.to_json()).collect())
 }
 
+/// Whether `name` can name a client profile: 1 to 32 of `a-z`, `0-9` and `-`, not
+/// starting with `-` — every built-in profile's, every `--client-hello NAME`, and so
+/// every profile a report can name (it becomes the CSV column `client_NAME`).
+pub fn is_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+}
+
 /// `--clients LIST|all`: profile names, comma-separated; repeats dropped.
 ///
 /// `all` stands for every profile, also in a list (`all,win7` is all of them: the
@@ -837,6 +849,14 @@ pub fn parse_list(s: &str) -> Result<Vec<ProfileRef>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_built_in_name_is_a_profile_name() {
+        assert!(ALL.iter().all(|p| is_profile_name(&p.name)));
+        for bad in ["", "-x", "Win7", "a b", "win7\0", &"x".repeat(33)] {
+            assert!(!is_profile_name(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn lists_parse_and_unknown_names_are_refused() {

@@ -54,10 +54,12 @@ impl<W: Write> CsvSink<W> {
     pub fn new(out: W, ctx: &super::ScanContext) -> std::io::Result<Self> {
         let mut out = csv::Writer::from_writer(out);
         let extra = ctx.check_columns();
+        // The column names of checks come from profile names (checked where they are
+        // read), and go through the same rule as every cell all the same.
         let header = HEADER
             .iter()
             .map(|h| h.to_string())
-            .chain(extra.iter().cloned());
+            .chain(extra.iter().map(|c| csv_cell(c).into_owned()));
         out.write_record(header).map_err(io_error)?;
         Ok(Self { out, extra })
     }

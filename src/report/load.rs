@@ -183,8 +183,8 @@ impl ReportHead {
         }
     }
 
-    /// The client profiles of `options.clients`, checked (at most 64 names of at most
-    /// 64 characters: they become CSV columns).
+    /// The client profiles of `options.clients`, checked (at most 64 profile names —
+    /// `a-z`, `0-9`, `-`, up to 32 characters: they become CSV columns and JSON keys).
     pub fn clients(&self) -> Result<Vec<String>, String> {
         let Some(list) = self.options.get("clients").filter(|c| !c.is_null()) else {
             return Ok(Vec::new());
@@ -203,7 +203,7 @@ impl ReportHead {
         list.iter()
             .map(|c| {
                 c.as_str()
-                    .filter(|s| !s.is_empty() && s.len() <= 64)
+                    .filter(|s| crate::checks::profiles::is_profile_name(s))
                     .map(str::to_string)
                     .ok_or_else(bad)
             })
