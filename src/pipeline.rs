@@ -85,6 +85,14 @@ pub struct Run {
     pub failed: Vec<(usize, io::Error)>,
 }
 
+/// A target's task joined: its position and records (a panic in it goes on up).
+fn finished(joined: Result<(usize, Vec<Record>), tokio::task::JoinError>) -> (usize, Vec<Record>) {
+    match joined {
+        Ok(r) => r,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
 /// The first `max` addresses, and the note that says how many were left out.
 fn cap_addresses(
     mut addrs: Vec<std::net::IpAddr>,
@@ -214,7 +222,8 @@ impl Pipeline {
 
     /// Runs the scan until it is done or `stop` completes (Ctrl-C, SIGTERM); either
     /// way every sink is finished, so the reports are whole documents. After a stop the
-    /// summary is marked `interrupted` and holds the records emitted so far.
+    /// summary is marked `interrupted` and every finished target's records are emitted
+    /// (in list order among them), also those held back behind an unfinished target.
     ///
     /// Up to [`TARGET_WINDOW`] targets are in flight; a finished target's records wait
     /// in a reorder buffer until every earlier target is out, and new targets start as
@@ -258,23 +267,39 @@ impl Pipeline {
                 }
             };
             let (i, records) = match joined {
-                Some(Ok(r)) => r,
-                Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
+                Some(r) => finished(r),
                 None => break,
             };
             done.insert(i, records);
-            while let Some(mut records) = done.remove(&next_out) {
-                if let Some(b) = &self.baseline {
-                    b.annotate(&mut records);
-                }
-                out.emit(&records, &self.ctx);
+            while let Some(records) = done.remove(&next_out) {
+                self.emit(&mut out, records);
                 next_out += 1;
+            }
+        }
+        if out.summary.interrupted {
+            // The reports hold what was finished: the targets done behind an unfinished
+            // one (and those done while the signal came), still in list order; the
+            // unfinished ones are absent and the summary says the scan is incomplete.
+            while let Some(r) = running.try_join_next() {
+                let (i, records) = finished(r);
+                done.insert(i, records);
+            }
+            for records in std::mem::take(&mut done).into_values() {
+                self.emit(&mut out, records);
             }
         }
         running.abort_all();
         out.summary.elapsed = start.elapsed();
         out.summary.baseline = self.baseline.as_ref().map(|b| Arc::new(b.finish()));
         out.finish()
+    }
+
+    /// Hands one target's records to the sinks, with their baseline findings.
+    fn emit(&self, out: &mut Emitter<'_>, mut records: Vec<Record>) {
+        if let Some(b) = &self.baseline {
+            b.annotate(&mut records);
+        }
+        out.emit(&records, &self.ctx);
     }
 
     /// Resolves one target (or routes it through the proxy) and probes each address.

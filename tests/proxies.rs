@@ -8,6 +8,10 @@
 //!
 //! One proxy per scheme, reused by every assertion of its test. A proxy that is not
 //! installed is skipped with a loud message (`.ci/run` installs them all).
+//!
+//! Hand-written proxies (`support/proxy.rs`) send the target's bytes in the same write
+//! as their answer — a captive portal's page after `200` or a SOCKS5 success, an SMTP
+//! greeting coalesced with `200`: the probes must read them, not wait for more.
 
 mod support;
 
@@ -466,5 +470,78 @@ fn check_socks_password(proxy: &Daemon, user: &SystemUser, target: &str, d: &Dir
         r["findings"].contains("the user/password given were refused"),
         "{}",
         r["findings"]
+    );
+}
+
+/// A captive portal's page: control characters included, as hostile text is.
+const PORTAL: &[u8] = b"<html>captive portal \x1b[2J</html>";
+
+/// The `error` cell text every version shows for the portal: the page, as not TLS.
+fn portal_error(r: &Row) {
+    assert_eq!(cells(r), ["error"; 4], "{r:?}");
+    assert!(
+        r["error"].contains("tls1_2: error: not TLS: \"<html>captive portal"),
+        "{r:?}"
+    );
+    assert!(!r["findings"].contains("timeout"), "{r:?}");
+}
+
+/// An HTTP proxy that writes `200` and its page in one write: the page is what the
+/// probes read (not a timeout), in one connection's time.
+#[test]
+fn captive_portal_page_in_the_connect_answer_is_read_as_not_tls() {
+    let proxy = support::proxy::connect_proxy(support::proxy::ProxyConfig {
+        portal: Some(PORTAL.repeat(10)),
+        ..Default::default()
+    });
+    let started = std::time::Instant::now();
+    let (_, r, out) = one(
+        "127.77.1.2:443",
+        &["--proxy", &format!("http://{proxy}")],
+        &[],
+    );
+    portal_error(&r);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}: {}",
+        started.elapsed(),
+        text(&out.stderr)
+    );
+}
+
+/// The same through SOCKS5: the bytes after the reply are the target's first bytes.
+#[test]
+fn captive_portal_page_after_the_socks5_reply_is_read_as_not_tls() {
+    let proxy = support::proxy::socks5_portal(PORTAL.repeat(10));
+    let (_, r, _) = one(
+        "127.77.1.2:443",
+        &["--proxy", &format!("socks5h://{proxy}")],
+        &[],
+    );
+    portal_error(&r);
+}
+
+/// A server-speaks-first protocol through a proxy that sends the target's first bytes
+/// with its `200`: the SMTP greeting in the CONNECT answer's read starts the STARTTLS
+/// preamble, which must not wait for a greeting already received.
+#[test]
+fn smtp_greeting_in_the_connect_answer_starts_the_preamble() {
+    use support::mail::{Legacy, Proto, Spec, mail_server};
+    let server = mail_server(Spec::new(Proto::Smtp, true, Legacy::Reject));
+    let proxy = support::proxy::connect_proxy(support::proxy::ProxyConfig {
+        coalesce: true,
+        ..Default::default()
+    });
+    let target = server.addr.to_string();
+    let (_, r, out) = one(
+        &target,
+        &["--proxy", &format!("http://{proxy}"), "--starttls", "smtp"],
+        &[],
+    );
+    assert_eq!(
+        cells(&r),
+        ["rejected", "rejected", "accepted", "accepted"],
+        "{r:?} {}",
+        text(&out.stderr)
     );
 }

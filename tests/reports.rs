@@ -312,6 +312,60 @@ fn ctrl_c_completes_the_reports_marked_incomplete() {
     }
 }
 
+/// A stop keeps every finished target, also those listed after one that is not: the
+/// blackhole first in the list must not hold back the three quick ones behind it.
+#[test]
+fn ctrl_c_keeps_the_targets_finished_behind_an_unfinished_one() {
+    let dir = TempDir::new("sigint-order");
+    let json = dir.0.join("r.json");
+    // Its own address: the per-address connection limit must not hold the others.
+    let hole = blackhole_at("127.0.0.77:0").to_string();
+    let quick = [
+        rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]).to_string(),
+        alert_server(40).to_string(),
+        closed_port().to_string(),
+    ];
+    let child = bin()
+        .args([
+            "scan",
+            "--quiet",
+            "--timeout",
+            "30s",
+            "--json",
+            s(&json),
+            &hole,
+        ])
+        .args(&quick)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The three finish within milliseconds; leave room for a loaded CI machine.
+    std::thread::sleep(Duration::from_millis(2000));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap())
+        .expect("a whole JSON document");
+    assert_eq!(v["complete"], false);
+    let ports: Vec<String> = v["records"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r["port"].to_string())
+        .collect();
+    let want: Vec<String> = quick
+        .iter()
+        .map(|a| a.rsplit(':').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(ports, want, "the finished targets, in list order: {v}");
+}
+
 /// The system's `/dev/full`, opened for writing (never created).
 fn dev_full() -> std::fs::File {
     std::fs::OpenOptions::new()

@@ -400,3 +400,42 @@ fn unparsable_leaf_keeps_its_place() {
     assert_eq!(chain[0]["sha256"], tlscompat::cert::sha256_hex(&garbage));
     assert_eq!(chain[1]["subject"], "CN=tlscompat Lab CA");
 }
+
+/// A certificate with an RSASSA-PSS key (rsassaPss SPKI): OpenSSL and GnuTLS sign only
+/// with rsa_pss_pss_*, so a hello without those schemes is refused (handshake_failure)
+/// — which the raw probe used to report as `no-modern-tls`. TLS 1.2 is proven by the
+/// ServerKeyExchange; TLS 1.3 stays unproven, because rustls (webpki) has no
+/// rsa_pss_pss schemes and cannot finish the handshake — never a refusal.
+#[test]
+fn rsassa_pss_certificates_are_accepted_and_proven_at_tls12() {
+    let (cert, key) = support::pki::rsa_pss_self_signed();
+    let openssl = openssl_server_opts(
+        "TLSv1.2",
+        "TLSv1.3",
+        "127.0.0.1:0",
+        &cert,
+        &key,
+        &["-cipher", "DEFAULT"],
+    );
+    let gnutls = gnutls_server("NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", &cert, &key);
+    let targets = [
+        ("openssl", openssl.addr.to_string()),
+        ("gnutls", format!("127.0.0.1:{}", gnutls.addr.port())),
+    ];
+    for (stack, target) in targets {
+        let (_, r) = scan(&target, &[]);
+        assert_eq!(state(&r, "tls1_2"), "accepted", "{stack}: {r}");
+        assert_eq!(proof(&r, "tls1_2"), "verified", "{stack}: {r}");
+        let how = r["versions"]["tls1_2"]["proof"]["detail"]
+            .as_str()
+            .unwrap_or("");
+        assert!(how.contains("rsa_pss_pss_sha"), "{stack}: {how}");
+        assert_eq!(state(&r, "tls1_3"), "accepted", "{stack}: {r}");
+        assert_eq!(proof(&r, "tls1_3"), "unproven", "{stack}: {r}");
+        assert!(
+            !has_finding(&r, "no-modern-tls") && !has_finding(&r, "handshake-failed"),
+            "{stack}: {:?}",
+            findings(&r)
+        );
+    }
+}

@@ -6,8 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::net::TcpStream;
-
+use super::conn::Conn;
 use super::mail::preamble;
 use super::net::{Route, connect};
 use super::outcome::ConnectFailure;
@@ -21,7 +20,7 @@ pub async fn dial(
     route: &Route,
     mail: Option<Mail>,
     timeout: Duration,
-) -> Result<(TcpStream, Duration), ConnectFailure> {
+) -> Result<(Conn, Duration), ConnectFailure> {
     let (mut stream, connected) = open(route, timeout).await?;
     if let Some(m) = mail.filter(|m| m.is_starttls()) {
         preamble(&mut stream, m.protocol, timeout)
@@ -35,12 +34,12 @@ pub async fn dial(
 /// plus the tunnel exchange, authentication included), with Nagle off: every probe
 /// writes one small hello and waits for the answer, so delaying that write only adds
 /// latency.
-async fn open(route: &Route, timeout: Duration) -> Result<(TcpStream, Duration), ConnectFailure> {
+async fn open(route: &Route, timeout: Duration) -> Result<(Conn, Duration), ConnectFailure> {
     let start = Instant::now();
     match route {
         Route::Direct(addr) => {
             let stream = connect(*addr, timeout).await?;
-            Ok((stream, start.elapsed()))
+            Ok((Conn::new(stream), start.elapsed()))
         }
         Route::Proxy(p) => {
             let addr = p.proxy.clone().map_err(ConnectFailure::Proxy)?;

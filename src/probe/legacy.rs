@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use ring::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
+use super::conn::Conn;
 use super::dial::dial;
 use super::mail::{Channel, answer};
 use super::modern::{ModernHandshake, ModernOutcome, served};
@@ -77,7 +77,7 @@ pub async fn handshake_at(
 /// A TLS 1.0/1.1 session after a completed handshake: a [`Channel`] for application
 /// data.
 pub struct LegacySession {
-    tcp: TcpStream,
+    tcp: Conn,
     /// Bytes received and not yet framed into records.
     inbound: Vec<u8>,
     /// Plaintext received and not yet handed out.
@@ -192,7 +192,7 @@ pub async fn connect(
 /// Reads and judges the server's first flight: the acceptance (with the chain), and
 /// every byte received, for the transcript.
 async fn first_flight(
-    tcp: &mut TcpStream,
+    tcp: &mut Conn,
     offer: &Offer,
     version: TlsVersion,
     deadline: tokio::time::Instant,

@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
+use super::conn::Conn;
 use super::net::is_reset;
 use super::outcome::{ServiceAnswer, StarttlsFailure};
 use crate::mail::{Mail, MailProtocol};
@@ -26,7 +26,7 @@ pub trait Channel {
     fn recv(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> + Send;
 }
 
-impl Channel for TcpStream {
+impl Channel for Conn {
     async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.write_all(bytes).await
     }
@@ -88,7 +88,7 @@ pub fn client_name(local: Option<SocketAddr>) -> String {
 /// The STARTTLS preamble of `protocol` on a fresh connection, within `timeout`: `Ok`
 /// when the server said to go ahead and the next byte may be a ClientHello.
 pub async fn preamble(
-    stream: &mut TcpStream,
+    stream: &mut Conn,
     protocol: MailProtocol,
     timeout: Duration,
 ) -> Result<(), StarttlsFailure> {

@@ -17,8 +17,8 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
+use super::conn::Conn;
 use super::dial::dial;
 use super::mail::{Channel, answer};
 use super::outcome::{ConnectFailure, Outcome, ServiceAnswer, Timing, VersionProbe};
@@ -129,7 +129,7 @@ impl ModernClient {
     /// `connect_time` is what opening took, and `start` when it began.
     pub async fn handshake_over(
         &self,
-        tcp: TcpStream,
+        tcp: Conn,
         connect_time: Duration,
         target: ProbeTarget<'_>,
         timeout: Duration,
@@ -260,7 +260,7 @@ impl Broken {
 /// accepted it.
 async fn drive(
     mut conn: ClientConnection,
-    tcp: &mut TcpStream,
+    tcp: &mut Conn,
     deadline: tokio::time::Instant,
 ) -> Result<ClientConnection, Broken> {
     let mut buf = vec![0u8; 16 * 1024];
@@ -329,7 +329,7 @@ fn server_name(host: &Host) -> Result<ServerName<'static>, ModernOutcome> {
 /// The handshake proper, over an open connection, then a mail service's answer.
 async fn run_over(
     config: &Arc<ClientConfig>,
-    mut tcp: TcpStream,
+    mut tcp: Conn,
     target: ProbeTarget<'_>,
     timeout: Duration,
     start: Instant,
@@ -407,7 +407,7 @@ pub fn served(
 /// A completed rustls session as a [`Channel`] for the mail answer.
 struct Session<'a> {
     conn: &'a mut ClientConnection,
-    tcp: &'a mut TcpStream,
+    tcp: &'a mut Conn,
     buf: Vec<u8>,
 }
 

@@ -245,6 +245,23 @@ enum Key {
 const OID_P256: &str = "1.2.840.10045.3.1.7";
 const OID_P384: &str = "1.3.132.0.34";
 const OID_ED25519: &str = "1.3.101.112";
+/// id-RSASSA-PSS (RFC 4055): an RSA key restricted to PSS signatures, which TLS 1.2 and
+/// 1.3 servers sign with rsa_pss_pss_sha256/384/512 (0x0809–0x080b).
+const OID_RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
+
+/// The RSA public key of an rsassaPss SPKI: the subject public key is the same
+/// RSAPublicKey (n, e) as under rsaEncryption (RFC 4055 §1.2); only the algorithm
+/// identifier (and its optional parameters, which the TLS schemes fix) differ.
+fn rsassa_pss_key(raw: &[u8]) -> Result<Key, SigError> {
+    use x509_parser::prelude::FromDer;
+    let (_, k) = x509_parser::public_key::RSAPublicKey::from_der(raw)
+        .map_err(|_| SigError::Unsupported("malformed RSASSA-PSS public key".into()))?;
+    Ok(Key::Rsa {
+        n: k.modulus.to_vec(),
+        e: k.exponent.to_vec(),
+        der: raw.to_vec(),
+    })
+}
 
 fn leaf_key(leaf: &[u8]) -> Result<Key, SigError> {
     let (_, cert) = x509_parser::parse_x509_certificate(leaf)
@@ -253,6 +270,9 @@ fn leaf_key(leaf: &[u8]) -> Result<Key, SigError> {
     let raw = spki.subject_public_key.data.to_vec();
     if spki.algorithm.algorithm.to_id_string() == OID_ED25519 {
         return Ok(Key::Ed25519(raw));
+    }
+    if spki.algorithm.algorithm.to_id_string() == OID_RSASSA_PSS {
+        return rsassa_pss_key(&raw);
     }
     match spki.parsed() {
         Ok(PublicKey::RSA(k)) => Ok(Key::Rsa {
@@ -392,6 +412,10 @@ fn scheme_of(code: u16) -> Result<Scheme, SigError> {
         0x0804 => Scheme::RsaPss(Hash::Sha256),
         0x0805 => Scheme::RsaPss(Hash::Sha384),
         0x0806 => Scheme::RsaPss(Hash::Sha512),
+        // rsa_pss_pss_*: the same signature, by an rsassaPss key.
+        0x0809 => Scheme::RsaPss(Hash::Sha256),
+        0x080a => Scheme::RsaPss(Hash::Sha384),
+        0x080b => Scheme::RsaPss(Hash::Sha512),
         0x0203 => Scheme::Ecdsa(Hash::Sha1),
         0x0403 => Scheme::Ecdsa(Hash::Sha256),
         0x0503 => Scheme::Ecdsa(Hash::Sha384),
@@ -414,6 +438,9 @@ fn scheme_name(code: u16) -> String {
         0x0804 => "rsa_pss_rsae_sha256",
         0x0805 => "rsa_pss_rsae_sha384",
         0x0806 => "rsa_pss_rsae_sha512",
+        0x0809 => "rsa_pss_pss_sha256",
+        0x080a => "rsa_pss_pss_sha384",
+        0x080b => "rsa_pss_pss_sha512",
         0x0203 => "ecdsa_sha1",
         0x0403 => "ecdsa_secp256r1_sha256",
         0x0503 => "ecdsa_secp384r1_sha384",

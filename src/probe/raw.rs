@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
+use super::conn::Conn;
 use super::dial::dial;
 use super::net::{Route, is_reset};
 use super::outcome::{Accepted, Outcome, ProbeError, Rejection, Timing, Try, VersionProbe};
@@ -173,7 +173,7 @@ pub fn fresh_randoms() -> ([u8; 32], [u8; 32]) {
 
 /// Reads until the reply is decided. Each chunk is decoded once, as it arrives.
 async fn read_verdict(
-    stream: &mut TcpStream,
+    stream: &mut Conn,
     offer: &Offer,
     deadline: tokio::time::Instant,
     start: Instant,

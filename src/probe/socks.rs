@@ -11,10 +11,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use tokio_socks::TargetAddr;
 use tokio_socks::tcp::Socks5Stream;
 
+use super::conn::Conn;
 use super::net::{ProxyRoute, TunnelTarget, connect_proxy};
 use super::outcome::ConnectFailure;
 use crate::proxy::Credentials;
@@ -25,9 +25,13 @@ pub async fn open(
     addr: SocketAddr,
     p: &ProxyRoute,
     timeout: Duration,
-) -> Result<TcpStream, ConnectFailure> {
+) -> Result<Conn, ConnectFailure> {
     let tcp = connect_proxy(addr, p, timeout).await?;
-    handshake(tcp, &p.target, p.auth.credentials.as_ref(), &p.label).await
+    // tokio-socks reads the reply with `read_exact` of its known length: nothing of
+    // the target's is read ahead.
+    handshake(tcp, &p.target, p.auth.credentials.as_ref(), &p.label)
+        .await
+        .map(Conn::new)
 }
 
 /// The SOCKS5 exchange over any byte stream (a TCP connection, or bytes in memory

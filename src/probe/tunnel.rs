@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::conn::Conn;
 use super::net::{ProxyRoute, connect_proxy};
 use super::outcome::ConnectFailure;
 use crate::proxy::answer::{self, Answer, MAX_HEAD, Refusal};
@@ -31,12 +32,13 @@ const MAX_ROUNDS: usize = 6;
 const MAX_BODY: u64 = 256 * 1024;
 
 /// Opens a tunnel to `p.target` through the HTTP proxy at `addr`. The caller bounds
-/// the whole exchange with the scan's timeout.
+/// the whole exchange with the scan's timeout. Bytes that came after the `2xx` head
+/// in its last read are the target's: the [`Conn`] yields them first.
 pub async fn open(
     addr: SocketAddr,
     p: &ProxyRoute,
     timeout: Duration,
-) -> Result<TcpStream, ConnectFailure> {
+) -> Result<Conn, ConnectFailure> {
     let auth = &p.auth;
     let mut stream = connect_proxy(addr, p, timeout).await?;
     let mut scheme = auth.first();
@@ -65,7 +67,7 @@ pub async fn open(
                 }
             },
         };
-        let (answer, body_read) = match exchange(&mut stream, p, header.as_deref()).await {
+        let (answer, after_head) = match exchange(&mut stream, p, header.as_deref()).await {
             Err(_) if reused && challenge.is_none() => {
                 stream = connect_proxy(addr, p, timeout).await?;
                 exchange(&mut stream, p, header.as_deref()).await?
@@ -76,7 +78,7 @@ pub async fn open(
             if let Some(s) = scheme {
                 auth.learn(s);
             }
-            return Ok(stream);
+            return Ok(Conn::with_early(stream, after_head));
         }
         if answer.code != 407 || !auth.enabled() {
             return Err(refusal(p, &answer, &failures));
@@ -96,7 +98,7 @@ pub async fn open(
                             && answer.content_length.is_some_and(|n| n <= MAX_BODY) =>
                     {
                         challenge = Some(c);
-                        finish_body(&mut stream, &answer, body_read).await?;
+                        finish_body(&mut stream, &answer, after_head.len()).await?;
                         reused = true;
                         continue;
                     }
@@ -123,7 +125,8 @@ pub async fn open(
             }
             return Err(refusal(p, &answer, &failures));
         }
-        (stream, reused) = reuse_or_reconnect(stream, &answer, body_read, addr, p, timeout).await?;
+        (stream, reused) =
+            reuse_or_reconnect(stream, &answer, after_head.len(), addr, p, timeout).await?;
     }
     Err(ConnectFailure::Proxy(format!(
         "proxy {}: no tunnel after {MAX_ROUNDS} CONNECT requests",
@@ -228,12 +231,13 @@ fn refusal(p: &ProxyRoute, answer: &Answer, failures: &[String]) -> ConnectFailu
     }
 }
 
-/// Sends one CONNECT and reads the answer's head: (answer, body bytes already read).
+/// Sends one CONNECT and reads the answer's head: (answer, the bytes read after the
+/// head — the start of a refusal's body, or the target's first bytes in a tunnel).
 async fn exchange(
     stream: &mut TcpStream,
     p: &ProxyRoute,
     authorization: Option<&str>,
-) -> Result<(Answer, usize), ConnectFailure> {
+) -> Result<(Answer, Vec<u8>), ConnectFailure> {
     let authority = p.target.authority();
     let mut req = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
     if let Some(value) = authorization {
@@ -247,7 +251,8 @@ async fn exchange(
         if let Some((end, sep)) = head_end(&buf) {
             let answer = answer::parse(&buf[..end])
                 .map_err(|e| ConnectFailure::Proxy(format!("proxy {}: {e}", p.label)))?;
-            return Ok((answer, buf.len() - end - sep));
+            buf.drain(..end + sep);
+            return Ok((answer, buf));
         }
         if buf.len() >= MAX_HEAD {
             return Err(ConnectFailure::Proxy(format!(

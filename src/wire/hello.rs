@@ -128,12 +128,15 @@ const FULL_GROUPS: &[NamedGroup] = &[
 ];
 const COMPACT_GROUPS: &[NamedGroup] = &[NamedGroup::X25519, NamedGroup::SECP256R1];
 
-/// signature_algorithms (TLS 1.2+ only): ECDSA, RSA-PSS, PKCS#1 and Ed25519, SHA-1 last
-/// for old 1.2 servers.
+/// signature_algorithms (TLS 1.2+ only): ECDSA, RSA-PSS (rsaEncryption keys, then
+/// rsassaPss keys: a server whose certificate has an RSASSA-PSS key can sign with
+/// nothing else, and refuses a hello without them), PKCS#1 and Ed25519, SHA-1 last for
+/// old 1.2 servers.
 const SIGNATURE_SCHEMES: &[u16] = &[
-    0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601, 0x0807, 0x0201, 0x0203,
+    0x0403, 0x0804, 0x0809, 0x0401, 0x0503, 0x0805, 0x080a, 0x0501, 0x0806, 0x080b, 0x0601, 0x0807,
+    0x0201, 0x0203,
 ];
-const COMPACT_SIGNATURE_SCHEMES: &[u16] = &[0x0403, 0x0804, 0x0401, 0x0201];
+const COMPACT_SIGNATURE_SCHEMES: &[u16] = &[0x0403, 0x0804, 0x0809, 0x0401, 0x0201];
 
 /// Record-layer version of the hello record. TLS 1.0 everywhere, like browsers: some
 /// old servers drop a first record that claims a version above their own.

@@ -267,7 +267,17 @@ where
     F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let (listener, addr) = bind();
+    tcp_server_at("127.0.0.1:0", handler)
+}
+
+/// [`tcp_server`] on `at` (another loopback address: the scanner's per-address
+/// connection limit then does not tie it to the servers on 127.0.0.1).
+pub fn tcp_server_at<F, Fut>(at: &str, handler: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (listener, addr) = bind_at(at.parse().expect("addr"));
     let handler = Arc::new(handler);
     lab().spawn(async move {
         let listener = tokio_listener(listener);
@@ -308,7 +318,12 @@ pub fn alert_server(description: u8) -> SocketAddr {
 
 /// Accepts and never answers.
 pub fn blackhole() -> SocketAddr {
-    tcp_server(|tcp| async move {
+    blackhole_at("127.0.0.1:0")
+}
+
+/// [`blackhole`] on `at`.
+pub fn blackhole_at(at: &str) -> SocketAddr {
+    tcp_server_at(at, |tcp| async move {
         tokio::time::sleep(Duration::from_secs(60)).await;
         drop(tcp);
     })

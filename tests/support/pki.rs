@@ -150,3 +150,48 @@ pub fn self_signed_ca_leaf(name: &str) -> Leaf {
     let cert = params.self_signed(&key).expect("self-signed CA");
     Leaf::new(&cert, &key)
 }
+
+/// A self-signed certificate for 127.0.0.1 whose key is RSASSA-PSS (the SPKI algorithm
+/// is id-RSASSA-PSS, not rsaEncryption): such a server can sign only with
+/// rsa_pss_pss_sha256/384/512. rcgen cannot make the key: `openssl genpkey -algorithm
+/// RSA-PSS` does. (cert PEM, key PEM)
+pub fn rsa_pss_self_signed() -> (String, String) {
+    let dir = super::TempDir::new("rsa-pss");
+    let (key, cert) = (dir.0.join("key.pem"), dir.0.join("cert.pem"));
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl must be installed");
+        assert!(out.status.success(), "openssl {args:?}: {:?}", out);
+    };
+    let (k, c) = (key.to_str().expect("utf-8"), cert.to_str().expect("utf-8"));
+    run(&[
+        "genpkey",
+        "-algorithm",
+        "RSA-PSS",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        k,
+    ]);
+    run(&[
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        k,
+        "-out",
+        c,
+        "-days",
+        "30",
+        "-subj",
+        "/CN=pss.lab.test",
+        "-addext",
+        "subjectAltName=DNS:pss.lab.test,IP:127.0.0.1",
+    ]);
+    (
+        std::fs::read_to_string(&cert).expect("cert"),
+        std::fs::read_to_string(&key).expect("key"),
+    )
+}
