@@ -1,32 +1,40 @@
 //! tlscompat side by side with the scanners people already run, on servers users meet,
 //! and the embedded list's wall time across an emulated WAN. `cargo bench --bench
-//! peers` (as root: nginx binds 30 loopback addresses; needs Debian's `nginx`, and
+//! peers` (as root: nginx binds 60 loopback addresses; needs Debian's `nginx`, and
 //! `sslscan`, `testssl.sh`, `python3-venv` for the peers).
 //!
-//! **Side by side.** 300 names (`eN.bench.test`) on 30 nginx front ends
-//! (127.0.20.1–30, one port), ten names each — Microsoft's names share front ends. The
-//! front ends are Debian's nginx with OpenSSL: 21 serve TLS 1.0–1.3 (`ssl_protocols
-//! TLSv1 TLSv1.1 TLSv1.2 TLSv1.3`, `ssl_ciphers 'DEFAULT:@SECLEVEL=0'`), 3 TLS 1.2+1.3,
-//! 3 TLS 1.2 only, 3 TLS 1.3 only; half present the Microsoft ECC chain (RSA-2048 root
-//! → P-384 issuing CA → P-256 leaf), half the RSA one (RSA-4096 root → RSA-2048 CA →
-//! RSA-2048 leaf), from `common/chains.rs`. Each tool is run as a user runs it:
+//! **Side by side.** Two sets of 300 names (`eN.ecc.bench.test`, `eN.rsa.bench.test`),
+//! each on 30 nginx front ends (127.0.20.1–30 and 127.0.21.1–30, one port), ten names
+//! a front end — Microsoft's names share front ends. The front ends are Debian's nginx
+//! with OpenSSL: 21 of 30 serve TLS 1.0–1.3 (`ssl_protocols TLSv1 TLSv1.1 TLSv1.2
+//! TLSv1.3`, `ssl_ciphers 'DEFAULT:@SECLEVEL=0'`), 3 TLS 1.2+1.3, 3 TLS 1.2 only, 3
+//! TLS 1.3 only. The `ecc` set presents the Microsoft ECC chain (RSA-2048 root → P-384
+//! issuing CA → P-256 leaf), the `rsa` set the RSA one (RSA-4096 root → RSA-2048 CA →
+//! RSA-2048 leaf), from `common/chains.rs`: Microsoft serves both, and the server's
+//! signing cost differs tenfold between them. nginx runs `worker_processes 2` (what
+//! `auto` gives on the 2-core machine the figures come from; 1 would serialise the
+//! server). Each tool is run as a user runs it:
 //!
-//! - `tlscompat scan` at its default flags, names resolved through the in-process DNS
-//!   lab (a real scan resolves too), both roots given with `--roots`;
+//! - `tlscompat scan` at its default flags with `--format csv`, names resolved through
+//!   the in-process DNS lab (a real scan resolves too), both roots given with
+//!   `--roots`;
 //! - `sslscan` 8 processes at a time, `IP:port --sni-name=NAME` with
 //!   [`SSLSCAN_ARGS`]: protocol versions only (it still connects once to test the
 //!   port, then tries SSLv2, SSLv3, TLS 1.0, 1.1, 1.2, 1.3: 7 connections a name);
 //! - `sslyze --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 --certinfo`, one process (it runs
 //!   its own concurrency), on 30 names (one per front end): sslyze decides a version by
 //!   enumerating its cipher suites, so it is slow; the 300-name figure is scaled ×10;
-//! - `testssl.sh --protocols`, 8 processes at a time, on the same 30 names, scaled ×10.
+//! - `testssl.sh --protocols`, 8 processes at a time, on the same 30 names, scaled
+//!   ×10.
 //!
-//! Runs are interleaved (tlscompat, sslscan, sslyze, testssl.sh; three rounds) and the
-//! median of the three is printed. For each: wall time, the client's CPU (user +
-//! system from `wait4`, summed over the 8 processes for the ×8 tools), nginx's CPU
-//! meanwhile (its workers' `/proc` times), and the client's peak RSS. Every tool's
-//! TLS 1.0/1.1/1.2/1.3 verdicts must equal tlscompat's for every name it scanned, or
-//! the bench fails.
+//! Runs are interleaved (set by set, tool by tool) for three rounds; tlscompat and
+//! sslscan report the median of the three, sslyze and testssl.sh (a minute or more a
+//! run) run in the first round only. For each: wall time, the client's CPU (user +
+//! system from `wait4`, summed over the processes for the ×8 tools), nginx's CPU
+//! meanwhile (its processes' `/proc` times), and the client's peak RSS. Every tool's
+//! TLS 1.0/1.1/1.2/1.3 verdicts must equal tlscompat's for every name it scanned, and
+//! every acceptance tlscompat reports must be proven (checked on an untimed `--json`
+//! run), or the bench fails.
 //!
 //! **Latency.** The 31 hosts of the embedded list, each on its own address behind a
 //! delay relay (`common/relay.rs`, 25 ms each way: RTT 50 ms) in front of the same
@@ -35,11 +43,12 @@
 //! 2 RTT) per `--concurrency` probes. Then the same list with one host that accepts
 //! TCP and never answers: it must cost no more than 2 × timeout + 1 s.
 //!
-//! Knobs: `TLSCOMPAT_BIN` (another build of the binary), `TLSCOMPAT_WRAP` (run the
+//! Knobs: `TLSCOMPAT_BIN` (another build of the binary; several, comma-separated, are
+//! measured side by side, the first being the reference), `TLSCOMPAT_WRAP` (run the
 //! scanner under a profiler, e.g. `"perf record -g -o perf.data --"`), `PEERS=none`
-//! (tlscompat only) or `PEERS=sslscan` (skip sslyze and testssl.sh),
-//! `PEERS_NGINX_WORKERS` (default 1), `PEERS_RUNS` (default 3), `PEERS_LATENCY=0`
-//! (skip the latency part).
+//! (tlscompat only) or `PEERS=sslscan` (leave sslyze and testssl.sh out),
+//! `PEERS_SETS=ecc` or `rsa` (one set), `PEERS_NGINX_WORKERS` (default 2),
+//! `PEERS_RUNS` (default 3), `PEERS_LATENCY=0` (leave the latency part out).
 
 #[path = "common/chains.rs"]
 mod chains;
@@ -65,7 +74,7 @@ use support::dns::{Zone, dns_server, dns_server_delayed};
 
 const NAMES: usize = 300;
 const FRONT_ENDS: usize = 30;
-/// Names per front end of the subset the slow peers scan (one per front end).
+/// Names the slow peers scan: one per front end.
 const SUBSET: usize = FRONT_ENDS;
 const RUNS: usize = 3;
 const PARALLEL: usize = 8;
@@ -117,51 +126,87 @@ fn protocols(i: usize) -> &'static str {
     }
 }
 
-fn front_ip(i: usize) -> Ipv4Addr {
-    Ipv4Addr::new(127, 0, 20, 1 + i as u8)
+/// 300 names on 30 front ends presenting one chain.
+struct Set {
+    label: &'static str,
+    chain: &'static str,
+    targets: Vec<Target>,
+    endpoints: PathBuf,
+}
+
+impl Set {
+    fn subset(&self) -> &[Target] {
+        &self.targets[..SUBSET]
+    }
 }
 
 struct Lab {
-    bin: String,
     nginx: nginx::Nginx,
     dir: support::TempDir,
     roots: PathBuf,
     issuers: Vec<String>,
-    targets: Vec<Target>,
+    sets: Vec<Set>,
     dns: String,
-    description: String,
+    servers: String,
 }
 
-fn lab(workers: usize) -> Lab {
-    let bin = std::env::var("TLSCOMPAT_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tlscompat").to_string());
-    let ecc = chains::microsoft_ecc(&["*.bench.test"]);
-    let rsa = chains::microsoft_rsa(&["*.bench.test"]);
+fn lab(workers: usize, labels: &[&'static str]) -> Lab {
     let dir = support::TempDir::new("peers");
-    let fronts: Vec<nginx::FrontEnd> = (0..FRONT_ENDS)
-        .map(|i| {
-            let chain = if i % 2 == 0 { &ecc } else { &rsa };
-            nginx::FrontEnd {
-                ip: front_ip(i),
-                protocols: protocols(i),
-                chain_pem: chain.chain_pem.clone(),
-                key_pem: chain.key_pem.clone(),
-            }
-        })
-        .collect();
+    let ecc = chains::microsoft_ecc(&["*.ecc.bench.test"]);
+    let rsa = chains::microsoft_rsa(&["*.rsa.bench.test"]);
+    let all = [
+        ("ecc", &ecc, "RSA-2048 root → P-384 CA → P-256 leaf", 20u8),
+        (
+            "rsa",
+            &rsa,
+            "RSA-4096 root → RSA-2048 CA → RSA-2048 leaf",
+            21u8,
+        ),
+    ];
+    let mut fronts = Vec::new();
+    let mut zone = Zone::new();
+    let mut sets = Vec::new();
+    for (label, chain, desc, net) in all.into_iter().filter(|a| labels.contains(&a.0)) {
+        let ip = |i: usize| Ipv4Addr::new(127, 0, net, 1 + i as u8);
+        fronts.extend((0..FRONT_ENDS).map(|i| nginx::FrontEnd {
+            ip: ip(i),
+            protocols: protocols(i),
+            chain_pem: chain.chain_pem.clone(),
+            key_pem: chain.key_pem.clone(),
+        }));
+        let targets: Vec<Target> = (0..NAMES)
+            .map(|i| Target {
+                name: format!("e{i}.{label}.bench.test"),
+                addr: SocketAddr::from((ip(i % FRONT_ENDS), 0)),
+            })
+            .collect();
+        for t in &targets {
+            let SocketAddr::V4(a) = t.addr else {
+                unreachable!()
+            };
+            zone = zone.a(&t.name, *a.ip());
+        }
+        sets.push(Set {
+            label,
+            chain: desc,
+            targets,
+            endpoints: dir.0.join(format!("endpoints-{label}.toml")),
+        });
+    }
     let nginx_dir = dir.0.join("nginx");
     std::fs::create_dir_all(&nginx_dir).expect("nginx dir");
     let nginx = nginx::start(&fronts, workers, &nginx_dir);
-    let mut zone = Zone::new();
-    let mut targets = Vec::new();
-    for i in 0..NAMES {
-        let name = format!("e{i}.bench.test");
-        let ip = front_ip(i % FRONT_ENDS);
-        zone = zone.a(&name, ip);
-        targets.push(Target {
-            name,
-            addr: SocketAddr::from((ip, nginx.port)),
-        });
+    let issuers = vec![ecc.issuing_cn.clone(), rsa.issuing_cn.clone()];
+    for set in &mut sets {
+        for t in &mut set.targets {
+            t.addr.set_port(nginx.port);
+        }
+        let hosts: Vec<(String, u16)> = set
+            .targets
+            .iter()
+            .map(|t| (t.name.clone(), nginx.port))
+            .collect();
+        endpoints_file(&set.endpoints, &issuers, &hosts);
     }
     let roots = dir.0.join("roots.pem");
     std::fs::write(&roots, format!("{}{}", ecc.root_pem, rsa.root_pem)).expect("roots");
@@ -174,23 +219,19 @@ fn lab(workers: usize) -> Lab {
         })
         .unwrap_or_default()
     };
-    let description = format!(
-        "{NAMES} names on {FRONT_ENDS} front ends ({}, {}; worker_processes {workers}); \
-         chains: {} and {}, half the front ends each",
+    let servers = format!(
+        "{}, {}, worker_processes {workers}",
         version("nginx", "-v"),
-        version("openssl", "version"),
-        "RSA-2048 root → P-384 CA → P-256 leaf",
-        "RSA-4096 root → RSA-2048 CA → RSA-2048 leaf",
+        version("openssl", "version")
     );
     Lab {
-        bin,
         nginx,
         dir,
         roots,
-        issuers: vec![ecc.issuing_cn.clone(), rsa.issuing_cn.clone()],
-        targets,
+        issuers,
+        sets,
         dns: dns_server(zone).to_string(),
-        description,
+        servers,
     }
 }
 
@@ -220,10 +261,10 @@ struct Scanned {
 
 /// `tlscompat scan` at default flags with CSV output, as a CI job runs it; `json` adds
 /// `--json FILE` (only for the untimed run whose proofs are checked).
-fn scan(lab: &Lab, endpoints: &Path, dns: &str, json: Option<&Path>) -> Scanned {
+fn scan(bin: &str, lab: &Lab, endpoints: &Path, dns: &str, json: Option<&Path>) -> Scanned {
     let wrap = std::env::var("TLSCOMPAT_WRAP").unwrap_or_default();
     let mut argv: Vec<&str> = wrap.split_whitespace().collect();
-    argv.push(&lab.bin);
+    argv.push(bin);
     let mut cmd = Command::new(argv[0]);
     cmd.args(&argv[1..])
         .args(["scan", "--quiet", "--format", "csv", "--fail-on", "none"])
@@ -264,9 +305,9 @@ fn scan(lab: &Lab, endpoints: &Path, dns: &str, json: Option<&Path>) -> Scanned 
     }
 }
 
-fn run_tlscompat(lab: &Lab, endpoints: &Path) -> Measured {
+fn run_tlscompat(bin: &str, lab: &Lab, endpoints: &Path) -> Measured {
     let server = lab.nginx.cpu();
-    let scanned = scan(lab, endpoints, &lab.dns, None);
+    let scanned = scan(bin, lab, endpoints, &lab.dns, None);
     let server_cpu = lab.nginx.cpu() - server;
     // Every chain verifies against the given roots: trust did its whole work on every
     // record (and the server proved it holds the leaf's key, or it would not count).
@@ -281,9 +322,9 @@ fn run_tlscompat(lab: &Lab, endpoints: &Path) -> Measured {
 /// One untimed scan with `--json`: every acceptance must be proven (nginx signs every
 /// key exchange; TLS 1.3 is proven by the rustls handshake). Returns the accepted
 /// cells counted by how they were proven: a build that proves less shows there.
-fn proofs(lab: &Lab, endpoints: &Path) -> BTreeMap<String, usize> {
+fn proofs(bin: &str, lab: &Lab, endpoints: &Path) -> BTreeMap<String, usize> {
     let json = lab.dir.0.join("out.json");
-    let scanned = scan(lab, endpoints, &lab.dns, Some(&json));
+    let scanned = scan(bin, lab, endpoints, &lab.dns, Some(&json));
     assert_eq!(scanned.trusted, NAMES, "every chain trusted");
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("json");
@@ -481,13 +522,37 @@ fn load_average() -> String {
         .join(" ")
 }
 
+/// What a row measures.
+enum Tool {
+    Tlscompat(String),
+    Sslscan,
+    Sslyze(PathBuf),
+    Testssl,
+}
+
 struct Row {
-    tool: String,
+    tool: Tool,
+    label: String,
     names: usize,
     runs: Vec<Measured>,
 }
 
 impl Row {
+    fn run(&mut self, lab: &Lab, set: &Set) {
+        let m = match &self.tool {
+            Tool::Tlscompat(bin) => run_tlscompat(bin, lab, &set.endpoints),
+            Tool::Sslscan => fan_out(lab, &set.targets, PARALLEL, sslscan_one),
+            Tool::Sslyze(bin) => run_sslyze(lab, bin, set.subset()),
+            Tool::Testssl => fan_out(lab, set.subset(), PARALLEL, |t| testssl_one(lab, t)),
+        };
+        self.runs.push(m);
+    }
+
+    /// sslyze and testssl.sh take a minute or more: one run, in the first round.
+    fn slow(&self) -> bool {
+        matches!(self.tool, Tool::Sslyze(_) | Tool::Testssl)
+    }
+
     fn median(&self) -> &Measured {
         median_by(&self.runs, |m| m.cost.wall)
     }
@@ -508,12 +573,15 @@ impl Row {
             true => String::new(),
             false => format!(" (×{})", NAMES / self.names),
         };
+        let runs = match self.runs.len() {
+            1 => "1 run".to_string(),
+            n => format!("median of {n}: {}", walls.join(", ")),
+        };
         println!(
-            "| {} | {} | {:.3} s ({}) | {:.2} s{scaled} | {:.3} s ({:.3} + {:.3}) | {:.2} ms | {:.3} s | {:.1} MiB |",
-            self.tool,
+            "| {} | {} | {:.3} s ({runs}) | {:.2} s{scaled} | {:.3} s ({:.3} + {:.3}) | {:.2} ms | {:.3} s | {:.1} MiB |",
+            self.label,
             self.names,
             m.cost.wall.as_secs_f64(),
-            walls.join(", "),
             self.wall_300(),
             m.cost.cpu,
             m.cost.user,
@@ -525,6 +593,74 @@ impl Row {
     }
 }
 
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The rows measured at each set: every tlscompat build, then the peers present.
+fn rows(bins: &[String], peers: &str) -> Vec<Row> {
+    let have = |cmd: &str| {
+        Command::new(cmd)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let mut rows: Vec<Row> = bins
+        .iter()
+        .map(|bin| Row {
+            label: match bins.len() {
+                1 => "tlscompat (default flags)".into(),
+                _ => format!("tlscompat {bin}"),
+            },
+            tool: Tool::Tlscompat(bin.clone()),
+            names: NAMES,
+            runs: Vec::new(),
+        })
+        .collect();
+    let mut peer = |tool: Tool, label: String, names: usize| {
+        rows.push(Row {
+            tool,
+            label,
+            names,
+            runs: Vec::new(),
+        })
+    };
+    if peers == "none" {
+        return rows;
+    }
+    match have("sslscan") {
+        true => peer(
+            Tool::Sslscan,
+            format!("sslscan ×{PARALLEL} ({})", SSLSCAN_ARGS.join(" ")),
+            NAMES,
+        ),
+        false => println!("sslscan is not installed (apt-get install sslscan): left out"),
+    }
+    if peers != "all" {
+        return rows;
+    }
+    match sslyze_path() {
+        Ok(bin) => peer(
+            Tool::Sslyze(bin),
+            format!("sslyze {} (one process)", SSLYZE_ARGS.join(" ")),
+            SUBSET,
+        ),
+        Err(e) => println!("sslyze left out: {e}"),
+    }
+    match have("testssl") {
+        true => peer(
+            Tool::Testssl,
+            format!("testssl.sh --protocols ×{PARALLEL}"),
+            SUBSET,
+        ),
+        false => println!("testssl.sh is not installed (apt-get install testssl.sh): left out"),
+    }
+    rows
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
@@ -533,113 +669,69 @@ fn main() {
         println!("peers: nginx is not installed (apt-get install nginx): nothing measured");
         return;
     }
-    let workers = std::env::var("PEERS_NGINX_WORKERS")
-        .ok()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or(1);
-    let peers = std::env::var("PEERS").unwrap_or_else(|_| "all".into());
-    let lab = lab(workers);
-    let endpoints = lab.dir.0.join("endpoints.toml");
-    let hosts: Vec<(String, u16)> = lab
-        .targets
-        .iter()
-        .map(|t| (t.name.clone(), t.addr.port()))
+    let bins: Vec<String> = std::env::var("TLSCOMPAT_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tlscompat").to_string())
+        .split(',')
+        .map(str::to_string)
         .collect();
-    endpoints_file(&endpoints, &lab.issuers, &hosts);
-    let subset: Vec<Target> = lab.targets[..SUBSET].to_vec();
-    let have = |cmd: &str, arg: &str| {
-        Command::new(cmd)
-            .arg(arg)
-            .output()
-            .is_ok_and(|o| o.status.success())
+    let peers = std::env::var("PEERS").unwrap_or_else(|_| "all".into());
+    let labels: Vec<&'static str> = match std::env::var("PEERS_SETS").as_deref() {
+        Ok("ecc") => vec!["ecc"],
+        Ok("rsa") => vec!["rsa"],
+        _ => vec!["ecc", "rsa"],
     };
-    let sslscan = peers != "none" && have("sslscan", "--version");
-    let testssl = peers == "all" && have("testssl", "--version");
-    let sslyze = match peers.as_str() {
-        "all" => sslyze_path()
-            .map_err(|e| println!("sslyze left out: {e}"))
-            .ok(),
-        _ => None,
-    };
-    if peers != "none" && !sslscan {
-        println!("sslscan is not installed (apt-get install sslscan): left out");
-    }
-    if peers == "all" && !testssl {
-        println!("testssl.sh is not installed (apt-get install testssl.sh): left out");
-    }
+    let lab = lab(env_or("PEERS_NGINX_WORKERS", 2), &labels);
     println!("load average before: {}", load_average());
-
-    // One untimed pass warms nginx, the page cache and the DNS lab, and checks proofs.
-    let proven = proofs(&lab, &endpoints);
-    let mut rows = vec![Row {
-        tool: "tlscompat (default flags)".into(),
-        names: NAMES,
-        runs: Vec::new(),
-    }];
-    let mut tools: Vec<&str> = vec!["tlscompat"];
-    if sslscan {
-        tools.push("sslscan");
-        rows.push(Row {
-            tool: format!("sslscan ×{PARALLEL} ({})", SSLSCAN_ARGS.join(" ")),
-            names: NAMES,
-            runs: Vec::new(),
-        });
-    }
-    if sslyze.is_some() {
-        tools.push("sslyze");
-        rows.push(Row {
-            tool: format!("sslyze {} (one process)", SSLYZE_ARGS.join(" ")),
-            names: SUBSET,
-            runs: Vec::new(),
-        });
-    }
-    if testssl {
-        tools.push("testssl");
-        rows.push(Row {
-            tool: format!("testssl.sh --protocols ×{PARALLEL}"),
-            names: SUBSET,
-            runs: Vec::new(),
-        });
-    }
-    let runs = std::env::var("PEERS_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(RUNS);
-    for _ in 0..runs {
-        for (i, tool) in tools.iter().enumerate() {
-            let m = match *tool {
-                "tlscompat" => run_tlscompat(&lab, &endpoints),
-                "sslscan" => fan_out(&lab, &lab.targets, PARALLEL, sslscan_one),
-                "sslyze" => run_sslyze(&lab, sslyze.as_deref().expect("sslyze"), &subset),
-                _ => fan_out(&lab, &subset, PARALLEL, |t| testssl_one(&lab, t)),
-            };
-            rows[i].runs.push(m);
+    // One untimed pass per set warms nginx, the page cache and the DNS lab, and checks
+    // that every acceptance is proven.
+    let proven: Vec<BTreeMap<String, usize>> = lab
+        .sets
+        .iter()
+        .map(|set| proofs(&bins[0], &lab, &set.endpoints))
+        .collect();
+    let mut table: Vec<Vec<Row>> = lab.sets.iter().map(|_| rows(&bins, &peers)).collect();
+    for round in 0..env_or("PEERS_RUNS", RUNS) {
+        for (set, rows) in lab.sets.iter().zip(&mut table) {
+            for row in rows.iter_mut().filter(|r| round == 0 || !r.slow()) {
+                row.run(&lab, set);
+            }
         }
     }
-
-    let ours = &rows[0];
     let mut differ = Vec::new();
-    // Every run of tlscompat must agree with every other run and with every peer's.
-    let reference = &ours.runs[0].verdicts;
+    for ((set, rows), proven) in lab.sets.iter().zip(&table).zip(&proven) {
+        differ.extend(report(&lab, set, rows, proven));
+    }
+    println!("load average after: {}", load_average());
+    if env_or("PEERS_LATENCY", 1) != 0 {
+        latency(&lab, &bins[0]);
+    }
+    assert!(differ.is_empty(), "verdicts differ:\n{}", differ.join("\n"));
+}
+
+/// Prints one set's table; returns the names whose verdicts differ from tlscompat's.
+fn report(lab: &Lab, set: &Set, rows: &[Row], proven: &BTreeMap<String, usize>) -> Vec<String> {
+    let mut differ = Vec::new();
+    // Every run of every tool must agree with tlscompat's first run.
+    let reference = &rows[0].runs[0].verdicts;
     let mut agreement = Vec::new();
-    for row in &rows {
+    for row in rows {
         let targets = match row.names == NAMES {
-            true => &lab.targets[..],
-            false => &subset[..],
+            true => &set.targets[..],
+            false => set.subset(),
         };
         let before = differ.len();
         for run in &row.runs {
-            differ.extend(differences(reference, &run.verdicts, targets, &row.tool));
+            differ.extend(differences(reference, &run.verdicts, targets, &row.label));
         }
-        agreement.push(format!(
-            "{} {}/{}",
-            row.tool.split(' ').next().unwrap_or("?"),
-            row.names - (differ.len() - before).min(row.names),
-            row.names
-        ));
+        let tool = row.label.split(' ').next().unwrap_or("?");
+        let agree = row.names - (differ.len() - before).min(row.names);
+        agreement.push(format!("{tool} {agree}/{}", row.names));
     }
     let count = |f: fn(&Verdicts) -> bool| reference.values().filter(|v| f(v)).count();
-    println!("peers: {}", lab.description);
+    println!(
+        "\npeers, set {}: {NAMES} names on {FRONT_ENDS} front ends, chain {} ({})",
+        set.label, set.chain, lab.servers
+    );
     println!(
         "verdicts (TLS 1.0/1.1/1.2/1.3 per name, every run) equal to tlscompat's: {}; \
          TLS 1.0 accepted by {} names, 1.2 and 1.3 {}, 1.2 only {}, 1.3 only {}",
@@ -658,34 +750,31 @@ fn main() {
         proofs.join("; ")
     );
     println!(
-        "| tool | names | wall, median (runs) | for {NAMES} names | client CPU (user + sys) | per name | nginx CPU | client peak RSS |"
+        "| tool | names | wall | for {NAMES} names | client CPU (user + sys) | per name | nginx CPU | client peak RSS |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for row in &rows {
+    for row in rows {
         row.print();
     }
-    let base = ours.median();
+    let base = rows[0].median();
     for row in &rows[1..] {
         let m = row.median();
         let scale = NAMES as f64 / row.names as f64;
         println!(
-            "{} / tlscompat: wall {:.1}×, client CPU {:.1}×, client + server CPU {:.1}×",
-            row.tool.split(' ').next().unwrap_or("?"),
+            "{} / {}: wall {:.1}×, client CPU {:.1}×, client + server CPU {:.1}×",
+            row.label.split(" (").next().unwrap_or("?"),
+            rows[0].label.split(" (").next().unwrap_or("?"),
             row.wall_300() / base.cost.wall.as_secs_f64(),
             m.cost.cpu * scale / base.cost.cpu.max(1e-6),
             (m.cost.cpu + m.server_cpu) * scale / (base.cost.cpu + base.server_cpu).max(1e-6),
         );
     }
-    println!("load average after: {}", load_average());
-    if std::env::var("PEERS_LATENCY").as_deref() != Ok("0") {
-        latency(&lab);
-    }
-    assert!(differ.is_empty(), "verdicts differ:\n{}", differ.join("\n"));
+    differ
 }
 
 /// The embedded list across the delay relay: wall time in round trips beside the lower
 /// bound, then with one silent host.
-fn latency(lab: &Lab) {
+fn latency(lab: &Lab, bin: &str) {
     let rtt = ONE_WAY * 2;
     let list = tlscompat::endpoints::EndpointList::embedded().expect("embedded list");
     let names: Vec<String> = list.endpoints.iter().map(|e| e.host.clone()).collect();
@@ -695,9 +784,10 @@ fn latency(lab: &Lab) {
         let mut hosts = Vec::new();
         for (i, name) in names.iter().enumerate() {
             let ip = Ipv4Addr::new(127, 0, 30, 1 + i as u8);
+            let set = &lab.sets[i % lab.sets.len()];
             let upstream = match Some(name.as_str()) == silent {
                 true => silent_upstream,
-                false => lab.targets[i % FRONT_ENDS].addr,
+                false => set.targets[i % FRONT_ENDS].addr,
             };
             let at = relay::delay_relay(SocketAddr::from((ip, 0)), upstream, ONE_WAY);
             zone = zone.a(name, ip);
@@ -719,7 +809,7 @@ fn latency(lab: &Lab) {
     let (path, dns) = setup(None);
     let mut walls = Vec::new();
     for _ in 0..RUNS {
-        let scanned = scan(lab, &path, &dns, None);
+        let scanned = scan(bin, lab, &path, &dns, None);
         assert_eq!(scanned.verdicts.len(), names.len(), "every host scanned");
         walls.push(scanned.ran.cost.wall);
     }
@@ -727,7 +817,7 @@ fn latency(lab: &Lab) {
     let wall = walls[RUNS / 2];
     let in_rtts = wall.as_secs_f64() / rtt.as_secs_f64();
     println!(
-        "latency: the {} hosts of the embedded list, each on its own address behind a delay \
+        "\nlatency: the {} hosts of the embedded list, each on its own address behind a delay \
          relay, {} ms each way (RTT {} ms), DNS one RTT away; default flags \
          (--concurrency {concurrency}, --per-address {per_address}, --timeout 5s, --retries 1)",
         names.len(),
@@ -751,7 +841,7 @@ fn latency(lab: &Lab) {
     );
     let silent_name = names[names.len() / 2].clone();
     let (path, dns) = setup(Some(&silent_name));
-    let Scanned { ran, verdicts, .. } = scan(lab, &path, &dns, None);
+    let Scanned { ran, verdicts, .. } = scan(bin, lab, &path, &dns, None);
     let limit = timeout * 2 + Duration::from_secs(1);
     let silent_row = verdicts.keys().find(|k| k.starts_with(&silent_name));
     println!(
