@@ -113,7 +113,11 @@ fn bench(c: &mut Criterion) {
                         let (next, client) = (next.clone(), client.clone());
                         set.spawn(async move {
                             while next.fetch_add(1, Ordering::Relaxed) < BATCH {
-                                let target = ProbeTarget { route, host };
+                                let target = ProbeTarget {
+                                    route,
+                                    host,
+                                    mail: None,
+                                };
                                 let done = client.handshake(target, Duration::from_secs(5)).await;
                                 assert!(
                                     matches!(done.outcome, ModernOutcome::Completed { .. }),

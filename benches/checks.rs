@@ -13,49 +13,23 @@ mod support;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use tlscompat::checks::Net;
 use tlscompat::checks::ciphers::enumerate;
 use tlscompat::checks::profiles;
-use tlscompat::checks::{BoxFuture, Net};
 use tlscompat::probe::net::Route;
-use tlscompat::probe::outcome::{Outcome, Timing};
-use tlscompat::probe::proof::Offer;
-use tlscompat::probe::raw::{ProbeTarget, exchange, fresh_randoms};
+use tlscompat::probe::outcome::Outcome;
+use tlscompat::probe::raw::fresh_randoms;
 use tlscompat::target::Host;
 use tlscompat::version::TlsVersion;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A check's connection side without the scheduler: straight to the server.
-struct Direct {
-    route: Route,
-    host: Host,
-}
-
-impl Net for Direct {
-    fn server_name(&self) -> Option<&str> {
-        self.host.server_name()
-    }
-
-    fn exchange<'a>(
-        &'a self,
-        hello: Vec<u8>,
-        offer: &'a Offer,
-    ) -> BoxFuture<'a, (Outcome, Timing)> {
-        Box::pin(async move {
-            let target = ProbeTarget {
-                route: &self.route,
-                host: &self.host,
-            };
-            exchange(target, &hello, offer, TIMEOUT).await
-        })
-    }
-}
-
 fn bench(c: &mut Criterion) {
     let addr = support::rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
-    let net = Direct {
+    let net = support::DirectNet {
         route: Route::Direct(addr),
         host: Host::Name("lab.test".into()),
+        timeout: TIMEOUT,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -64,7 +38,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("profile_probe");
     g.throughput(Throughput::Elements(1));
     for p in [&profiles::WIN10, &profiles::WIN11] {
-        g.bench_function(BenchmarkId::from_parameter(p.name), |b| {
+        g.bench_function(BenchmarkId::from_parameter(&p.name), |b| {
             b.iter(|| {
                 rt.block_on(async {
                     let (random, key) = fresh_randoms();

@@ -150,7 +150,11 @@ fn handshakes(c: &mut Criterion) {
                     rt.block_on(batch(concurrency, move || {
                         let scanner = scanner.clone();
                         async move {
-                            let target = ProbeTarget { route, host };
+                            let target = ProbeTarget {
+                                route,
+                                host,
+                                mail: None,
+                            };
                             matches!(
                                 scanner.handshake(target, TIMEOUT).await.outcome,
                                 ModernOutcome::Completed { .. }
@@ -186,7 +190,11 @@ fn handshakes(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new("raw_probe", concurrency), |b| {
                 b.iter(|| {
                     rt.block_on(batch(concurrency, move || async move {
-                        let target = ProbeTarget { route, host };
+                        let target = ProbeTarget {
+                            route,
+                            host,
+                            mail: None,
+                        };
                         let p = probe_version(target, TlsVersion::Tls12, TIMEOUT, 0).await;
                         matches!(p.outcome, Outcome::Accepted(_))
                     }))

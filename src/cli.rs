@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::exit::UsageError;
 use crate::findings::FindingKind;
+use crate::mail::StarttlsChoice;
 use crate::proxy::ProxySettings;
 use crate::resolve::{Family, ResolveSettings, parse_nameserver};
 use crate::scan::ProbeSettings;
@@ -40,8 +41,9 @@ pub enum Command {
     /// Combine the JSON reports of sharded scans (`scan --shard K/N --json F`) into the
     /// reports and exit code one unsharded scan would have produced.
     Merge(MergeArgs),
-    /// List the client profiles of `--clients` and the exact ClientHello each sends.
-    Clients,
+    /// List the client profiles of `--clients`: the Windows builds each stands for, the
+    /// exact ClientHello it sends, and where each part of it comes from.
+    Clients(ClientsArgs),
     /// Print a shell completion script on stdout, e.g.
     /// `tlscompat completions bash > /etc/bash_completion.d/tlscompat`.
     Completions {
@@ -54,9 +56,28 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct ClientsArgs {
+    /// `table`: for people, unsure fields marked UNSURE; `json`: for tools.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Show the ClientHello `scan --client-hello NAME=FILE[#N]` would replay, field by
+    /// field, instead of the built-in profiles (repeatable).
+    #[arg(long = "client-hello", value_name = "NAME=FILE[#N]")]
+    pub client_hello: Vec<String>,
+}
+
+/// The formats of a listing command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct EndpointsArgs {
-    /// Endpoint list to use instead of the embedded one.
-    #[arg(long, value_name = "FILE")]
+    /// Endpoint list to print instead of the embedded one: a FILE, or `mail` for the
+    /// embedded Exchange Online mail list (a file named mail: `./mail`).
+    #[arg(long, visible_alias = "list", value_name = "FILE|mail")]
     pub endpoints: Option<PathBuf>,
     #[command(subcommand)]
     pub action: Option<EndpointsAction>,
@@ -102,9 +123,16 @@ pub struct ScanArgs {
     /// targets, every host of the endpoint list is scanned.
     #[arg(value_name = "HOST[:PORT]")]
     pub targets: Vec<String>,
-    /// Endpoint list to use instead of the embedded one.
-    #[arg(long, value_name = "FILE")]
+    /// Endpoint list to use instead of the embedded one: a FILE, or `mail` for the
+    /// embedded Exchange Online mail list (smtp.office365.com, smtp-legacy, IMAP/POP on
+    /// outlook.office365.com; a file named mail: `./mail`).
+    #[arg(long, value_name = "FILE|mail")]
     pub endpoints: Option<PathBuf>,
+    /// The first label of your domain's MX host, for the mail list's template
+    /// `{tenant}.mail.protection.outlook.com` (e.g. `contoso-com` for contoso.com);
+    /// without it that entry is skipped.
+    #[arg(long, value_name = "NAME", value_parser = parse_tenant)]
+    pub tenant: Option<String>,
     /// Oldest TLS version to probe: 1.0, 1.1, 1.2 or 1.3.
     #[arg(long, value_name = "V", default_value = "1.0", value_parser = parse_version)]
     pub tls_min: TlsVersion,
@@ -164,15 +192,29 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub max_addresses: u32,
     /// Client profiles to emulate: a comma-separated list of win7, win7-tls12, win81,
-    /// win10, win11, or `all`. Each sends that client's exact ClientHello once per
-    /// address and says whether it would connect, and why not (`tlscompat clients`
-    /// shows the hellos).
+    /// win10-1607, win10, win11-21h2, win11, ws2008r2, ws2012, ws2012-tls12, ws2012r2,
+    /// ws2016, ws2019, ws2022, or `all`. Each sends that client's exact ClientHello once
+    /// per address and says whether it would connect, and why not (`tlscompat clients`
+    /// shows the builds, the hellos and their sources).
     #[arg(long, value_name = "LIST|all")]
     pub clients: Option<String>,
+    /// Replay a ClientHello captured on your own client as profile NAME (CSV column
+    /// client_NAME): FILE is a pcap or pcapng (tcpdump, Wireshark, tshark, dumpcap,
+    /// `pktmon etl2pcap`) or a hex dump of the hello; `FILE#N` picks its N-th hello.
+    /// Sent as captured but for the SNI (repeatable; see README "Your own client").
+    #[arg(long = "client-hello", value_name = "NAME=FILE[#N]")]
+    pub client_hello: Vec<String>,
     /// Enumerate the cipher suites of every accepted version, in the server's
     /// preference order (about one probe per accepted suite, plus one).
     #[arg(long)]
     pub ciphers: bool,
+    /// Mail protocol to speak before TLS: smtp (EHLO, STARTTLS), imap (a STARTTLS),
+    /// pop3 (STLS), or none (TLS from the first byte, no mail dialogue). Default: by
+    /// port: STARTTLS on 25, 587 (SMTP), 143 (IMAP), 110 (POP3); implicit TLS on 465,
+    /// 993, 995. After a completed handshake the mail service's next answer is read: a
+    /// refusal there (`421 4.7.66 ...`) makes the version `refused`, not accepted.
+    #[arg(long, value_name = "smtp|imap|pop3|none", value_parser = parse_starttls)]
+    pub starttls: Option<StarttlsChoice>,
     /// Connections in flight across the whole scan.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub concurrency: u32,
@@ -249,7 +291,7 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 /// "Activation from here would fail or be inspected": the findings that fail a scan by
 /// default.
 pub const DEFAULT_FAIL_ON: &str = "dns,unreachable,no-modern-tls,cert-invalid,intercepted,\
-     handshake-failed,client-incompatible,proxy-auth-required,proxy-denied";
+     handshake-failed,client-incompatible,proxy-auth-required,proxy-denied,starttls";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -309,12 +351,22 @@ impl ScanArgs {
     }
 
     /// The checks asked for (`--ciphers`, `--clients`).
-    pub fn check_options(&self) -> Result<crate::checks::CheckOptions, UsageError> {
-        let clients = match &self.clients {
+    /// `targets`: the host names scanned, which choose among a capture's different
+    /// hellos by their SNI.
+    pub fn check_options(
+        &self,
+        targets: &[String],
+    ) -> Result<crate::checks::CheckOptions, UsageError> {
+        let mut clients = match &self.clients {
             Some(list) => crate::checks::profiles::parse_list(list)
                 .map_err(|e| UsageError(format!("--clients: {e}")))?,
             None => Vec::new(),
         };
+        clients.extend(
+            captured_profiles(&self.client_hello, targets)?
+                .into_iter()
+                .map(|c| std::sync::Arc::new(c.profile())),
+        );
         Ok(crate::checks::CheckOptions {
             ciphers: self.ciphers,
             clients,
@@ -324,6 +376,18 @@ impl ScanArgs {
     pub fn fail_on(&self) -> Result<Vec<FindingKind>, UsageError> {
         parse_fail_on(&self.fail_on).map_err(|e| UsageError(format!("--fail-on: {e}")))
     }
+}
+
+/// Every `--client-hello`, read and checked (exit 2 naming the file on any problem).
+pub fn captured_profiles(
+    args: &[String],
+    targets: &[String],
+) -> Result<Vec<crate::checks::captured::CapturedHello>, UsageError> {
+    let builtin: Vec<&str> = crate::checks::profiles::ALL
+        .iter()
+        .map(|p| p.name.as_ref())
+        .collect();
+    crate::checks::captured::load_all(args, &builtin, targets).map_err(UsageError)
 }
 
 pub fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>, String> {
@@ -338,6 +402,25 @@ pub fn parse_fail_on(s: &str) -> Result<Vec<FindingKind>, String> {
         }
     }
     Ok(out)
+}
+
+/// A DNS label: letters, digits and hyphens, 1 to 63, not starting or ending with `-`.
+fn parse_tenant(s: &str) -> Result<String, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let ok = (1..=63).contains(&t.len())
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !t.starts_with('-')
+        && !t.ends_with('-');
+    match ok {
+        true => Ok(t),
+        false => Err(format!(
+            "'{s}' is not a DNS label (letters, digits, '-'; like contoso-com)"
+        )),
+    }
+}
+
+fn parse_starttls(s: &str) -> Result<StarttlsChoice, String> {
+    s.parse()
 }
 
 fn parse_version(s: &str) -> Result<TlsVersion, String> {
@@ -424,6 +507,6 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown finding 'bogus'")
         );
-        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(9));
+        assert_eq!(parse_fail_on(DEFAULT_FAIL_ON).map(|v| v.len()), Ok(10));
     }
 }

@@ -9,9 +9,15 @@ use std::io::Write;
 
 use crate::safe::terminal;
 
-/// `tlscompat: <message>` on stderr, escaped, one line.
+/// `tlscompat: <message>` on stderr, escaped. A message of several lines (a list to
+/// choose from) keeps them, each escaped on its own.
 pub fn error(message: &str) {
-    line(&format!("tlscompat: {message}"));
+    for (i, text) in message.split('\n').enumerate() {
+        match i {
+            0 => line(&format!("tlscompat: {text}")),
+            _ => line(text),
+        }
+    }
 }
 
 /// One line on stderr, escaped; write errors are ignored.

@@ -45,10 +45,14 @@ pub enum FindingKind {
     ProxyDenied,
     /// The proxy redirected the tunnel (3xx), typically to a login portal.
     ProxyRedirect,
+    /// A mail server's plain-text dialogue before TLS failed: it refused STARTTLS, does
+    /// not offer it, is not the protocol it was told, or said nothing in time (see
+    /// `mail.rs`). No TLS starts there, so no version was probed.
+    Starttls,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 13] = [
+    pub const ALL: [FindingKind; 14] = [
         Self::Dns,
         Self::Unreachable,
         Self::NoModernTls,
@@ -62,6 +66,7 @@ impl FindingKind {
         Self::ProxyAuthRequired,
         Self::ProxyDenied,
         Self::ProxyRedirect,
+        Self::Starttls,
     ];
 
     pub fn name(self) -> &'static str {
@@ -79,6 +84,7 @@ impl FindingKind {
             Self::ProxyAuthRequired => "proxy-auth-required",
             Self::ProxyDenied => "proxy-denied",
             Self::ProxyRedirect => "proxy-redirect",
+            Self::Starttls => "starttls",
         }
     }
 }

@@ -6,6 +6,7 @@
 //! out; [`wire`] is the pure codec the raw probe is built on.
 
 pub mod baseline;
+pub mod capture;
 pub mod cert;
 pub mod checks;
 pub mod cli;
@@ -17,6 +18,7 @@ pub mod exit;
 pub mod findings;
 pub mod intercept;
 pub mod interrupt;
+pub mod mail;
 pub mod pipeline;
 pub mod probe;
 pub mod progress;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::endpoints::Endpoint;
+use crate::mail::Mail;
 use crate::probe::net::{ProxyRoute, Route, TunnelTarget};
 use crate::proxy::{ProxyAuth, ProxySettings};
 use crate::record::{AggregateInput, Record, aggregate, promote_no_route};
@@ -108,6 +109,9 @@ pub struct ScanItem {
     pub index: usize,
     pub target: Target,
     pub endpoint: Option<Arc<Endpoint>>,
+    /// The mail protocol around TLS (`mail::select`): by port, `--starttls`, or the
+    /// endpoint's `starttls` field.
+    pub mail: Option<Mail>,
 }
 
 /// Proxy routing for the scan.
@@ -288,14 +292,14 @@ impl Pipeline {
         let t = &item.target;
         if let Some(route) = self.proxy.route(t) {
             let direct = match self.proxy.compare_direct {
-                true => Some(self.direct_leaves(t).await),
+                true => Some(self.direct_leaves(t, item.mail).await),
                 false => None,
             };
             self.observer.planned(self.prober.probes_per_address());
             self.observer.address_started();
             let scan = self
                 .prober
-                .scan_address(t.host.clone(), t.port, Route::Proxy(route))
+                .scan_address(t.host.clone(), t.port, Route::Proxy(route), item.mail)
                 .await;
             self.observer.address_finished();
             let input = AggregateInput {
@@ -311,6 +315,9 @@ impl Pipeline {
             Err(e) => {
                 let mut r = Record::dns_failure(&t.host, t.port, e.to_string());
                 r.endpoint = item.endpoint.clone();
+                r.checks = self
+                    .prober
+                    .unanswered(&crate::checks::Unanswered::Dns(e.to_string()));
                 return vec![r];
             }
             Ok(a) => a,
@@ -324,10 +331,10 @@ impl Pipeline {
             let (prober, host) = (self.prober.clone(), t.host.clone());
             let (route, note) = self.proxy.address_route(t, SocketAddr::new(ip, t.port));
             notes.push(note);
-            let (port, observer) = (t.port, self.observer.clone());
+            let (port, observer, mail) = (t.port, self.observer.clone(), item.mail);
             set.spawn(async move {
                 observer.address_started();
-                let scan = prober.scan_address(host, port, route).await;
+                let scan = prober.scan_address(host, port, route, mail).await;
                 observer.address_finished();
                 (i, scan)
             });
@@ -356,14 +363,14 @@ impl Pipeline {
 
     /// Leaf fingerprints of the target seen without the proxy (empty when the direct
     /// path resolves or connects nowhere).
-    async fn direct_leaves(&self, t: &Target) -> Vec<String> {
+    async fn direct_leaves(&self, t: &Target, mail: Option<Mail>) -> Vec<String> {
         let Ok(addrs) = self.resolver.resolve(t).await.addrs else {
             return Vec::new();
         };
         let mut out = Vec::new();
         for ip in addrs {
             let route = Route::Direct(SocketAddr::new(ip, t.port));
-            if let Some(fp) = self.prober.direct_leaf(&t.host, &route).await
+            if let Some(fp) = self.prober.direct_leaf(&t.host, &route, mail).await
                 && !out.contains(&fp)
             {
                 out.push(fp);

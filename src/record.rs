@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use crate::cert::{CertSummary, summarize_or_placeholder};
-use crate::checks::versions;
+use crate::checks::{clients, versions};
 use crate::endpoints::Endpoint;
 use crate::findings::{Finding, FindingKind};
 use crate::intercept::{Evidence, Signal, is_intercepted, policy_note, signals};
-use crate::probe::modern::{ModernHandshake, ModernOutcome};
+use crate::probe::modern::ModernHandshake;
 use crate::probe::outcome::{CellState, ConnectFailure, Outcome};
 use crate::probe::proof::Proof;
 use crate::scan::AddressScan;
@@ -96,8 +96,11 @@ impl Record {
         if legacy.iter().any(|c| c.state == CellState::Accepted) {
             return Some(false);
         }
-        let all_rejected =
-            !legacy.is_empty() && legacy.iter().all(|c| c.state == CellState::Rejected);
+        // A version the service refused after the handshake is rejected too.
+        let all_rejected = !legacy.is_empty()
+            && legacy
+                .iter()
+                .all(|c| matches!(c.state, CellState::Rejected | CellState::Refused));
         all_rejected.then_some(true)
     }
 
@@ -193,6 +196,16 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
     r.findings = versions::findings(&r.cells);
     r.findings.extend(chain_findings(&r, verdict.as_ref()));
     r.checks = scan.checks;
+    if r.intercepted == Some(true) {
+        let by = r
+            .chain
+            .first()
+            .and_then(|leaf| leaf.issuer_cn.clone())
+            .unwrap_or_else(|| "an inspecting device".into());
+        for c in r.checks.iter_mut().filter(|c| c.check == clients::CHECK) {
+            clients::intercepted(c, &by);
+        }
+    }
     r.probe_count += r.checks.iter().map(|c| c.probes).sum::<u64>();
     let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
     r.findings.extend(from_checks);
@@ -223,6 +236,10 @@ fn unreachable(mut r: Record, failure: &ConnectFailure, probed: &[TlsVersion]) -
         ConnectFailure::ProxyRefused(refusal) => crate::findings::proxy_refusal(refusal),
         ConnectFailure::NoRoute => Finding {
             kind: FindingKind::NoRoute,
+            detail: failure.to_string(),
+        },
+        ConnectFailure::Starttls(_) => Finding {
+            kind: FindingKind::Starttls,
             detail: failure.to_string(),
         },
         _ => Finding {
@@ -270,11 +287,16 @@ pub fn promote_no_route(records: &mut [Record]) {
 fn take_chain(r: &mut Record) -> (Vec<Vec<u8>>, Option<String>) {
     let mut chosen: Option<(Vec<Vec<u8>>, String, Option<String>)> = None;
     for m in r.modern.iter().chain(r.pinned.iter()) {
-        if let ModernOutcome::Completed { chain, .. } = &m.outcome
+        // A handshake the service refused afterwards still proved the chain's key.
+        if let Some(chain) = m.outcome.chain()
             && !chain.is_empty()
             && chosen.is_none()
         {
-            chosen = Some((chain.clone(), "rustls".into(), None));
+            let source = match m.pinned {
+                Some(v) if v.is_legacy() => format!("legacy {}", v.key()),
+                _ => "rustls".into(),
+            };
+            chosen = Some((chain.to_vec(), source, None));
         }
     }
     let raw: Vec<(TlsVersion, &crate::probe::outcome::Accepted)> = TlsVersion::ALL

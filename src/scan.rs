@@ -10,19 +10,32 @@
 //! once, so an address that accepts connections and never answers costs about
 //! 2 × timeout (one timeout and its retry, all probes side by side) instead of one
 //! round per probe. An address that takes no connection costs that one connect and is
-//! recorded once, not once per version.
+//! recorded once, not once per version; the checks report it without a probe
+//! ([`Check::unanswered`]).
+//!
+//! The checks (`--clients`, `--ciphers`) start **beside** the version probes, under the
+//! same per-address cap: the version probes take the address's permits first (in
+//! order), the checks' probes queue behind them and go as permits free up. A check
+//! waits for the version check's result only where it builds on it ([`PriorWait`]).
+//! Once the version probes are done and nothing at the address has answered, a
+//! check's probe still waiting for a permit is not sent and a timed-out one is not
+//! retried ([`AddressState::silent`]): a silent address costs about 2 × timeout
+//! whatever the checks, not one more round of timeouts per queued probe.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{AcquireError, Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinSet;
 
-use crate::checks::{BoxFuture, Check, CheckReport, Net};
+use crate::checks::{BoxFuture, Check, CheckReport, Net, PriorWait, Unanswered};
+use crate::mail::Mail;
+use crate::probe::dial::dial;
 use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
-use crate::probe::net::{Route, open};
+use crate::probe::net::Route;
 use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
 use crate::probe::proof::Offer;
 use crate::probe::raw::{ProbeTarget, probe_version};
@@ -70,6 +83,8 @@ pub struct AddressScan {
     pub host: Host,
     pub port: u16,
     pub route: Route,
+    /// The mail protocol spoken around TLS (see `mail.rs`), `None` for plain TLS.
+    pub mail: Option<Mail>,
     /// Set when the address took no connection; then no version was probed further.
     pub unreachable: Option<ConnectFailure>,
     /// Raw probe per version in the range, oldest first.
@@ -133,11 +148,18 @@ impl Prober {
     }
 
     /// Probes one address: see the module doc for the order.
-    pub async fn scan_address(&self, host: Host, port: u16, route: Route) -> AddressScan {
+    pub async fn scan_address(
+        &self,
+        host: Host,
+        port: u16,
+        route: Route,
+        mail: Option<Mail>,
+    ) -> AddressScan {
         let mut scan = AddressScan {
             host,
             port,
             route,
+            mail,
             unreachable: None,
             probes: Vec::new(),
             modern: None,
@@ -145,19 +167,35 @@ impl Prober {
             checks: Vec::new(),
         };
         let range = self.inner.settings.range;
+        // The version probes: the modern handshake (when the range has one) and one raw
+        // probe per version.
+        let versions = range.iter().count() + usize::from(self.inner.modern.is_some());
+        let state = Arc::new(AddressState::scanning(versions));
         let mut set = JoinSet::new();
         // The probe that opens the first connection, and the versions left for later.
         let (connected, rest): (oneshot::Receiver<Result<(), ConnectFailure>>, Vec<_>) =
             if self.inner.modern.is_some() {
                 let (tx, rx) = oneshot::channel();
                 let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
-                set.spawn(async move { Job::Modern(me.modern(&host, &route, tx).await) });
+                let permit = self.address_permit(&scan.route).await;
+                let st = state.clone();
+                set.spawn(async move {
+                    let m = me.modern(&host, &route, mail, tx).await;
+                    st.version_done(m.as_ref().is_some_and(|m| answered_modern(&m.outcome)));
+                    drop(permit);
+                    Job::Modern(m)
+                });
                 (rx, range.iter().collect())
             } else {
                 // No modern handshake in the range (TLS 1.0/1.1 only): the newest
                 // version's probe opens the address, alone.
                 let first_version = range.max();
-                let first = self.version(&scan.host, &scan.route, first_version).await;
+                let permit = self.address_permit(&scan.route).await;
+                let first = self
+                    .version(&scan.host, &scan.route, mail, first_version)
+                    .await;
+                state.version_done(!is_timeout(&first.outcome));
+                drop(permit);
                 let (tx, rx) = oneshot::channel();
                 let _ = tx.send(match &first.outcome {
                     Outcome::Unreachable(failure) => Err(failure.clone()),
@@ -170,61 +208,107 @@ impl Prober {
         // A dropped sender (the opening probe ended before connecting, which only a
         // bug would do) releases the others rather than stalling the address.
         if let Ok(Err(failure)) = connected.await {
-            // Behind a proxy that refused the tunnel the checks probe nothing either,
-            // and say why in their columns.
-            if let ConnectFailure::ProxyRefused(refusal) = &failure {
-                let why = refusal.short();
-                scan.checks = self
-                    .inner
-                    .checks
-                    .iter()
-                    .map(|c| crate::checks::not_probed(c.as_ref(), &why))
-                    .collect();
-            }
-            scan.unreachable = Some(failure);
             scan.probes.clear();
             let settled = self.probes_per_address() - 1;
             self.inner.observer.done(&scan.host.to_string(), settled);
             // The opening probe has nothing left to do but finish.
             while set.join_next().await.is_some() {}
+            scan.checks = self.unanswered(&Unanswered::Unreachable(failure.clone()));
+            scan.unreachable = Some(failure);
             self.release_address(&scan.route);
             return scan;
         }
+        // The version probes take the address's permits in order, before any check's
+        // probe queues for one.
         for version in rest {
             let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
-            set.spawn(async move { Job::Raw(version, me.version(&host, &route, version).await) });
+            let permit = self.address_permit(&scan.route).await;
+            let st = state.clone();
+            set.spawn(async move {
+                let p = me.version(&host, &route, mail, version).await;
+                // Told before the permit goes, so that a check's probe taking it
+                // knows whether the address answered.
+                st.version_done(!is_timeout(&p.outcome));
+                drop(permit);
+                Job::Raw(version, p)
+            });
         }
-        while let Some(done) = set.join_next().await {
-            match done {
-                Ok(Job::Raw(v, p)) => scan.probes.push((v, p)),
-                Ok(Job::Modern(m)) => scan.modern = m,
-                // A probe task only ends by returning; a panic is a bug worth surfacing.
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
+        let (prior_tx, prior) = PriorWait::channel();
+        let opened = std::mem::take(&mut scan.probes);
+        let versions = async {
+            let mut probes = opened;
+            let mut modern = None;
+            while let Some(done) = set.join_next().await {
+                match done {
+                    Ok(Job::Raw(v, p)) => probes.push((v, p)),
+                    Ok(Job::Modern(m)) => modern = m,
+                    // A probe task only ends by returning; a panic is a bug worth surfacing.
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                }
             }
-        }
-        scan.probes.sort_by_key(|(v, _)| *v);
-        for version in needs_pinned(&scan.probes, scan.modern.as_ref()) {
-            self.inner.observer.planned(1);
-            if let Some(h) = self.pinned(&scan.host, &scan.route, version).await {
-                scan.pinned.push(h);
+            probes.sort_by_key(|(v, _)| *v);
+            let mut pinned = Vec::new();
+            for version in needs_pinned(&probes, modern.as_ref(), mail.is_some()) {
+                self.inner.observer.planned(1);
+                if let Some(h) = self.pinned(&scan.host, &scan.route, mail, version).await {
+                    pinned.push(h);
+                }
             }
-        }
-        if !self.inner.checks.is_empty() {
-            let prior = crate::checks::prior(&scan.probes, scan.modern.as_ref(), &scan.pinned);
-            let net = AddressNet {
-                prober: self,
-                host: &scan.host,
-                route: &scan.route,
-                exchanges: std::sync::atomic::AtomicU64::new(0),
-            };
-            for check in &self.inner.checks {
-                let mut report = check.run(&net, &prior).await;
-                report.probes = net.exchanges.swap(0, std::sync::atomic::Ordering::Relaxed);
-                scan.checks.push(report);
-            }
-        }
+            prior_tx.send(crate::checks::prior(&probes, modern.as_ref(), &pinned));
+            (probes, modern, pinned)
+        };
+        let checks = self.run_checks(&scan.host, &scan.route, mail, &prior, &state);
+        let ((probes, modern, pinned), reports) = tokio::join!(versions, checks);
+        scan.probes = probes;
+        scan.modern = modern;
+        scan.pinned = pinned;
+        scan.checks = reports;
         self.release_address(&scan.route);
         scan
+    }
+
+    /// Every check at one address that took a connection, side by side; each counts
+    /// its own connections.
+    async fn run_checks(
+        &self,
+        host: &Host,
+        route: &Route,
+        mail: Option<Mail>,
+        prior: &PriorWait,
+        state: &AddressState,
+    ) -> Vec<CheckReport> {
+        let runs = self.inner.checks.iter().map(|check| async move {
+            let net = AddressNet {
+                prober: self,
+                host,
+                route,
+                mail,
+                state,
+                exchanges: AtomicU64::new(0),
+            };
+            let mut report = check.run(&net, prior).await;
+            report.probes = net.exchanges.load(Ordering::Relaxed);
+            report
+        });
+        futures_util::future::join_all(runs).await
+    }
+
+    /// The checks' reports for an address that never answered (its name did not
+    /// resolve, or it took no connection): no probe is made. Behind a proxy that
+    /// refused the tunnel, a check with nothing to say there still says why it probed
+    /// nothing in its columns.
+    pub fn unanswered(&self, why: &Unanswered) -> Vec<CheckReport> {
+        self.inner
+            .checks
+            .iter()
+            .filter_map(|c| match (c.unanswered(why), why) {
+                (Some(report), _) => Some(report),
+                (None, Unanswered::Unreachable(ConnectFailure::ProxyRefused(refusal))) => {
+                    Some(crate::checks::not_probed(c.as_ref(), &refusal.short()))
+                }
+                (None, _) => None,
+            })
+            .collect()
     }
 
     /// The per-address limiters. A panic while the lock was held cannot leave the map
@@ -257,40 +341,54 @@ impl Prober {
             .clone()
     }
 
-    async fn version(&self, host: &Host, route: &Route, version: TlsVersion) -> VersionProbe {
+    /// One of the address's permits, owned so that it can be taken in the scheduler's
+    /// order and handed to the probe's task. (The semaphore is never closed, so the
+    /// error case does not happen; holding the result holds the permit.)
+    async fn address_permit(&self, route: &Route) -> AddressPermit {
+        self.address_limit(route).acquire_owned().await
+    }
+
+    /// A raw version probe. The caller holds the address's permit (taken in the
+    /// scheduler's order, see [`Self::scan_address`]): per-address permit first, so
+    /// that a task waiting on a busy address does not sit on one of the global permits
+    /// other addresses could use.
+    async fn version(
+        &self,
+        host: &Host,
+        route: &Route,
+        mail: Option<Mail>,
+        version: TlsVersion,
+    ) -> VersionProbe {
         let s = &self.inner.settings;
-        // Per-address permit first: a task waiting on a busy address must not sit on
-        // one of the global permits other addresses could use.
-        let limit = self.address_limit(route);
-        let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
+        let target = ProbeTarget { route, host, mail };
         let probe = probe_version(target, version, s.timeout, s.retries).await;
         self.inner.observer.done(&host.to_string(), 1);
         probe
     }
 
     /// The modern handshake, which opens the address: `connected` hears whether the TCP
-    /// connect (or the proxy's CONNECT) succeeded, as soon as that is known and before
-    /// the handshake runs. A connect timeout is retried like a raw probe's.
+    /// connect (or the proxy's CONNECT), and on a mail target the STARTTLS preamble,
+    /// succeeded, as soon as that is known and before the handshake runs. A timeout
+    /// there is retried like a raw probe's.
     async fn modern(
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         connected: oneshot::Sender<Result<(), ConnectFailure>>,
     ) -> Option<ModernHandshake> {
         let client = self.inner.modern.as_ref()?;
         let s = &self.inner.settings;
-        let limit = self.address_limit(route);
-        let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
         let start = Instant::now();
-        let mut opened = open(route, s.timeout).await;
+        let target = ProbeTarget { route, host, mail };
+        let mut opened = dial(route, mail, s.timeout).await;
         for _ in 0..s.retries {
-            if !matches!(opened, Err(ConnectFailure::Timeout)) {
+            if !matches!(&opened, Err(c) if c.is_timeout()) {
                 break;
             }
-            opened = open(route, s.timeout).await;
+            opened = dial(route, mail, s.timeout).await;
         }
         let mut result = match opened {
             Err(failure) => {
@@ -308,17 +406,12 @@ impl Prober {
             Ok((tcp, connect_time)) => {
                 let _ = connected.send(Ok(()));
                 client
-                    .handshake_over(tcp, connect_time, host, s.timeout, start)
+                    .handshake_over(tcp, connect_time, target, s.timeout, start)
                     .await
             }
         };
-        let target = ProbeTarget { route, host };
         for _ in 0..s.retries {
-            let timed_out = matches!(
-                result.outcome,
-                ModernOutcome::Timeout | ModernOutcome::Unreachable(ConnectFailure::Timeout)
-            );
-            if !timed_out {
+            if answered_modern(&result.outcome) {
                 break;
             }
             result = client.handshake(target, s.timeout).await;
@@ -335,23 +428,39 @@ impl Prober {
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         hello: &[u8],
         offer: &Offer,
     ) -> (Outcome, Timing) {
+        let target = ProbeTarget { route, host, mail };
+        self.exchange_at(target, hello, offer, &AddressState::default())
+            .await
+    }
+
+    /// [`Self::exchange`] at an address being scanned: not sent once the address is
+    /// known to be silent, and a timeout then not retried (see the module doc).
+    async fn exchange_at(
+        &self,
+        target: ProbeTarget<'_>,
+        hello: &[u8],
+        offer: &Offer,
+        state: &AddressState,
+    ) -> (Outcome, Timing) {
+        let host = target.host;
         self.inner.observer.planned(1);
-        let limit = self.address_limit(route);
+        state.first_news().await;
+        let limit = self.address_limit(target.route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
         let s = &self.inner.settings;
         let mut left = s.retries;
         let result = loop {
+            if state.silent() {
+                break (Outcome::Timeout { bytes_received: 0 }, Timing::default());
+            }
             let result = crate::probe::raw::exchange(target, hello, offer, s.timeout).await;
-            let timed_out = matches!(
-                result.0,
-                Outcome::Timeout { .. } | Outcome::Unreachable(ConnectFailure::Timeout)
-            );
-            if !timed_out || left == 0 {
+            state.heard(&result.0);
+            if !is_timeout(&result.0) || left == 0 {
                 break result;
             }
             left -= 1;
@@ -360,43 +469,142 @@ impl Prober {
         result
     }
 
-    /// A handshake offering `version` alone, to prove or disprove a raw claim.
+    /// A handshake offering `version` alone, to prove or disprove a raw claim and, on a
+    /// mail target, to hear the service's answer at that version: rustls for TLS
+    /// 1.2/1.3, the legacy client (`probe/legacy.rs`) for TLS 1.0/1.1.
     async fn pinned(
         &self,
         host: &Host,
         route: &Route,
+        mail: Option<Mail>,
         version: TlsVersion,
     ) -> Option<ModernHandshake> {
-        let client = self.inner.modern.as_ref()?;
+        let timeout = self.inner.settings.timeout;
         let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
-        let result = client
-            .handshake_at(target, self.inner.settings.timeout, version)
-            .await;
+        let target = ProbeTarget { route, host, mail };
+        let result = match version.is_legacy() {
+            true => crate::probe::legacy::handshake_at(target, timeout, version).await,
+            false => {
+                let client = self.inner.modern.as_ref()?;
+                client.handshake_at(target, timeout, version).await
+            }
+        };
         self.inner.observer.done(&host.to_string(), 1);
         Some(result)
     }
 
     /// The leaf certificate fingerprint a direct modern handshake sees, for comparing
     /// with what a proxy shows (`--compare-direct`). Not counted as a probe.
-    pub async fn direct_leaf(&self, host: &Host, route: &Route) -> Option<String> {
+    pub async fn direct_leaf(
+        &self,
+        host: &Host,
+        route: &Route,
+        mail: Option<Mail>,
+    ) -> Option<String> {
         let client = self.inner.modern.as_ref()?;
         let limit = self.address_limit(route);
         let _address = limit.acquire().await;
         let _global = self.inner.connections.acquire().await;
-        let target = ProbeTarget { route, host };
-        match client
+        let target = ProbeTarget { route, host, mail };
+        let outcome = client
             .handshake(target, self.inner.settings.timeout)
             .await
-            .outcome
-        {
-            ModernOutcome::Completed { chain, .. } => {
-                chain.first().map(|leaf| crate::cert::sha256_hex(leaf))
-            }
-            _ => None,
+            .outcome;
+        let leaf = outcome.chain()?.first()?;
+        Some(crate::cert::sha256_hex(leaf))
+    }
+}
+
+/// A permit of the per-address cap.
+type AddressPermit = Result<OwnedSemaphorePermit, AcquireError>;
+
+/// A timeout (of the connect, a STARTTLS preamble or the answer): retried.
+fn is_timeout(o: &Outcome) -> bool {
+    match o {
+        Outcome::Timeout { .. } => true,
+        Outcome::Unreachable(c) => c.is_timeout(),
+        _ => false,
+    }
+}
+
+fn answered_modern(o: &ModernOutcome) -> bool {
+    match o {
+        ModernOutcome::Timeout => false,
+        ModernOutcome::Unreachable(c) => !c.is_timeout(),
+        _ => true,
+    }
+}
+
+/// What the probes at one address have learnt of it so far, shared by them.
+#[derive(Debug)]
+struct AddressState {
+    /// Some probe got an answer: anything but a timeout.
+    answered: AtomicBool,
+    /// Version probes (the modern handshake included) not finished yet.
+    versions_left: AtomicUsize,
+    /// Told whenever either of the above changes.
+    news: Notify,
+}
+
+impl Default for AddressState {
+    /// Outside a scan of the address (a bare [`Prober::exchange`]): nothing to wait
+    /// for, never silent.
+    fn default() -> Self {
+        Self {
+            answered: AtomicBool::new(true),
+            versions_left: AtomicUsize::new(0),
+            news: Notify::new(),
         }
+    }
+}
+
+impl AddressState {
+    /// An address about to be probed: nothing heard yet, `versions` probes to go.
+    fn scanning(versions: usize) -> Self {
+        Self {
+            answered: AtomicBool::new(false),
+            versions_left: AtomicUsize::new(versions),
+            news: Notify::new(),
+        }
+    }
+
+    /// One version probe finished; `answered` when it got any answer.
+    fn version_done(&self, answered: bool) {
+        if answered {
+            self.answered.store(true, Ordering::SeqCst);
+        }
+        self.versions_left.fetch_sub(1, Ordering::SeqCst);
+        self.news.notify_waiters();
+    }
+
+    fn heard(&self, o: &Outcome) {
+        if !is_timeout(o) && !self.answered.swap(true, Ordering::SeqCst) {
+            self.news.notify_waiters();
+        }
+    }
+
+    /// Waits until the address has answered any probe, or every version probe is
+    /// done. Then a check's probe knows whether sending is worth it: on a live address
+    /// it waits one round trip; on a silent one it is not sent at all (instead of
+    /// waiting out its own timeouts after the version probes').
+    async fn first_news(&self) {
+        loop {
+            let news = self.news.notified();
+            if self.answered.load(Ordering::SeqCst)
+                || self.versions_left.load(Ordering::SeqCst) == 0
+            {
+                return;
+            }
+            news.await;
+        }
+    }
+
+    /// Every version probe is done and nothing at the address answered any probe: a
+    /// probe not sent yet would only wait out another timeout.
+    fn silent(&self) -> bool {
+        self.versions_left.load(Ordering::SeqCst) == 0 && !self.answered.load(Ordering::SeqCst)
     }
 }
 
@@ -405,8 +613,10 @@ struct AddressNet<'a> {
     prober: &'a Prober,
     host: &'a Host,
     route: &'a Route,
-    /// Exchanges made for the check running now.
-    exchanges: std::sync::atomic::AtomicU64,
+    mail: Option<Mail>,
+    state: &'a AddressState,
+    /// Exchanges made by this check.
+    exchanges: AtomicU64,
 }
 
 impl Net for AddressNet<'_> {
@@ -419,11 +629,15 @@ impl Net for AddressNet<'_> {
         hello: Vec<u8>,
         offer: &'a Offer,
     ) -> BoxFuture<'a, (Outcome, Timing)> {
-        self.exchanges
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.exchanges.fetch_add(1, Ordering::Relaxed);
         Box::pin(async move {
+            let target = ProbeTarget {
+                route: self.route,
+                host: self.host,
+                mail: self.mail,
+            };
             self.prober
-                .exchange(self.host, self.route, &hello, offer)
+                .exchange_at(target, &hello, offer, self.state)
                 .await
         })
     }

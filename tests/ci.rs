@@ -195,8 +195,10 @@ fn sharded_scans_merge_into_the_unsharded_reports() {
             "json",
         ]);
         assert!(matches!(code(&out), Some(0 | 1)), "{}", text(&out.stderr));
+        // A slice may be empty: the targets' ports are ephemeral, so which slice each
+        // hashes to changes from run to run ((2/3)^10 ≈ 1.7 % for a given slice).
+        // Disjointness, completeness and the merge below hold either way.
         let keys = record_keys(&json(&p));
-        assert!(!keys.is_empty(), "shard {k}/3 of ten targets is empty");
         union.extend(keys);
         shard_files.push(p);
     }

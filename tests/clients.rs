@@ -90,7 +90,7 @@ fn check(config: &Config, r: &Value) {
         );
     }
     for p in profiles::ALL {
-        let got = &r["clients"][p.name];
+        let got = &r["clients"][p.name.as_ref()];
         let verdict = got["verdict"].as_str().unwrap_or("");
         match config.expect(p) {
             Some(v) => {
@@ -125,7 +125,7 @@ fn check(config: &Config, r: &Value) {
     let failing: Vec<&str> = profiles::ALL
         .iter()
         .filter(|p| config.expect(p).is_none())
-        .map(|p| p.name)
+        .map(|p| p.name.as_ref())
         .collect();
     let finding = r["findings"]
         .as_array()
@@ -226,23 +226,6 @@ fn azure_front_door_tls12_2022_policy_serves_windows_7_with_tls12() {
 }
 
 #[test]
-fn dhe_rsa_gcm_only() {
-    let config = Config {
-        name: "DHE-RSA-GCM only",
-        versions: vec![Tls12],
-        suites12: vec![0x009e, 0x009f],
-        suites13: vec![],
-    };
-    let server = openssl_rsa(
-        "TLSv1.2",
-        "TLSv1.2",
-        "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0",
-        "",
-    );
-    check(&config, &scan(&server.addr.to_string()));
-}
-
-#[test]
 fn static_rsa_cbc_only_at_tls10_to_12() {
     let config = Config {
         name: "static RSA AES-CBC",
@@ -319,7 +302,210 @@ fn profiles_are_listed_with_their_hellos() {
         assert!(t.contains(&format!("{}: {}", p.name, p.title)), "{t}");
     }
     assert!(t.contains("0xc028 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"));
+    // Builds and sources, unsure fields marked (issue 22).
+    assert!(
+        t.contains("ws2022        1.2-1.3    Windows Server 2022 (21H2) (hello of win11-21h2)"),
+        "{t}"
+    );
+    assert!(t.contains("  stands for: Windows 10 22H2 (the Windows 10 build in support, ESU)"));
+    assert!(t.contains("      source: SSL Labs capture \"IE 11 Win 7\""));
+    assert!(t.contains("      UNSURE: no capture shows Windows 11 SChannel's"));
+    assert!(t.contains("--client-hello NAME=FILE"));
+    let json = tlscompat(&["clients", "--format", "json"]);
+    let all: Value = serde_json::from_str(&text(&json.stdout)).expect("json");
+    let all = all.as_array().expect("array");
+    assert_eq!(all.len(), 14);
+    let win10 = all.iter().find(|p| p["name"] == "win10").expect("win10");
+    assert_eq!(
+        win10["builds"],
+        "Windows 10 22H2 (the Windows 10 build in support, ESU)"
+    );
+    assert!(win10["sources"]["suites"]["unsure"].is_string());
+    assert!(
+        win10["cipher_suites"]
+            .as_array()
+            .is_some_and(|s| !s.iter().any(|c| c["code"] == "0x009f"))
+    );
+    let ws2016 = all.iter().find(|p| p["name"] == "ws2016").expect("ws2016");
+    assert_eq!(ws2016["alias_of"], "win10-1607");
     let bad = tlscompat(&["scan", "--clients", "win98", "127.0.0.1:1"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("unknown client profile 'win98'"));
+}
+
+/// Which profiles connect to a server with one policy, written from the reference's
+/// suite and version lists (shared/reference/windows-client-profiles.md), not from our
+/// profile tables: §1a Windows 7 default and Server 2008 R2 / 2012 without KB3140245
+/// offer TLS 1.0 only; §1b/§1c Windows 7 + KB3140245, 8.1 and Server 2012 (R2) offer
+/// TLS 1.2 with ECDHE-RSA-AES-CBC-SHA384/256, DHE-RSA-AES-GCM and no ECDHE-RSA-GCM;
+/// §1d/§1f Windows 10 1607-21H2 and Server 2016/2019 add ECDHE-RSA-GCM and keep
+/// DHE-RSA-GCM, Windows 10 22H2 drops DHE; §1e/§1f Windows 11 21H2 and Server 2022 have
+/// TLS 1.3 and DHE-RSA-GCM, Windows 11 22H2+ TLS 1.3 without DHE.
+mod reference {
+    pub const ALL: [&str; 14] = [
+        "win7",
+        "win7-tls12",
+        "win81",
+        "win10-1607",
+        "win10",
+        "win11-21h2",
+        "win11",
+        "ws2008r2",
+        "ws2012",
+        "ws2012-tls12",
+        "ws2012r2",
+        "ws2016",
+        "ws2019",
+        "ws2022",
+    ];
+    /// TLS 1.2, DHE-RSA-AES-GCM (0x009E/0x009F) only.
+    pub const DHE_GCM: &[&str] = &[
+        "win7-tls12",
+        "win81",
+        "win10-1607",
+        "win11-21h2",
+        "ws2012-tls12",
+        "ws2012r2",
+        "ws2016",
+        "ws2019",
+        "ws2022",
+    ];
+    /// TLS 1.2 ECDHE-RSA-AES-GCM (0xC02F/0xC030) and TLS 1.3: Azure Front Door's
+    /// TLSv1.2_2023 policy (§2.3).
+    pub const ECDHE_GCM: &[&str] = &[
+        "win10-1607",
+        "win10",
+        "win11-21h2",
+        "win11",
+        "ws2016",
+        "ws2019",
+        "ws2022",
+    ];
+    /// TLS 1.2, ECDHE-RSA-AES256-CBC-SHA384 (0xC028) only: every client with TLS 1.2.
+    pub const ECDHE_CBC_SHA384: &[&str] = &[
+        "win7-tls12",
+        "win81",
+        "win10-1607",
+        "win10",
+        "win11-21h2",
+        "win11",
+        "ws2012-tls12",
+        "ws2012r2",
+        "ws2016",
+        "ws2019",
+        "ws2022",
+    ];
+    /// TLS 1.3 only.
+    pub const TLS13: &[&str] = &["win11-21h2", "win11", "ws2022"];
+}
+
+/// Single-policy servers — OpenSSL for each policy, GnuTLS for DHE-only — scanned in
+/// one run: every profile's ok/fail is the reference's.
+#[test]
+fn single_policy_servers_get_the_reference_verdicts() {
+    let (cert, key) = pki().rsa_leaf();
+    let chain = format!("{cert}{}", pki().ca_pem);
+    let dhe = openssl_rsa(
+        "TLSv1.2",
+        "TLSv1.2",
+        "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0",
+        "",
+    );
+    let ecdhe_gcm = openssl_rsa(
+        "TLSv1.2",
+        "TLSv1.3",
+        "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+        "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384",
+    );
+    let cbc = openssl_rsa("TLSv1.2", "TLSv1.2", "ECDHE-RSA-AES256-SHA384", "");
+    let tls13 = openssl_rsa(
+        "TLSv1.3",
+        "TLSv1.3",
+        "DEFAULT",
+        "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384",
+    );
+    let gnutls = gnutls_server(
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM",
+        &chain,
+        &key,
+    );
+    let servers = [
+        ("OpenSSL DHE-RSA-GCM only", dhe.addr, reference::DHE_GCM),
+        ("GnuTLS DHE-RSA-GCM only", gnutls.addr, reference::DHE_GCM),
+        (
+            "OpenSSL ECDHE-RSA-GCM + TLS 1.3 (AFD TLSv1.2_2023)",
+            ecdhe_gcm.addr,
+            reference::ECDHE_GCM,
+        ),
+        (
+            "OpenSSL ECDHE-RSA-AES256-CBC-SHA384 only",
+            cbc.addr,
+            reference::ECDHE_CBC_SHA384,
+        ),
+        ("OpenSSL TLS 1.3 only", tls13.addr, reference::TLS13),
+    ];
+    let roots = lab_ca_file();
+    let mut args = vec![
+        "scan",
+        "--format",
+        "json",
+        "--timeout",
+        "2s",
+        "--roots",
+        &roots,
+        "--clients",
+        "all",
+        // Every server is on 127.0.0.1: room for all their probes at once.
+        "--per-address",
+        "64",
+    ];
+    let targets: Vec<String> = servers.iter().map(|s| s.1.to_string()).collect();
+    args.extend(targets.iter().map(String::as_str));
+    let out = tlscompat(&args);
+    let json: Value = serde_json::from_str(&text(&out.stdout)).expect("json");
+    let records = json["records"].as_array().expect("records");
+    for (name, addr, ok) in servers {
+        let r = records
+            .iter()
+            .find(|r| r["port"] == addr.port())
+            .unwrap_or_else(|| panic!("{name}: no record"));
+        for p in reference::ALL {
+            let verdict = r["clients"][p]["verdict"].as_str().unwrap_or("");
+            let want = if ok.contains(&p) { "ok " } else { "fail " };
+            assert!(verdict.starts_with(want), "{name}: {p}: {verdict}");
+        }
+        // A record names the profile as asked and the build it stands for.
+        assert_eq!(r["clients"]["ws2022"]["alias_of"], "win11-21h2");
+        assert_eq!(
+            r["clients"]["ws2022"]["builds"],
+            "Windows Server 2022 (21H2)"
+        );
+    }
+    // Issue 22's "done when", spelled out.
+    let reason = |addr: std::net::SocketAddr, p: &str| {
+        let r = records
+            .iter()
+            .find(|r| r["port"] == addr.port())
+            .expect("record");
+        r["clients"][p]["verdict"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    for dhe_only in [dhe.addr, gnutls.addr] {
+        for p in ["win10", "win11"] {
+            assert!(
+                reason(dhe_only, p).contains("the server accepts DHE-RSA-AES-GCM only"),
+                "{}",
+                reason(dhe_only, p)
+            );
+        }
+    }
+    for p in ["win7-tls12", "win81"] {
+        assert!(
+            reason(ecdhe_gcm.addr, p).contains("the server accepts ECDHE-RSA-AES-GCM only"),
+            "{}",
+            reason(ecdhe_gcm.addr, p)
+        );
+    }
 }

@@ -178,13 +178,28 @@ fn plain_tunnel_sees_what_direct_sees() {
 fn interceptor_with_its_ca_installed_is_trusted_only_locally() {
     let w = world();
     let url = format!("http://{}", w.interceptor());
-    let out = w.scan(&["--proxy", &url, "--ca-file", &w.inspection_ca]);
+    let out = w.scan(&[
+        "--proxy",
+        &url,
+        "--ca-file",
+        &w.inspection_ca,
+        "--clients",
+        "win10",
+    ]);
     assert_eq!(
         out.status.code(),
         Some(1),
         "intercepted is in the default --fail-on"
     );
     let r = one(&out);
+    // The client reaches the inspecting proxy, not the service: it fails there, and
+    // says so (issue 16).
+    assert!(
+        r["client_win10"].starts_with("fail intercepted: the client gets TLS 1.2 ")
+            && r["client_win10"].ends_with(" from Contoso Inspection CA, not from the service"),
+        "{}",
+        r["client_win10"]
+    );
     assert_eq!(
         (
             r["trusted_public"].as_str(),

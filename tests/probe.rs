@@ -25,6 +25,7 @@ fn pt(addr: SocketAddr, name: Option<&str>) -> ProbeTarget<'static> {
     ProbeTarget {
         route: Box::leak(Box::new(Route::Direct(addr))),
         host: Box::leak(Box::new(host)),
+        mail: None,
     }
 }
 
@@ -351,6 +352,7 @@ async fn a_proxy_whose_name_did_not_resolve_fails_the_probe_not_the_run() {
         ProbeTarget {
             route: &route,
             host: &host,
+            mail: None,
         },
         Tls12,
         T,

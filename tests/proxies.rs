@@ -143,7 +143,11 @@ fn squid_basic_407_403_and_redirect() {
     );
     assert!(f.contains("Office licensing runs as SYSTEM"), "{f}");
     assert!(!f.contains("unreachable"), "one finding per record: {f}");
-    assert_eq!(r["client_win10"], "not probed: proxy 407");
+    // A client cell is never empty nor "not probed": the client fails there (issue 16).
+    assert_eq!(
+        r["client_win10"],
+        "fail proxy refused the tunnel (proxy 407)"
+    );
     assert_eq!(r["suites_tls1_2"], "not probed: proxy 407");
     let table = text(&tlscompat(&["scan", "--proxy", &bare, &target]).stdout);
     assert!(table.contains("not probed: proxy 407"), "{table}");

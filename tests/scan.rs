@@ -202,7 +202,8 @@ fn mixed_lab_every_cell_right() {
             "handshake-failed",
             "client-incompatible",
             "proxy-auth-required",
-            "proxy-denied"
+            "proxy-denied",
+            "starttls"
         ])
     );
     let recs = j["records"].as_array().expect("records");

@@ -94,12 +94,20 @@ _tlscompat() {
             return 0
             ;;
         tlscompat__subcmd__clients)
-            opts="-h --help"
+            opts="-h --format --client-hello --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-hello)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -122,13 +130,17 @@ _tlscompat() {
             return 0
             ;;
         tlscompat__subcmd__endpoints)
-            opts="-h --endpoints --help import help"
+            opts="-h --list --endpoints --help import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --list)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -386,13 +398,17 @@ _tlscompat() {
             return 0
             ;;
         tlscompat__subcmd__scan)
-            opts="-q -h --endpoints --tls-min --tls-max --resolver --ipv4 --ipv6 --roots --ca-file --no-system-store --proxy --proxy-user --proxy-auth --no-env-proxy --compare-direct --timeout --retries --max-addresses --clients --ciphers --concurrency --per-address --fail-on --shard --baseline --format --csv --json --junit --html --color --quiet --no-progress --help"
+            opts="-q -h --endpoints --tenant --tls-min --tls-max --resolver --ipv4 --ipv6 --roots --ca-file --no-system-store --proxy --proxy-user --proxy-auth --no-env-proxy --compare-direct --timeout --retries --max-addresses --clients --client-hello --ciphers --starttls --concurrency --per-address --fail-on --shard --baseline --format --csv --json --junit --html --color --quiet --no-progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -441,6 +457,14 @@ _tlscompat() {
                     return 0
                     ;;
                 --clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-hello)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --starttls)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

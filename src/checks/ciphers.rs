@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::{BoxFuture, Check, CheckReport, Net, Prior};
+use super::{BoxFuture, Check, CheckReport, Net, PriorWait};
 use crate::probe::outcome::Outcome;
 use crate::probe::proof::{Offer, Proof};
 use crate::probe::raw::fresh_randoms;
@@ -112,8 +112,10 @@ impl Check for Ciphers {
             .collect()
     }
 
-    fn run<'a>(&'a self, net: &'a dyn Net, prior: &'a Prior) -> BoxFuture<'a, CheckReport> {
+    fn run<'a>(&'a self, net: &'a dyn Net, prior: &'a PriorWait) -> BoxFuture<'a, CheckReport> {
         Box::pin(async move {
+            // Suites only at the versions the address accepts: after the version check.
+            let prior = prior.get().await;
             let mut all = Vec::new();
             for v in &prior.accepted {
                 all.push(enumerate(net, *v).await);

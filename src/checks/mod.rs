@@ -11,6 +11,7 @@
 //! probes are scheduled first for every address, and the optional checks build on its
 //! result ([`Prior`]).
 
+pub mod captured;
 pub mod ciphers;
 pub mod clients;
 pub mod profiles;
@@ -18,6 +19,7 @@ pub mod versions;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +40,8 @@ pub struct Prior {
     pub accepted: Vec<TlsVersion>,
     /// The suite the server chose at each accepted version (raw probe).
     pub chosen: Vec<(TlsVersion, CipherSuite)>,
+    /// Versions a mail service refused after a completed handshake, with its answer.
+    pub refused: Vec<(TlsVersion, String)>,
 }
 
 /// What the version check found, for the checks that build on it: the versions whose
@@ -52,6 +56,9 @@ pub fn prior(
     let mut prior = Prior::default();
     for v in TlsVersion::ALL {
         let cell = &judged.cells[v as usize];
+        if cell.state == CellState::Refused {
+            prior.refused.push((v, cell.detail.clone()));
+        }
         if cell.state != CellState::Accepted {
             continue;
         }
@@ -61,6 +68,59 @@ pub fn prior(
         }
     }
     prior
+}
+
+/// What the version check found, once it is known. Checks start **beside** the version
+/// probes (DESIGN.md: an address that never answers must cost one round of timeouts,
+/// not one per check) and await this only where they build on it: the ciphers check
+/// before it plans anything, the clients check after its hellos are out, to explain a
+/// failure.
+#[derive(Clone, Debug)]
+pub struct PriorWait(tokio::sync::watch::Receiver<Option<Arc<Prior>>>);
+
+/// The version check's side of [`PriorWait`].
+pub struct PriorSender(tokio::sync::watch::Sender<Option<Arc<Prior>>>);
+
+impl PriorWait {
+    /// A pair: the scheduler sends, the checks wait.
+    pub fn channel() -> (PriorSender, PriorWait) {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        (PriorSender(tx), PriorWait(rx))
+    }
+
+    /// Already known (tests, benches).
+    pub fn ready(prior: Prior) -> Self {
+        let (tx, rx) = Self::channel();
+        tx.send(prior);
+        rx
+    }
+
+    /// Waits for the version check. A sender dropped without sending (only a bug would)
+    /// gives an empty prior rather than a check that never ends.
+    pub async fn get(&self) -> Arc<Prior> {
+        let mut rx = self.0.clone();
+        match rx.wait_for(Option::is_some).await {
+            Ok(p) => p.as_ref().map_or_else(Arc::default, Arc::clone),
+            Err(_) => Arc::default(),
+        }
+    }
+}
+
+impl PriorSender {
+    pub fn send(&self, prior: Prior) {
+        self.0.send_replace(Some(Arc::new(prior)));
+    }
+}
+
+/// Why an address never answered any probe: the name did not resolve, or no
+/// connection was made. Checks that judge clients turn it into a failure per client
+/// (DESIGN.md: never an empty cell).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unanswered {
+    /// The name did not resolve (the resolver's words).
+    Dns(String),
+    /// No TCP connection (or the proxy refused the tunnel).
+    Unreachable(crate::probe::outcome::ConnectFailure),
 }
 
 /// The connection side a check gets: one raw exchange at a time, under the scan's
@@ -81,8 +141,14 @@ pub trait Check: Send + Sync {
     fn name(&self) -> &'static str;
     /// CSV columns this check fills (appended after the fixed ones).
     fn csv_columns(&self) -> Vec<String>;
-    /// Runs at one address that took a connection.
-    fn run<'a>(&'a self, net: &'a dyn Net, prior: &'a Prior) -> BoxFuture<'a, CheckReport>;
+    /// Runs at one address that took a connection, beside the version probes: awaits
+    /// `prior` where it needs what they found.
+    fn run<'a>(&'a self, net: &'a dyn Net, prior: &'a PriorWait) -> BoxFuture<'a, CheckReport>;
+    /// The report for an address that never answered, without a probe; `None` when the
+    /// check has nothing to say there.
+    fn unanswered(&self, _why: &Unanswered) -> Option<CheckReport> {
+        None
+    }
 }
 
 /// A check's result as every sink renders it: plain data, saved in the JSON report and
@@ -97,6 +163,11 @@ pub struct CheckReport {
     pub lines: Vec<String>,
     /// JUnit test cases: (name, failure message when it failed).
     pub cases: Vec<(String, Option<String>)>,
+    /// JUnit: each case is a testsuite of its own, named by the case, with one testcase
+    /// per address (the clients check: one testsuite per profile). Otherwise the cases
+    /// join the scan's testsuite.
+    #[serde(default)]
+    pub case_suites: bool,
     pub findings: Vec<Finding>,
     /// Everything the check found, for JSON.
     pub data: serde_json::Value,
@@ -128,10 +199,8 @@ pub fn not_probed(check: &dyn Check, why: &str) -> CheckReport {
             .map(|c| (c, text.clone()))
             .collect(),
         lines: vec![format!("{}: {text}", check.name())],
-        cases: Vec::new(),
-        findings: Vec::new(),
         data: serde_json::json!({ "not_probed": why }),
-        probes: 0,
+        ..CheckReport::default()
     }
 }
 
@@ -139,7 +208,8 @@ pub fn not_probed(check: &dyn Check, why: &str) -> CheckReport {
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
     pub ciphers: bool,
-    pub clients: Vec<&'static profiles::Profile>,
+    /// Built-in profiles (`--clients`) and replayed captures, in the order asked.
+    pub clients: Vec<profiles::ProfileRef>,
 }
 
 /// The checks to run, from the options. One line per check.

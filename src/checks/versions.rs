@@ -9,7 +9,7 @@
 
 use crate::findings::{Finding, FindingKind};
 use crate::probe::modern::{ModernHandshake, ModernOutcome};
-use crate::probe::outcome::{CellState, Outcome, VersionProbe};
+use crate::probe::outcome::{CellState, Outcome, ServiceAnswer, VersionProbe};
 use crate::probe::proof::Proof;
 use crate::version::TlsVersion;
 use crate::wire::enums::CipherSuite;
@@ -144,11 +144,14 @@ pub fn findings(cells: &[Cell; 4]) -> Vec<Finding> {
     out
 }
 
-/// One version's cell from its raw probe and the rustls handshakes (DESIGN.md "Proof
+/// One version's cell from its raw probe and the full handshakes (DESIGN.md "Proof
 /// of acceptance"): a completed handshake at the version outranks any raw answer (kept
 /// as the detail); a raw claim stands only as far as it is proven, and a claim that
 /// is disproven (inconsistent, a bad signature, a rustls handshake at that version that
-/// the server broke) is an `error` with the reason.
+/// the server broke) is an `error` with the reason. On a mail target a handshake that
+/// completed and was then turned away by the service (DESIGN.md "Mail endpoints") makes
+/// the cell `refused` (or `timeout` / `error` when the service said nothing usable):
+/// never accepted, whatever the handshake.
 fn cell(
     v: TlsVersion,
     probe: VersionProbe,
@@ -157,6 +160,22 @@ fn cell(
 ) -> Cell {
     let all = || combined.into_iter().chain(pinned.iter());
     let completed = all().find(|m| completed_at(m, v));
+    if completed.is_none()
+        && let Some(m) = all().find(|m| m.outcome.reached() == Some(v.wire()))
+        && let ModernOutcome::Refused { answer, .. } = &m.outcome
+    {
+        let state = match answer {
+            ServiceAnswer::Refused(_) => CellState::Refused,
+            ServiceAnswer::Timeout => CellState::Timeout,
+            ServiceAnswer::Accepted(_) | ServiceAnswer::Error(_) => CellState::Error,
+        };
+        return Cell {
+            state,
+            detail: answer.to_string(),
+            probe: Some(probe),
+            proof: None,
+        };
+    }
     let raw_detail = match &probe.outcome {
         Outcome::Accepted(a) if a.retry_request => "HelloRetryRequest".to_string(),
         Outcome::Accepted(_) => String::new(),
@@ -173,15 +192,25 @@ fn cell(
             (Outcome::Accepted(_), _) => raw_detail,
             _ => format!("raw probe: {}", probe.outcome),
         };
-        let how = match m.pinned {
-            Some(_) => "rustls handshake completed (offering this version alone)",
-            None => "rustls handshake completed",
+        let mut how = match m.pinned {
+            Some(p) if p.is_legacy() => {
+                format!("{p} handshake completed (tlscompat's legacy client)")
+            }
+            Some(_) => "rustls handshake completed (offering this version alone)".into(),
+            None => "rustls handshake completed".into(),
         };
+        if let ModernOutcome::Completed {
+            service: Some(reply),
+            ..
+        } = &m.outcome
+        {
+            how.push_str(&format!("; the service answered \"{reply}\""));
+        }
         return Cell {
             state: CellState::Accepted,
             detail,
             probe: Some(probe),
-            proof: Some(Proof::Verified(how.into())),
+            proof: Some(Proof::Verified(how)),
         };
     }
     let Outcome::Accepted(a) = &probe.outcome else {
@@ -205,9 +234,20 @@ fn cell(
         },
         other => other.clone(),
     };
-    let (state, detail) = match &proof {
-        Proof::Failed(why) => (CellState::Error, format!("claimed, not proven: {why}")),
-        _ => (CellState::Accepted, raw_detail),
+    // A proven claim still got a handshake pinned to it on a mail target, to hear the
+    // service: say when that did not get through.
+    let unheard = match (&a.proof, pinned.iter().find(|m| m.pinned == Some(v))) {
+        (Proof::Verified(_), Some(m)) => Some(format!(
+            "the service's answer after the handshake was not read ({})",
+            m.outcome
+        )),
+        _ => None,
+    };
+    let (state, detail) = match (&proof, unheard) {
+        (Proof::Failed(why), _) => (CellState::Error, format!("claimed, not proven: {why}")),
+        (_, Some(note)) if raw_detail.is_empty() => (CellState::Accepted, note),
+        (_, Some(note)) => (CellState::Accepted, format!("{raw_detail}; {note}")),
+        (_, None) => (CellState::Accepted, raw_detail),
     };
     Cell {
         state,
@@ -269,6 +309,7 @@ mod tests {
                 version: ProtocolVersion::TLS13,
                 cipher: CS::TLS13_AES_128_GCM_SHA256,
                 chain: Vec::new(),
+                service: None,
             },
             None,
         );

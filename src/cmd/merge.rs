@@ -69,6 +69,12 @@ pub fn run(args: &MergeArgs) -> Result<u8, Failure> {
     }
     if !args.quiet && args.output.format != crate::cli::Format::Table {
         crate::diag::line(&summary.line());
+        // The answer per client too, as the table would end with it.
+        summary
+            .clients
+            .lines()
+            .iter()
+            .for_each(|l| crate::diag::line(l));
     }
     Ok(verdict(summary.failing_records))
 }

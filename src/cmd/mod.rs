@@ -21,7 +21,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Endpoints(args) => endpoints::run(&args),
         Command::Merge(args) => merge::run(&args),
-        Command::Clients => clients::run(),
+        Command::Clients(args) => clients::run(&args),
         Command::Completions { shell } => completions::run(shell),
         Command::Man => man::run(),
     })

@@ -42,7 +42,8 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
     };
     let trust_settings = args.trust_settings();
     let trust = TrustStores::new(&trust_settings).map_err(UsageError)?;
-    let checks = args.check_options()?;
+    let names: Vec<String> = items.iter().map(|i| i.target.host.to_string()).collect();
+    let checks = args.check_options(&names)?;
     let proxy_settings = args.proxy_settings()?;
     let ctx = ScanContext {
         versions: settings.range.iter().collect(),
@@ -70,8 +71,10 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
             "proxy_user": proxy_settings.proxy.as_ref().and_then(|p| p.credentials.as_ref()).map(|c| c.user.clone()),
             "proxy_auth": args.proxy_auth.map(|a| a.to_string()),
             "compare_direct": args.compare_direct,
-            "clients": checks.clients.iter().map(|p| p.name).collect::<Vec<_>>(),
+            "clients": checks.clients.iter().map(|p| p.name.as_ref()).collect::<Vec<_>>(),
             "ciphers": checks.ciphers,
+            "starttls": args.starttls.map(|c| c.name()),
+            "tenant": args.tenant,
         }),
         clients: checks.clients.iter().map(|p| p.name.to_string()).collect(),
     };
@@ -127,6 +130,8 @@ pub fn run(args: &ScanArgs) -> Result<u8, Failure> {
     let (summary, interrupt) = result?;
     if !args.quiet && args.output.format != Format::Table {
         diag::line(&summary.line());
+        // The answer per client too, as the table would end with it.
+        summary.clients.lines().iter().for_each(|l| diag::line(l));
     }
     if let Some(code) = interrupt.exit_code() {
         diag::error("interrupted; the reports hold the records finished before the signal");
@@ -141,6 +146,11 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
     let from_cli = args.parsed_targets()?;
     let mut list = EndpointList::from_flag(args.endpoints.as_deref())
         .map_err(|e| UsageError(e.to_string()))?;
+    // Template entries need --tenant; the note matters only when the list is scanned.
+    let skipped = list.fill_templates(args.tenant.as_deref());
+    if from_cli.is_empty() {
+        skipped.iter().for_each(|n| crate::diag::line(n));
+    }
     let origin = list.origin.clone();
     let entries: Vec<(Target, Arc<Endpoint>)> = std::mem::take(&mut list.endpoints)
         .into_iter()
@@ -155,6 +165,7 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
             .enumerate()
             .map(|(index, (target, e))| ScanItem {
                 index,
+                mail: crate::mail::select(target.port, args.starttls, e.starttls),
                 target,
                 endpoint: Some(e),
             })
@@ -172,8 +183,10 @@ fn items(args: &ScanArgs) -> Result<Vec<ScanItem>, UsageError> {
                     Host::Name(n) => list.inherited(n, target.port).map(Arc::new),
                     Host::Ip(_) => None,
                 });
+            let own = endpoint.as_ref().and_then(|e| e.starttls);
             ScanItem {
                 index,
+                mail: crate::mail::select(target.port, args.starttls, own),
                 target,
                 endpoint,
             }

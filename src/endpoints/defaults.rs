@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::model::{Category, Endpoint, EndpointList, Inspection, LegacyTls};
+use super::model::{Category, Endpoint, EndpointList, Inspection, LegacyTls, Role};
 use crate::target::DEFAULT_PORT;
 
 /// `[defaults]`, validated.
@@ -46,8 +46,10 @@ impl EndpointList {
             category: Category::Unlisted,
             inspection: Inspection::Allowed,
             legacy_tls: LegacyTls::Unknown,
+            role: Role::Other,
             expected_issuers: self.default_issuers.clone(),
             issuer_thumbprints: self.default_thumbprints.clone(),
+            starttls: None,
         })
     }
 }

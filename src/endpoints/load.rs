@@ -6,7 +6,10 @@ use std::path::Path;
 
 use super::defaults::Defaults;
 use super::error::{EndpointsError, syntax_error};
-use super::model::{EMBEDDED, EMBEDDED_ORIGIN, Endpoint, EndpointList};
+use super::model::{
+    EMBEDDED, EMBEDDED_MAIL, EMBEDDED_MAIL_ORIGIN, EMBEDDED_ORIGIN, Endpoint, EndpointList,
+    MAIL_LIST, TENANT_PLACEHOLDER,
+};
 use super::validate::{Doc, RawFile};
 
 impl EndpointList {
@@ -136,12 +139,49 @@ impl EndpointList {
         Self::parse(&text, &origin)
     }
 
-    /// The list `--endpoints` names, or the embedded one without the flag.
+    /// The list `--endpoints` names, or the embedded one without the flag. `mail`
+    /// (exactly) is the embedded mail list; a file of that name is `./mail`, and one in
+    /// the current directory gets a note saying so.
     pub fn from_flag(path: Option<&Path>) -> Result<Self, EndpointsError> {
         match path {
+            Some(p) if p == Path::new(MAIL_LIST) => {
+                if p.exists() {
+                    crate::diag::line(
+                        "note: --endpoints mail is the embedded mail list; \
+                         write --endpoints ./mail for the file named mail",
+                    );
+                }
+                Self::parse(EMBEDDED_MAIL, EMBEDDED_MAIL_ORIGIN)
+            }
             Some(p) => Self::load(p),
             None => Self::embedded(),
         }
+    }
+
+    /// Fills the `{tenant}` of template hosts with `tenant`; without one, template
+    /// entries are left out. Returns a note for each entry left out.
+    pub fn fill_templates(&mut self, tenant: Option<&str>) -> Vec<String> {
+        let mut notes = Vec::new();
+        self.endpoints.retain_mut(|e| {
+            if !e.host.contains(TENANT_PLACEHOLDER) {
+                return true;
+            }
+            match tenant {
+                Some(t) => {
+                    e.host = e.host.replace(TENANT_PLACEHOLDER, t);
+                    true
+                }
+                None => {
+                    notes.push(format!(
+                        "note: skipped {}:{} (a template: give --tenant NAME, the first label \
+                         of your domain's MX host, e.g. contoso-com)",
+                        e.host, e.port
+                    ));
+                    false
+                }
+            }
+        });
+        notes
     }
 
     /// The list compiled into the binary.

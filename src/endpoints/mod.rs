@@ -32,5 +32,6 @@ mod tests;
 pub use error::EndpointsError;
 pub use glob::glob_match;
 pub use model::{
-    Category, EMBEDDED, EMBEDDED_ORIGIN, Endpoint, EndpointList, Inspection, LegacyTls,
+    Category, EMBEDDED, EMBEDDED_MAIL, EMBEDDED_MAIL_ORIGIN, EMBEDDED_ORIGIN, Endpoint,
+    EndpointList, Inspection, LegacyTls, MAIL_LIST, Role,
 };

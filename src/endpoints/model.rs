@@ -4,10 +4,22 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::mail::StarttlsChoice;
+
 /// The endpoint list compiled into the binary.
 pub const EMBEDDED: &str = include_str!("../../endpoints.toml");
 /// The `origin` used in messages about [`EMBEDDED`].
 pub const EMBEDDED_ORIGIN: &str = "embedded endpoints.toml";
+/// The Exchange Online mail endpoint list compiled into the binary, scanned with
+/// `--endpoints mail` ([`MAIL_LIST`]), never by default.
+pub const EMBEDDED_MAIL: &str = include_str!("../../endpoints-mail.toml");
+pub const EMBEDDED_MAIL_ORIGIN: &str = "embedded endpoints-mail.toml";
+/// The `--endpoints` value that names [`EMBEDDED_MAIL`] (a file of that name is
+/// `./mail`).
+pub const MAIL_LIST: &str = "mail";
+/// The placeholder of a template host (`{tenant}.mail.protection.outlook.com`),
+/// filled from `--tenant`.
+pub const TENANT_PLACEHOLDER: &str = "{tenant}";
 
 /// The category of the endpoint set in Microsoft's endpoint table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +52,64 @@ pub enum Inspection {
 pub enum LegacyTls {
     Refused,
     Unknown,
+}
+
+/// What breaks for the user when the endpoint cannot be reached with a client's TLS:
+/// the verdict per client profile counts failures by role, so that "cannot sign in"
+/// reads differently from "telemetry only". From reference/m365-endpoints.md §1.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Entra ID / Microsoft account sign-in and the pages and assets it loads.
+    SignIn,
+    /// Licensing and activation, and the certificate revocation checks activation makes.
+    Activation,
+    /// The configuration service, redirectors, policy and feature configuration.
+    Configuration,
+    /// Install and update packages, user content.
+    Content,
+    /// Telemetry upload and rules: nothing the user waits for.
+    Telemetry,
+    /// Not said: a host of the list without a role, or a target not in the list.
+    #[default]
+    Other,
+}
+
+impl Role {
+    pub const ALL: [Self; 6] = [
+        Self::SignIn,
+        Self::Activation,
+        Self::Configuration,
+        Self::Content,
+        Self::Telemetry,
+        Self::Other,
+    ];
+
+    /// The name used in `endpoints.toml` and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign-in",
+            Self::Activation => "activation",
+            Self::Configuration => "configuration",
+            Self::Content => "content",
+            Self::Telemetry => "telemetry",
+            Self::Other => "other",
+        }
+    }
+
+    /// What failing there means, for the verdict line: `cannot sign in`.
+    pub fn consequence(self) -> &'static str {
+        match self {
+            Self::SignIn => "cannot sign in",
+            Self::Activation => "cannot activate",
+            Self::Configuration => "configuration fails",
+            Self::Content => "no installs or updates",
+            Self::Telemetry => "telemetry only",
+            Self::Other => "other hosts",
+        }
+    }
 }
 
 impl Category {
@@ -101,6 +171,10 @@ pub struct Endpoint {
     pub category: Category,
     pub inspection: Inspection,
     pub legacy_tls: LegacyTls,
+    /// What breaks when the endpoint cannot be reached (`role`, optional in a list
+    /// file: `other` when absent; every entry of the embedded list has one).
+    #[serde(default)]
+    pub role: Role,
     /// Issuer CN patterns for [`glob_match`](super::glob::glob_match): the entry's own list, else
     /// `defaults.expected_issuers`. Empty only when neither is given: then there is no
     /// expectation and interception is not judged.
@@ -111,6 +185,10 @@ pub struct Endpoint {
     /// entry's own list, else `defaults.issuer_thumbprints`; empty = not judged.
     #[serde(skip_serializing, default = "no_thumbprints")]
     pub issuer_thumbprints: Arc<[String]>,
+    /// The mail protocol to speak before TLS (`smtp`, `imap`, `pop3`, or `none`),
+    /// overriding the port's (see `mail.rs`); `None`: by port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<StarttlsChoice>,
 }
 
 fn no_thumbprints() -> Arc<[String]> {

@@ -131,6 +131,20 @@ fn embedded_list_is_valid() {
     assert_eq!(login.inspection, Inspection::TenantRestrictions);
     assert_eq!(login.category, Category::Allow);
     assert_eq!(login.set_id, Some(56));
+    assert_eq!(login.role, Role::SignIn);
+    // Every entry of the embedded list says its role: `other` is only for lists
+    // without one and targets not in the list.
+    for e in &list.endpoints {
+        assert_ne!(e.role, Role::Other, "{}: no role", e.host);
+    }
+    let role = |h: &str| list.endpoints.iter().find(|e| e.host == h).map(|e| e.role);
+    assert_eq!(role("ols.officeapps.live.com"), Some(Role::Activation));
+    assert_eq!(role("nexus.officeapps.live.com"), Some(Role::Telemetry));
+    assert_eq!(role("officecdn.microsoft.com"), Some(Role::Content));
+    assert_eq!(
+        role("officeclient.microsoft.com"),
+        Some(Role::Configuration)
+    );
     let ws = list
         .endpoints
         .iter()
@@ -156,6 +170,9 @@ fn names_round_trip() {
     }
     for i in Inspection::ALL {
         assert_eq!(serde_json::to_value(i).unwrap(), i.name());
+    }
+    for r in Role::ALL {
+        assert_eq!(serde_json::to_value(r).unwrap(), r.name());
     }
     for l in LegacyTls::ALL {
         assert_eq!(serde_json::to_value(l).unwrap(), l.name());
@@ -304,6 +321,16 @@ fn unknown_choices_list_the_allowed_values() {
         error(&second(&[("legacy_tls", "legacy_tls = \"accepted\"")])),
         "t.toml:15: endpoint[1].legacy_tls: 'accepted' is not one of: refused, unknown"
     );
+    assert_eq!(
+        error(&second(&[("role", "role = \"login\"")])),
+        "t.toml:16: endpoint[1].role: 'login' is not one of: \
+         sign-in, activation, configuration, content, telemetry, other"
+    );
+    // Optional: absent is `other`.
+    let list = parse(&second(&[])).unwrap();
+    assert_eq!(list.endpoints[1].role, Role::Other);
+    let list = parse(&second(&[("role", "role = \"telemetry\"")])).unwrap();
+    assert_eq!(list.endpoints[1].role, Role::Telemetry);
 }
 
 #[test]
@@ -481,4 +508,66 @@ proptest! {
         }
     }
 
+}
+
+#[test]
+fn embedded_mail_list_is_valid_with_one_template() {
+    let list = EndpointList::parse(EMBEDDED_MAIL, EMBEDDED_MAIL_ORIGIN).unwrap();
+    let names: Vec<String> = list
+        .endpoints
+        .iter()
+        .map(|e| format!("{}:{}", e.host, e.port))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "smtp.office365.com:587",
+            "smtp-legacy.office365.com:587",
+            "outlook.office365.com:993",
+            "outlook.office365.com:143",
+            "outlook.office365.com:995",
+            "outlook.office365.com:110",
+            "{tenant}.mail.protection.outlook.com:25",
+        ]
+    );
+    assert_eq!(list.endpoints[0].legacy_tls, LegacyTls::Refused);
+    assert!(
+        list.endpoints
+            .iter()
+            .all(|e| !e.expected_issuers.is_empty())
+    );
+    let mut filled = list.clone();
+    assert!(filled.fill_templates(Some("contoso-com")).is_empty());
+    assert_eq!(
+        filled.endpoints[6].host,
+        "contoso-com.mail.protection.outlook.com"
+    );
+    let mut skipped = list;
+    let notes = skipped.fill_templates(None);
+    assert_eq!(skipped.endpoints.len(), 6);
+    assert!(notes[0].contains("skipped {tenant}.mail.protection.outlook.com:25"));
+}
+
+#[test]
+fn template_hosts_are_checked_and_other_braces_refused() {
+    let ok = FIRST.replace("a.example", "{tenant}.Example.com");
+    let list = parse(&ok).unwrap();
+    assert_eq!(list.endpoints[0].host, "{tenant}.example.com");
+    let e = error(&FIRST.replace("a.example", "{domain}.example.com"));
+    assert!(
+        e.starts_with("t.toml:2: endpoint[0].host: invalid host name"),
+        "{e}"
+    );
+    let e = error(&format!("{FIRST}starttls = \"ftp\"\n"));
+    assert!(
+        e.contains("endpoint[0].starttls: 'ftp' is not one of: smtp, imap, pop3, none"),
+        "{e}"
+    );
+    let list = parse(&format!("{FIRST}starttls = \"imap\"\n")).unwrap();
+    assert_eq!(
+        list.endpoints[0].starttls,
+        Some(crate::mail::StarttlsChoice::Protocol(
+            crate::mail::MailProtocol::Imap
+        ))
+    );
 }

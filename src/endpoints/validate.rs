@@ -9,7 +9,8 @@ use toml::Spanned;
 
 use super::defaults::Defaults;
 use super::error::{EndpointsError, position};
-use super::model::{Category, Endpoint, Inspection, LegacyTls};
+use super::model::{Category, Endpoint, Inspection, LegacyTls, Role, TENANT_PLACEHOLDER};
+use crate::mail::StarttlsChoice;
 use crate::target::{DEFAULT_PORT, Host};
 
 #[derive(Deserialize)]
@@ -39,8 +40,10 @@ pub(super) struct RawEndpoint {
     category: Option<Spanned<String>>,
     inspection: Option<Spanned<String>>,
     legacy_tls: Option<Spanned<String>>,
+    role: Option<Spanned<String>>,
     expected_issuers: Option<Spanned<Vec<Spanned<String>>>>,
     issuer_thumbprints: Option<Spanned<Vec<Spanned<String>>>>,
+    starttls: Option<Spanned<String>>,
 }
 
 /// The text being validated, for turning spans into error locations.
@@ -121,6 +124,10 @@ impl Doc<'_> {
                 &LegacyTls::ALL,
                 LegacyTls::name,
             )?,
+            role: match raw.role {
+                Some(role) => self.choice(role, &at("role"), &Role::ALL, Role::name)?,
+                None => Role::Other,
+            },
             expected_issuers: match raw.expected_issuers {
                 Some(list) => self.issuers(list, &at("expected_issuers"))?.into(),
                 None => defaults.expected_issuers.clone(),
@@ -128,6 +135,10 @@ impl Doc<'_> {
             issuer_thumbprints: match raw.issuer_thumbprints {
                 Some(list) => self.thumbprints(list, &at("issuer_thumbprints"))?.into(),
                 None => defaults.issuer_thumbprints.clone(),
+            },
+            starttls: match raw.starttls {
+                Some(value) => Some(self.starttls(&value, &at("starttls"))?),
+                None => None,
             },
         };
         Ok((endpoint, self.line(host.span().start)))
@@ -148,7 +159,11 @@ impl Doc<'_> {
             let message = format!("'{name}' is a wildcard; list the concrete host names to scan");
             return Err(self.invalid(&host.span(), field, message));
         }
-        match Host::parse(name) {
+        // A template (`{tenant}.mail.protection.outlook.com`) is checked with a sample
+        // label in the placeholder's place, and kept as written.
+        let sample = name.replace(TENANT_PLACEHOLDER, "tenant");
+        match Host::parse(&sample) {
+            Ok(_) if sample != *name => Ok(name.to_ascii_lowercase()),
             Ok(host) => Ok(host.to_string()),
             Err(e) => Err(self.invalid(&host.span(), field, e)),
         }
@@ -163,6 +178,17 @@ impl Doc<'_> {
             let message = format!("{} is not a valid port (1-65535)", port.get_ref());
             self.invalid(&port.span(), field, message)
         })
+    }
+
+    fn starttls(
+        &self,
+        value: &Spanned<String>,
+        field: &str,
+    ) -> Result<StarttlsChoice, EndpointsError> {
+        value
+            .get_ref()
+            .parse()
+            .map_err(|e| self.invalid(&value.span(), field, e))
     }
 
     fn set_id(&self, id: &Spanned<toml::Value>, field: &str) -> Result<u32, EndpointsError> {

@@ -4,6 +4,9 @@
 //! [`modern`] completes real TLS 1.2/1.3 handshakes with rustls to capture the chain
 //! and prove a current client gets through. [`outcome`] holds the result types.
 
+pub mod dial;
+pub mod legacy;
+pub mod mail;
 pub mod modern;
 pub mod net;
 pub mod outcome;

@@ -19,8 +19,9 @@ use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::net::open;
-use super::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
+use super::dial::dial;
+use super::mail::{Channel, answer};
+use super::outcome::{ConnectFailure, Outcome, ServiceAnswer, Timing, VersionProbe};
 use super::proof::Proof;
 use super::raw::ProbeTarget;
 use crate::target::Host;
@@ -44,6 +45,18 @@ pub enum ModernOutcome {
         cipher: CipherSuite,
         /// DER certificates as presented, leaf first.
         chain: Vec<Vec<u8>>,
+        /// A mail service's answer after the handshake (the first line of its reply),
+        /// which took the session; `None` for plain TLS.
+        service: Option<String>,
+    },
+    /// The handshake completed, and then the mail service did not take the session
+    /// (it refused, said nothing in time, or said something else): the version is not
+    /// usable there, whatever the handshake says.
+    Refused {
+        version: ProtocolVersion,
+        cipher: CipherSuite,
+        chain: Vec<Vec<u8>>,
+        answer: ServiceAnswer,
     },
     /// The server misbehaved once the handshake was under way (no key share, a bad
     /// signature, garbage, a close mid-handshake), as rustls words it: evidence that
@@ -62,6 +75,12 @@ impl fmt::Display for ModernOutcome {
             Self::Completed {
                 version, cipher, ..
             } => write!(f, "{version} {cipher}"),
+            Self::Refused {
+                version,
+                cipher,
+                answer,
+                ..
+            } => write!(f, "{version} {cipher}, then {answer}"),
             Self::Failed(e) => write!(f, "failed: {e}"),
             Self::Incompatible(e) => write!(f, "incompatible with rustls: {e}"),
             Self::Timeout => f.write_str("timeout"),
@@ -112,7 +131,7 @@ impl ModernClient {
         &self,
         tcp: TcpStream,
         connect_time: Duration,
-        host: &Host,
+        target: ProbeTarget<'_>,
         timeout: Duration,
         start: Instant,
     ) -> ModernHandshake {
@@ -120,7 +139,7 @@ impl ModernClient {
             connect: Some(connect_time),
             ..Timing::default()
         };
-        let outcome = run_over(&self.connector, tcp, host, timeout, start, &mut timing).await;
+        let outcome = run_over(&self.connector, tcp, target, timeout, start, &mut timing).await;
         timing.total = start.elapsed();
         ModernHandshake {
             outcome,
@@ -291,12 +310,12 @@ async fn run(
     if let Err(e) = server_name(target.host) {
         return e;
     }
-    let (tcp, connect_time) = match open(target.route, timeout).await {
+    let (tcp, connect_time) = match dial(target.route, target.mail, timeout).await {
         Ok(s) => s,
         Err(e) => return ModernOutcome::Unreachable(e),
     };
     timing.connect = Some(connect_time);
-    run_over(config, tcp, target.host, timeout, start, timing).await
+    run_over(config, tcp, target, timeout, start, timing).await
 }
 
 fn server_name(host: &Host) -> Result<ServerName<'static>, ModernOutcome> {
@@ -307,16 +326,16 @@ fn server_name(host: &Host) -> Result<ServerName<'static>, ModernOutcome> {
     }
 }
 
-/// The handshake proper, over an open connection.
+/// The handshake proper, over an open connection, then a mail service's answer.
 async fn run_over(
     config: &Arc<ClientConfig>,
     mut tcp: TcpStream,
-    host: &Host,
+    target: ProbeTarget<'_>,
     timeout: Duration,
     start: Instant,
     timing: &mut Timing,
 ) -> ModernOutcome {
-    let server_name = match server_name(host) {
+    let server_name = match server_name(target.host) {
         Ok(s) => s,
         Err(e) => return e,
     };
@@ -325,7 +344,7 @@ async fn run_over(
         Err(e) => return ModernOutcome::Failed(format!("rustls client: {e}")),
     };
     let deadline = tokio::time::Instant::now() + timeout;
-    let conn = match drive(conn, &mut tcp, deadline).await {
+    let mut conn = match drive(conn, &mut tcp, deadline).await {
         Ok(c) => c,
         Err(broken) => return broken.outcome(),
     };
@@ -334,14 +353,103 @@ async fn run_over(
         .peer_certificates()
         .map(|c| c.iter().map(|d| d.as_ref().to_vec()).collect())
         .unwrap_or_default();
-    ModernOutcome::Completed {
-        version: conn
-            .protocol_version()
-            .map_or(ProtocolVersion(0), |v| ProtocolVersion(u16::from(v))),
-        cipher: conn
-            .negotiated_cipher_suite()
-            .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite()))),
+    let version = conn
+        .protocol_version()
+        .map_or(ProtocolVersion(0), |v| ProtocolVersion(u16::from(v)));
+    let cipher = conn
+        .negotiated_cipher_suite()
+        .map_or(CipherSuite(0), |s| CipherSuite(u16::from(s.suite())));
+    let Some(mail) = target.mail else {
+        return ModernOutcome::Completed {
+            version,
+            cipher,
+            chain,
+            service: None,
+        };
+    };
+    let local = tcp.local_addr().ok();
+    let mut session = Session {
+        conn: &mut conn,
+        tcp: &mut tcp,
+        buf: vec![0u8; 16 * 1024],
+    };
+    served(
+        version,
+        cipher,
         chain,
+        answer(&mut session, mail, local, timeout).await,
+    )
+}
+
+/// The outcome of a handshake that completed, by the mail service's answer after it.
+pub fn served(
+    version: ProtocolVersion,
+    cipher: CipherSuite,
+    chain: Vec<Vec<u8>>,
+    answer: ServiceAnswer,
+) -> ModernOutcome {
+    match answer {
+        ServiceAnswer::Accepted(reply) => ModernOutcome::Completed {
+            version,
+            cipher,
+            chain,
+            service: Some(reply),
+        },
+        answer => ModernOutcome::Refused {
+            version,
+            cipher,
+            chain,
+            answer,
+        },
+    }
+}
+
+/// A completed rustls session as a [`Channel`] for the mail answer.
+struct Session<'a> {
+    conn: &'a mut ClientConnection,
+    tcp: &'a mut TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Session<'_> {
+    async fn flush(&mut self) -> std::io::Result<()> {
+        while self.conn.wants_write() {
+            let mut out = Vec::new();
+            self.conn.write_tls(&mut out)?;
+            self.tcp.write_all(&out).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Channel for Session<'_> {
+    async fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        self.conn.writer().write_all(bytes)?;
+        self.flush().await
+    }
+
+    async fn recv(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::Read;
+        loop {
+            match self.conn.reader().read(out) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+            let n = self.tcp.read(&mut self.buf).await?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let mut rd = &self.buf[..n];
+            while !rd.is_empty() {
+                self.conn.read_tls(&mut rd)?;
+                self.conn
+                    .process_new_packets()
+                    .map_err(|e| std::io::Error::other(format!("TLS: {e}")))?;
+            }
+            self.flush().await?;
+        }
     }
 }
 
@@ -396,23 +504,49 @@ impl ServerCertVerifier for AcceptAnyChain {
     }
 }
 
-/// The versions whose raw claim still needs a pinned handshake: 1.2 / 1.3 claimed by
-/// the raw probe (accepted, but not proven by a verified ServerKeyExchange), where the
-/// handshake offering every version did not complete at that version.
+/// The versions whose raw claim still needs a handshake pinned to them:
+///
+/// - plain TLS: 1.2 / 1.3 claimed by the raw probe (accepted, but not proven by a
+///   verified ServerKeyExchange), where the handshake offering every version did not
+///   complete at that version;
+/// - a mail target (`mail`): every version claimed, TLS 1.0/1.1 included (their
+///   handshake is the legacy client's), where no handshake reached the service's answer
+///   yet — a completed handshake does not say the service takes the version.
 pub fn needs_pinned(
     raw: &[(TlsVersion, VersionProbe)],
     combined: Option<&ModernHandshake>,
+    mail: bool,
 ) -> Vec<TlsVersion> {
-    let completed = combined.and_then(|m| match &m.outcome {
-        ModernOutcome::Completed { version, .. } => Some(*version),
-        _ => None,
-    });
+    let reached = combined.and_then(|m| m.outcome.reached());
     raw.iter()
         .filter(|(v, p)| {
-            !v.is_legacy()
-                && completed != Some(v.wire())
-                && matches!(&p.outcome, Outcome::Accepted(a) if !matches!(a.proof, Proof::Verified(_)))
+            let Outcome::Accepted(a) = &p.outcome else {
+                return false;
+            };
+            let wanted = match mail {
+                true => true,
+                false => !v.is_legacy() && !matches!(a.proof, Proof::Verified(_)),
+            };
+            wanted && reached != Some(v.wire())
         })
         .map(|(v, _)| *v)
         .collect()
+}
+
+impl ModernOutcome {
+    /// The version of a handshake that completed (whatever the service said after).
+    pub fn reached(&self) -> Option<ProtocolVersion> {
+        match self {
+            Self::Completed { version, .. } | Self::Refused { version, .. } => Some(*version),
+            _ => None,
+        }
+    }
+
+    /// The chain of a handshake that completed.
+    pub fn chain(&self) -> Option<&[Vec<u8>]> {
+        match self {
+            Self::Completed { chain, .. } | Self::Refused { chain, .. } => Some(chain),
+            _ => None,
+        }
+    }
 }

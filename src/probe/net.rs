@@ -1,11 +1,12 @@
-//! Connection set-up shared by both probe kinds: straight TCP, or a tunnel through a
-//! proxy — HTTP CONNECT (`tunnel.rs`, with proxy authentication) or SOCKS5
-//! (`socks.rs`). Either way the probe gets a plain byte stream to the target.
+//! Routes and TCP connections: where a probe goes (straight to an address, or through
+//! a proxy to a name or an address), the TCP connect itself, and how its failures are
+//! classified. The tunnels through proxies (`tunnel.rs`, `socks.rs`) build on this;
+//! `dial.rs` puts the pieces together for a probe.
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 
@@ -85,42 +86,6 @@ impl Route {
     }
 }
 
-/// Opens a byte stream to the route's target within `timeout` (for a proxy: connect
-/// plus the tunnel exchange, authentication included), with Nagle off: every probe
-/// writes one small hello and waits for the answer, so delaying that write only adds
-/// latency.
-pub async fn open(
-    route: &Route,
-    timeout: Duration,
-) -> Result<(TcpStream, Duration), ConnectFailure> {
-    let start = Instant::now();
-    match route {
-        Route::Direct(addr) => {
-            let stream = connect(*addr, timeout).await?;
-            Ok((stream, start.elapsed()))
-        }
-        Route::Proxy(p) => {
-            let addr = p.proxy.clone().map_err(ConnectFailure::Proxy)?;
-            let opened = match p.kind {
-                ProxyKind::Http => {
-                    tokio::time::timeout(timeout, super::tunnel::open(addr, p, timeout)).await
-                }
-                ProxyKind::Socks5 | ProxyKind::Socks5h => {
-                    tokio::time::timeout(timeout, super::socks::open(addr, p, timeout)).await
-                }
-            };
-            match opened {
-                Err(_) => Err(ConnectFailure::Proxy(format!(
-                    "proxy {}: no tunnel in time",
-                    p.label
-                ))),
-                Ok(Err(e)) => Err(e),
-                Ok(Ok(stream)) => Ok((stream, start.elapsed())),
-            }
-        }
-    }
-}
-
 /// A TCP connection to the proxy itself; its failures are the proxy's.
 pub(super) async fn connect_proxy(
     addr: SocketAddr,
@@ -132,7 +97,10 @@ pub(super) async fn connect_proxy(
         .map_err(|e| ConnectFailure::Proxy(format!("proxy {} {}", p.label, e)))
 }
 
-async fn connect(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectFailure> {
+pub(super) async fn connect(
+    addr: SocketAddr,
+    timeout: Duration,
+) -> Result<TcpStream, ConnectFailure> {
     let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Err(_) => return Err(ConnectFailure::Timeout),
         Ok(Err(e)) => return Err(classify_connect_error(&e)),

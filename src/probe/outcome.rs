@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::proof::Proof;
+use crate::mail::MailProtocol;
 use crate::wire::enums::{AlertDescription, CipherSuite, ProtocolVersion};
 use crate::wire::hello::HelloVariant;
 use crate::wire::reply::Malformed;
@@ -70,6 +71,57 @@ pub enum ConnectFailure {
     /// The proxy refused the tunnel: a 407, 403 or redirect, or a SOCKS5 refusal.
     /// Nothing was probed behind it.
     ProxyRefused(Box<crate::proxy::answer::Refusal>),
+    /// Connected, but the mail server's plain-text dialogue before TLS failed (it
+    /// refused or does not offer STARTTLS, is not the protocol it was told, or said
+    /// nothing in time): no TLS can start on this address.
+    Starttls(StarttlsFailure),
+}
+
+impl ConnectFailure {
+    /// A timeout before any TLS byte was sent (connect, or the STARTTLS dialogue): a
+    /// probe retries these with the same hello.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Self::Timeout => true,
+            Self::Starttls(s) => s.timeout,
+            _ => false,
+        }
+    }
+}
+
+/// Why the STARTTLS dialogue failed, in words quoting the server (exactly: sinks
+/// escape).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StarttlsFailure {
+    pub protocol: MailProtocol,
+    pub why: String,
+    /// The server did not answer in time.
+    pub timeout: bool,
+}
+
+/// What a mail service said after a completed TLS handshake (see `wire/mail.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServiceAnswer {
+    /// It took the session: the first line of its reply.
+    Accepted(String),
+    /// It refused the session (a negative reply, or it hung up without one): the reply
+    /// or what happened. Microsoft's `421 4.7.66 TLS 1.0 and 1.1 are not supported…`.
+    Refused(String),
+    /// No answer in time.
+    Timeout,
+    /// An answer that is not the protocol, too long, or a socket or TLS error.
+    Error(String),
+}
+
+impl fmt::Display for ServiceAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Accepted(r) => write!(f, "accepted by the service: {r}"),
+            Self::Refused(r) => write!(f, "refused by the service after the handshake: {r}"),
+            Self::Timeout => f.write_str("no answer from the service after the handshake"),
+            Self::Error(e) => write!(f, "the service's answer after the handshake: {e}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +145,9 @@ pub enum CellState {
     Unreachable,
     /// This machine has no route to the address's family (see DESIGN.md).
     NoRoute,
+    /// A mail service completed the handshake at the version, then refused the session
+    /// (DESIGN.md "Mail endpoints"): a rejection of the version, never an acceptance.
+    Refused,
     Error,
     Skipped,
     /// In the range, but not probed: the proxy refused the tunnel (the record's
@@ -108,6 +163,7 @@ impl CellState {
             Self::Timeout => "timeout",
             Self::Unreachable => "unreachable",
             Self::NoRoute => "no-route",
+            Self::Refused => "refused",
             Self::Error => "error",
             Self::Skipped => "skipped",
             Self::NotProbed => "not-probed",
@@ -123,6 +179,9 @@ impl Outcome {
             Self::Timeout { .. } => CellState::Timeout,
             // Behind a proxy that refused the tunnel, nothing was probed.
             Self::Unreachable(ConnectFailure::ProxyRefused(_)) => CellState::NotProbed,
+            // A mail server that never got to TLS: silent, or an error of the dialogue.
+            Self::Unreachable(ConnectFailure::Starttls(s)) if s.timeout => CellState::Timeout,
+            Self::Unreachable(ConnectFailure::Starttls(_)) => CellState::Error,
             Self::Unreachable(ConnectFailure::NoRoute) => CellState::NoRoute,
             Self::Unreachable(_) => CellState::Unreachable,
             Self::Error(_) => CellState::Error,
@@ -170,6 +229,7 @@ impl fmt::Display for ConnectFailure {
             Self::Other(e) => write!(f, "connect failed: {e}"),
             Self::Proxy(e) => f.write_str(e),
             Self::ProxyRefused(r) => write!(f, "{r}"),
+            Self::Starttls(s) => write!(f, "{} STARTTLS: {}", s.protocol, s.why),
         }
     }
 }
@@ -197,6 +257,10 @@ impl fmt::Display for Outcome {
                 write!(f, "timeout: answer stalled after {bytes_received} bytes")
             }
             Self::Unreachable(ConnectFailure::ProxyRefused(r)) => write!(f, "not probed: {r}"),
+            Self::Unreachable(c @ ConnectFailure::Starttls(s)) if s.timeout => {
+                write!(f, "timeout: {c}")
+            }
+            Self::Unreachable(c @ ConnectFailure::Starttls(_)) => write!(f, "error: {c}"),
             Self::Unreachable(c) => write!(f, "unreachable: {c}"),
             Self::Error(e) => write!(f, "error: {e}"),
         }

@@ -62,8 +62,9 @@ pub struct Offer {
     pub versions: Vec<TlsVersion>,
     pub suites: Vec<CipherSuite>,
     pub groups: Vec<NamedGroup>,
-    /// The group of the one key share sent (TLS 1.3).
-    pub key_share: Option<NamedGroup>,
+    /// The groups of the key shares sent (TLS 1.3): one for our probes, any number
+    /// for a captured client's hello.
+    pub key_shares: Vec<NamedGroup>,
     pub client_random: [u8; 32],
 }
 
@@ -74,7 +75,10 @@ impl Offer {
             versions: vec![version],
             suites: cipher_suites(version, variant).collect(),
             groups: groups(variant).to_vec(),
-            key_share: (version == TlsVersion::Tls13).then_some(NamedGroup::X25519),
+            key_shares: match version {
+                TlsVersion::Tls13 => vec![NamedGroup::X25519],
+                _ => Vec::new(),
+            },
             client_random,
         }
     }
@@ -136,13 +140,13 @@ fn consistent(hello: &ServerHello, offer: &Offer, version: TlsVersion) -> Result
                     "HelloRetryRequest asks for group {g}, which was not offered"
                 ));
             }
-            (false, Some(g)) if Some(g) != offer.key_share => {
-                let sent = offer
-                    .key_share
-                    .map_or("no".to_string(), |k| format!("only an {k}"));
-                return Err(format!(
-                    "key share for group {g}, but {sent} share was sent"
-                ));
+            (false, Some(g)) if !offer.key_shares.contains(&g) => {
+                let sent: Vec<String> = offer.key_shares.iter().map(|k| k.to_string()).collect();
+                let sent = match sent.is_empty() {
+                    true => "no share was sent".to_string(),
+                    false => format!("shares were sent for {} only", sent.join(", ")),
+                };
+                return Err(format!("key share for group {g}, but {sent}"));
             }
             _ => {}
         }
@@ -698,6 +702,23 @@ mod tests {
         assert!(failed(judge_claim(&hrr, &o13)).contains("which was not offered"));
         hrr.key_share = Some(NamedGroup::FFDHE2048);
         assert!(matches!(judge_claim(&hrr, &o13), Proof::Unproven(_)));
+    }
+
+    #[test]
+    fn a_captured_hello_may_send_several_key_shares() {
+        let mut o = offer(TlsVersion::Tls13);
+        o.key_shares = vec![NamedGroup::X25519, NamedGroup::SECP256R1];
+        let mut h = ServerHello {
+            version: ProtocolVersion::TLS13,
+            key_share: Some(NamedGroup::SECP256R1),
+            ..hello(CS::TLS13_AES_128_GCM_SHA256)
+        };
+        assert!(matches!(judge_claim(&h, &o), Proof::Unproven(_)));
+        h.key_share = Some(NamedGroup::X448);
+        assert_eq!(
+            failed(judge_claim(&h, &o)),
+            "key share for group x448, but shares were sent for x25519, secp256r1 only"
+        );
     }
 
     #[test]

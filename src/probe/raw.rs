@@ -9,11 +9,11 @@ use ring::rand::{SecureRandom, SystemRandom};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::net::{Route, is_reset, open};
-use super::outcome::{
-    Accepted, ConnectFailure, Outcome, ProbeError, Rejection, Timing, Try, VersionProbe,
-};
+use super::dial::dial;
+use super::net::{Route, is_reset};
+use super::outcome::{Accepted, Outcome, ProbeError, Rejection, Timing, Try, VersionProbe};
 use super::proof::{Offer, judge_claim};
+use crate::mail::Mail;
 use crate::target::Host;
 use crate::version::TlsVersion;
 use crate::wire::hello::{HelloSpec, HelloVariant, client_hello_record};
@@ -29,6 +29,9 @@ pub struct ProbeTarget<'a> {
     pub route: &'a Route,
     /// The name (sent as SNI) or IP literal (no SNI) being scanned.
     pub host: &'a Host,
+    /// The mail protocol spoken around TLS (a STARTTLS preamble before it, the
+    /// service's answer after a completed handshake); `None` for plain TLS.
+    pub mail: Option<Mail>,
 }
 
 /// Probes one version, by the retry rules of DESIGN.md:
@@ -98,10 +101,11 @@ async fn persist(
             variant,
             outcome: outcome.clone(),
         });
-        let timed_out = matches!(
-            outcome,
-            Outcome::Timeout { .. } | Outcome::Unreachable(ConnectFailure::Timeout)
-        );
+        let timed_out = match &outcome {
+            Outcome::Timeout { .. } => true,
+            Outcome::Unreachable(c) => c.is_timeout(),
+            _ => false,
+        };
         if !timed_out || left == 0 {
             return (outcome, timing);
         }
@@ -140,7 +144,7 @@ pub async fn exchange(
 ) -> (Outcome, Timing) {
     let start = Instant::now();
     let mut timing = Timing::default();
-    let (mut stream, connect_time) = match open(target.route, timeout).await {
+    let (mut stream, connect_time) = match dial(target.route, target.mail, timeout).await {
         Ok(s) => s,
         Err(e) => {
             timing.total = start.elapsed();

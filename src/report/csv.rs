@@ -1,6 +1,7 @@
 //! The CSV report: one row per (host, port, address), the columns of DESIGN.md.
 //!
-//! Version cells hold only the state word (`accepted`, `rejected`, `timeout`,
+//! Version cells hold only the state word (`accepted`, `rejected`, `refused` (a mail
+//! service that turned the session away after the handshake), `timeout`,
 //! `unreachable`, `error`, `skipped`) so spreadsheets can filter on them; the reason
 //! for every cell that is not a plain acceptance goes to `error` as
 //! `tls1_0: alert protocol_version (70); …`, and findings with their evidence to

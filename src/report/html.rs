@@ -5,9 +5,10 @@
 //! Every string that came from the network (names, certificate fields, alert details,
 //! proxy excerpts) goes through [`crate::safe::xml_text`], in text and in attributes.
 //!
-//! Layout: header (scan time, duration, tool, summary), the host × version matrix
-//! (colour per verdict, the refusal reason on hover via `title`), client verdicts when
-//! the scan had `--clients`, findings grouped by kind with what to do, the baseline
+//! Layout: header (scan time, duration, tool, summary); with `--clients`, the verdict
+//! line per client profile and the address × profile matrix first (the question the
+//! page answers); the host × version matrix (colour per verdict, the refusal reason on
+//! hover via `title`), findings grouped by kind with what to do, the baseline
 //! comparison when there was one, and the options used.
 
 use std::collections::BTreeMap;
@@ -69,6 +70,9 @@ pub fn advice(kind: FindingKind) -> &'static str {
         FindingKind::ClientIncompatible => {
             "A Windows client profile cannot connect. Update the client (Windows 7/8.1 need KB3140245 and the SChannel TLS 1.2 registry keys, and still lack ECDHE-RSA-GCM), or reach the service through an endpoint that still serves old clients."
         }
+        FindingKind::Starttls => {
+            "The mail server's plain-text dialogue before TLS failed (STARTTLS refused or not offered, another protocol on the port, or no greeting in time): devices submitting mail here get no TLS at all. Check the port (587 for SMTP submission, 993/995 for implicit TLS) and any mail gateway in the path, or force the protocol with --starttls."
+        }
         FindingKind::ProxyAuthRequired => {
             "The proxy demands authentication. Office licensing runs as SYSTEM through WinHTTP's machine proxy and cannot answer a challenge: let the Microsoft 365 endpoints pass the proxy unauthenticated, or bypass the proxy for them."
         }
@@ -114,6 +118,8 @@ fn cell_class(v: TlsVersion, state: CellState) -> (&'static str, &'static str) {
         (CellState::Accepted, false) => ("good", "accepted"),
         (CellState::Rejected, true) => ("good", "rejected"),
         (CellState::Rejected, false) => ("bad", "rejected"),
+        (CellState::Refused, true) => ("good", "refused"),
+        (CellState::Refused, false) => ("bad", "refused"),
         (CellState::Timeout, _) => ("bad", "timeout"),
         (CellState::Unreachable, _) => ("bad", "unreachable"),
         // Not the endpoint's fault: this machine has no route to that family.
@@ -178,7 +184,7 @@ impl<W: Write> Sink for HtmlSink<W> {
             let (mut class, word) = cell_class(*v, c.state);
             // A refused TLS 1.2 next to an accepted TLS 1.3 locks out older clients only.
             if class == "bad"
-                && c.state == CellState::Rejected
+                && matches!(c.state, CellState::Rejected | CellState::Refused)
                 && r.best_version.is_some_and(|b| !b.is_legacy())
             {
                 class = "warn";
@@ -318,13 +324,15 @@ impl<W: Write> Sink for HtmlSink<W> {
             env!("CARGO_PKG_VERSION"),
             esc(&s.line())
         );
-        page.push_str("<h2>Endpoints × TLS versions</h2>\n<p class=\"legend\"><span class=\"good\">as it should be</span><span class=\"warn\">worth a look</span><span class=\"bad\">fails or is insecure</span><span class=\"none\">not probed</span> Hover a cell for the reason.</p>\n<table id=\"matrix\"><thead><tr><th>Host</th><th>Port</th><th>Address</th>");
-        for v in &self.ctx.versions {
-            let _ = write!(page, "<th>{v}</th>");
+        // The answer per client first: the verdict lines, then the matrix.
+        if !s.clients.is_empty() {
+            page.push_str("<h2>Will clients activate from here?</h2>\n<ul id=\"verdicts\">\n");
+            for p in &s.clients.profiles {
+                let class = if p.failing == 0 { "good" } else { "bad" };
+                let _ = writeln!(page, "<li class=\"{class}\">{}</li>", esc(&p.line()));
+            }
+            page.push_str("</ul>\n");
         }
-        page.push_str("<th>Best</th><th>Issuer</th><th>Expires</th><th>Trust</th><th>Findings</th></tr></thead><tbody>\n");
-        page.push_str(&self.rows);
-        page.push_str("</tbody></table>\n");
         if !self.client_rows.is_empty() {
             page.push_str(
                 "<h2>Client profiles</h2>\n<table id=\"clients\"><thead><tr><th>Endpoint</th>",
@@ -348,6 +356,13 @@ impl<W: Write> Sink for HtmlSink<W> {
             }
             page.push_str("</tbody></table>\n");
         }
+        page.push_str("<h2>Endpoints × TLS versions</h2>\n<p class=\"legend\"><span class=\"good\">as it should be</span><span class=\"warn\">worth a look</span><span class=\"bad\">fails or is insecure</span><span class=\"none\">not probed</span> Hover a cell for the reason.</p>\n<table id=\"matrix\"><thead><tr><th>Host</th><th>Port</th><th>Address</th>");
+        for v in &self.ctx.versions {
+            let _ = write!(page, "<th>{v}</th>");
+        }
+        page.push_str("<th>Best</th><th>Issuer</th><th>Expires</th><th>Trust</th><th>Findings</th></tr></thead><tbody>\n");
+        page.push_str(&self.rows);
+        page.push_str("</tbody></table>\n");
         page.push_str("<h2>Findings</h2>\n");
         if self.findings.is_empty() {
             page.push_str("<p class=\"good\">No findings.</p>\n");

@@ -18,7 +18,7 @@ use super::schema::{SCHEMA_VERSION, rfc3339_time, unix_secs};
 use super::summary::Summary;
 use super::{ScanContext, Sink};
 use crate::probe::modern::{ModernHandshake, ModernOutcome};
-use crate::probe::outcome::{Outcome, Timing, VersionProbe};
+use crate::probe::outcome::{Outcome, ServiceAnswer, Timing, VersionProbe};
 use crate::record::Record;
 use crate::version::TlsVersion;
 
@@ -77,6 +77,7 @@ impl<W: Write> Sink for JsonSink<W> {
             "started_at": s.started_at.map(rfc3339_time),
             "started_unix": s.started_at.and_then(unix_secs),
             "baseline": s.baseline.as_deref(),
+            "clients": s.clients.to_json(),
         });
         let complete = !s.interrupted;
         writeln!(
@@ -184,18 +185,50 @@ fn probe(p: &VersionProbe) -> serde_json::Map<String, Value> {
 
 fn modern(h: &ModernHandshake) -> Value {
     let mut v = json!({"outcome": h.outcome.to_string(), "timing": timing(&h.timing)});
-    if let (
+    let Some(obj) = v.as_object_mut() else {
+        return v;
+    };
+    // Which client: rustls for TLS 1.2/1.3, tlscompat's own for TLS 1.0/1.1.
+    let legacy = h.pinned.is_some_and(|p| p.is_legacy());
+    obj.insert(
+        "client".into(),
+        json!(if legacy { "tlscompat-legacy" } else { "rustls" }),
+    );
+    let (version, cipher, chain, service) = match &h.outcome {
         ModernOutcome::Completed {
             version,
             cipher,
             chain,
-        },
-        Some(obj),
-    ) = (&h.outcome, v.as_object_mut())
-    {
-        obj.insert("version".into(), json!(version.to_string()));
-        obj.insert("cipher".into(), json!(cipher.to_string()));
-        obj.insert("certificates".into(), json!(chain.len()));
-    }
+            service,
+        } => (
+            version,
+            cipher,
+            chain,
+            service
+                .as_ref()
+                .map(|r| json!({"verdict": "accepted", "reply": r})),
+        ),
+        ModernOutcome::Refused {
+            version,
+            cipher,
+            chain,
+            answer,
+        } => (version, cipher, chain, Some(service_answer(answer))),
+        _ => return v,
+    };
+    obj.insert("version".into(), json!(version.to_string()));
+    obj.insert("cipher".into(), json!(cipher.to_string()));
+    obj.insert("certificates".into(), json!(chain.len()));
+    obj.insert("service".into(), json!(service));
     v
+}
+
+/// A mail service's answer after the handshake: its verdict, and its reply exactly.
+fn service_answer(a: &ServiceAnswer) -> Value {
+    match a {
+        ServiceAnswer::Accepted(r) => json!({"verdict": "accepted", "reply": r}),
+        ServiceAnswer::Refused(r) => json!({"verdict": "refused", "reply": r}),
+        ServiceAnswer::Timeout => json!({"verdict": "timeout", "reply": null}),
+        ServiceAnswer::Error(e) => json!({"verdict": "error", "reply": e}),
+    }
 }

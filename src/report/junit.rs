@@ -3,6 +3,11 @@
 //! outside the set are listed in the testcase's `<system-out>`, so they are visible
 //! without failing the build.
 //!
+//! With `--clients`, one more testsuite per client profile (`client win7-tls12`): a
+//! testcase per address, failed where the client fails, and the profile's verdict line
+//! in the suite's `<system-out>`, so a dashboard shows "win7-tls12: 7 of 26 failed"
+//! with the reasons.
+//!
 //! All text passes through [`crate::safe::xml_text`]: one hostile certificate name must
 //! not make the whole file unparsable. A scan stopped by a signal gets one `<error>`
 //! testcase, `scan interrupted`, so dashboards show that the report is partial.
@@ -21,6 +26,16 @@ pub struct JunitSink<W: Write> {
     cases: String,
     tests: usize,
     failures: usize,
+    /// Testsuites of their own (a check's `case_suites`), in the order first seen.
+    suites: Vec<Suite>,
+}
+
+/// A testsuite of one check case across the addresses (one client profile).
+struct Suite {
+    name: String,
+    cases: String,
+    tests: usize,
+    failures: usize,
 }
 
 impl<W: Write> JunitSink<W> {
@@ -31,8 +46,65 @@ impl<W: Write> JunitSink<W> {
             cases: String::new(),
             tests: 0,
             failures: 0,
+            suites: Vec::new(),
         }
     }
+}
+
+impl<W: Write> JunitSink<W> {
+    /// One testcase of the suite `suite` for the address `name`.
+    fn suite_case(
+        &mut self,
+        suite: &str,
+        check: &str,
+        host: &str,
+        name: &str,
+        failure: Option<&str>,
+    ) {
+        let i = match self.suites.iter().position(|x| x.name == suite) {
+            Some(i) => i,
+            None => {
+                self.suites.push(Suite {
+                    name: suite.to_string(),
+                    cases: String::new(),
+                    tests: 0,
+                    failures: 0,
+                });
+                self.suites.len() - 1
+            }
+        };
+        let x = &mut self.suites[i];
+        x.tests += 1;
+        x.failures += usize::from(failure.is_some());
+        check_case(
+            &mut x.cases,
+            &format!("{check}.{host}"),
+            name,
+            check,
+            failure,
+        );
+    }
+}
+
+/// One testcase of a check: `classname` and `name` as given, a `<failure>` of type
+/// `check` when it failed.
+fn check_case(out: &mut String, classname: &str, name: &str, check: &str, failure: Option<&str>) {
+    let _ = writeln!(
+        out,
+        "    <testcase classname=\"tlscompat.{}\" name=\"{}\">",
+        xml_text(classname),
+        xml_text(name)
+    );
+    if let Some(msg) = failure {
+        let _ = writeln!(
+            out,
+            "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+            xml_text(check),
+            xml_text(msg),
+            xml_text(msg)
+        );
+    }
+    out.push_str("    </testcase>\n");
 }
 
 impl<W: Write> Sink for JunitSink<W> {
@@ -83,33 +155,30 @@ impl<W: Write> Sink for JunitSink<W> {
         self.cases.push_str("    </testcase>\n");
         // One testcase per check case, e.g. per (endpoint, client profile).
         for check in &r.checks {
+            if check.case_suites {
+                for (case, failure) in &check.cases {
+                    self.suite_case(case, &check.check, &r.host, &name, failure.as_deref());
+                }
+                continue;
+            }
             for (case, failure) in &check.cases {
                 self.tests += 1;
-                let _ = writeln!(
-                    self.cases,
-                    "    <testcase classname=\"tlscompat.{}.{}\" name=\"{} {}\">",
-                    xml_text(&r.host),
-                    xml_text(&check.check),
-                    xml_text(&name),
-                    xml_text(case)
+                self.failures += usize::from(failure.is_some());
+                check_case(
+                    &mut self.cases,
+                    &format!("{}.{}", r.host, check.check),
+                    &format!("{name} {case}"),
+                    &check.check,
+                    failure.as_deref(),
                 );
-                if let Some(msg) = failure {
-                    self.failures += 1;
-                    let _ = writeln!(
-                        self.cases,
-                        "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                        xml_text(&check.check),
-                        xml_text(msg),
-                        xml_text(msg)
-                    );
-                }
-                self.cases.push_str("    </testcase>\n");
             }
         }
         Ok(())
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        let suite_tests: usize = self.suites.iter().map(|x| x.tests).sum();
+        let suite_failures: usize = self.suites.iter().map(|x| x.failures).sum();
         let time = s.elapsed.as_secs_f64();
         let errors = usize::from(s.interrupted);
         if s.interrupted {
@@ -124,7 +193,8 @@ impl<W: Write> Sink for JunitSink<W> {
         writeln!(
             self.out,
             "<testsuites name=\"tlscompat\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" time=\"{time:.3}\">",
-            self.tests, self.failures
+            self.tests + suite_tests,
+            self.failures + suite_failures
         )?;
         writeln!(
             self.out,
@@ -132,7 +202,24 @@ impl<W: Write> Sink for JunitSink<W> {
             self.tests, self.failures
         )?;
         self.out.write_all(self.cases.as_bytes())?;
-        writeln!(self.out, "  </testsuite>\n</testsuites>")?;
+        writeln!(self.out, "  </testsuite>")?;
+        for suite in &self.suites {
+            writeln!(
+                self.out,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\">",
+                xml_text(&suite.name),
+                suite.tests,
+                suite.failures
+            )?;
+            self.out.write_all(suite.cases.as_bytes())?;
+            // The verdict line of a client profile's suite.
+            let profile = suite.name.strip_prefix("client ").unwrap_or(&suite.name);
+            if let Some(line) = s.clients.line_of(profile) {
+                writeln!(self.out, "    <system-out>{}</system-out>", xml_text(&line))?;
+            }
+            writeln!(self.out, "  </testsuite>")?;
+        }
+        writeln!(self.out, "</testsuites>")?;
         self.out.flush()
     }
 }

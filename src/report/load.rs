@@ -232,6 +232,7 @@ fn cell_state(s: &str) -> Option<CellState> {
     [
         CellState::Accepted,
         CellState::Rejected,
+        CellState::Refused,
         CellState::Timeout,
         CellState::Unreachable,
         CellState::NoRoute,

@@ -8,11 +8,14 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod load;
+pub mod matrix;
 pub mod output;
 pub mod schema;
 pub mod sinks;
 pub mod summary;
 pub mod table;
+pub mod text;
+pub mod verdicts;
 
 use std::io;
 
@@ -43,7 +46,7 @@ impl ScanContext {
         cols.extend(
             self.clients
                 .iter()
-                .map(|c| format!("client_{}", c.replace('-', "_"))),
+                .map(|c| crate::checks::clients::column(c)),
         );
         cols
     }
@@ -73,6 +76,7 @@ pub fn cell_text(cell: &Cell) -> String {
         (CellState::NoRoute, _) => "no route".into(),
         (CellState::Accepted, false) => format!("yes ({})", cell.detail),
         (CellState::Rejected, _) => format!("no: {}", cell.detail),
+        (CellState::Refused, _) => format!("refused: {}", cell.detail),
         (CellState::Unreachable, _) => "unreachable".into(),
         (_, _) => cell.detail.clone(),
     }

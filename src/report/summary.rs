@@ -26,6 +26,8 @@ pub struct Summary {
     pub started_at: Option<std::time::SystemTime>,
     /// The comparison with `--baseline`, when one was given.
     pub baseline: Option<std::sync::Arc<BaselineSummary>>,
+    /// One verdict per client profile (`--clients`), counted from the records.
+    pub clients: super::verdicts::ClientVerdicts,
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`); `None` elsewhere.
@@ -45,6 +47,7 @@ impl Summary {
             *self.findings.entry(f.kind).or_default() += 1;
         }
         self.failing_records += usize::from(failing);
+        self.clients.add(r);
     }
 
     pub fn probes_per_second(&self) -> f64 {

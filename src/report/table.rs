@@ -15,9 +15,13 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use super::matrix::Matrix;
 use super::summary::Summary;
+use super::text::{abbreviate, pad, width};
 use super::{ScanContext, Sink, cell_text};
+use crate::checks::clients;
 use crate::cli::ColorChoice;
+use crate::findings::FindingKind;
 use crate::probe::outcome::CellState;
 use crate::record::Record;
 use crate::safe::terminal as safe;
@@ -85,7 +89,9 @@ impl Tone {
 fn tone(v: TlsVersion, s: CellState) -> Tone {
     match (s, v.is_legacy()) {
         (CellState::Accepted, true) => Tone::Warn,
-        (CellState::Accepted, false) | (CellState::Rejected, true) => Tone::Good,
+        (CellState::Accepted, false) | (CellState::Rejected | CellState::Refused, true) => {
+            Tone::Good
+        }
         (CellState::Skipped | CellState::NoRoute, _) => Tone::Dim,
         _ => Tone::Bad,
     }
@@ -124,6 +130,8 @@ pub struct TableSink<W: Write> {
     header: Vec<String>,
     rows: Vec<Row>,
     findings: Vec<(bool, String)>,
+    /// The host × client profile matrix, on a terminal (see [`TableSink::matrix_mode`]).
+    matrix: Matrix,
 }
 
 impl<W: Write> TableSink<W> {
@@ -138,6 +146,7 @@ impl<W: Write> TableSink<W> {
             header,
             rows: Vec::new(),
             findings: Vec::new(),
+            matrix: Matrix::default(),
         }
     }
 
@@ -145,12 +154,21 @@ impl<W: Write> TableSink<W> {
         self.style = style;
         self
     }
+
+    /// On a terminal (a known width) the client verdicts are a host × profile matrix;
+    /// written to a file or a pipe, each address keeps its detail lines
+    /// (`clients host:443 [addr]: win7: fail …`), which is what a log should hold.
+    /// Either way the verdict lines end the output.
+    fn matrix_mode(&self) -> bool {
+        self.style.width.is_some()
+    }
 }
 
 fn short_word(s: CellState) -> &'static str {
     match s {
         CellState::Accepted => "yes",
         CellState::Rejected => "no",
+        CellState::Refused => "refused",
         CellState::Timeout => "t/o",
         CellState::Unreachable => "unreach",
         CellState::NoRoute => "noroute",
@@ -195,7 +213,7 @@ impl<W: Write> Sink for TableSink<W> {
                     tone: match tone(*v, c.state) {
                         // As in the HTML: a refused TLS 1.2 beside an accepted TLS 1.3.
                         Tone::Bad
-                            if c.state == CellState::Rejected
+                            if matches!(c.state, CellState::Rejected | CellState::Refused)
                                 && r.best_version.is_some_and(|b| !b.is_legacy()) =>
                         {
                             Tone::Warn
@@ -221,12 +239,20 @@ impl<W: Write> Sink for TableSink<W> {
         } else {
             format!(" [{}]", safe(&r.address))
         };
+        let matrix = self.matrix_mode();
         for f in &r.findings {
             let fail = self.ctx.fail_on.contains(&f.kind);
             let mark = if fail { "FAIL" } else { "note" };
+            // The matrix says which clients fail and why; the finding need not.
+            let text = match (matrix, f.kind) {
+                (true, FindingKind::ClientIncompatible) => {
+                    format!("{} (see the client matrix below)", f.kind)
+                }
+                _ => f.to_string(),
+            };
             self.findings.push((
                 fail,
-                format!("{mark} {host}:{}{at}: {}", r.port, safe(&f.to_string())),
+                format!("{mark} {host}:{}{at}: {}", r.port, safe(&text)),
             ));
         }
         for n in &r.notes {
@@ -234,6 +260,14 @@ impl<W: Write> Sink for TableSink<W> {
                 .push((false, format!("note {host}:{}{at}: {}", r.port, safe(n))));
         }
         for check in &r.checks {
+            if matrix && check.check == clients::CHECK {
+                let label = match r.port {
+                    crate::target::DEFAULT_PORT => r.host.clone(),
+                    port => format!("{}:{port}", r.host),
+                };
+                self.matrix.add(&label, &clients::verdicts(check));
+                continue;
+            }
             for line in &check.lines {
                 let text = format!("{} {host}:{}{at}: {}", check.check, r.port, safe(line));
                 self.findings.push((false, text));
@@ -292,6 +326,20 @@ impl<W: Write> Sink for TableSink<W> {
                 }
             }
         }
+        if !self.matrix.is_empty() {
+            writeln!(self.out)?;
+            // The grid fits by construction; the legend and the reasons wrap.
+            let (grid, notes) = self.matrix.render(max, color);
+            for line in grid {
+                writeln!(self.out, "{line}")?;
+            }
+            writeln!(self.out)?;
+            for line in notes {
+                for l in wrap(&line, max) {
+                    writeln!(self.out, "{}", l.trim_end())?;
+                }
+            }
+        }
         writeln!(self.out)?;
         for l in wrap(&summary.line(), max) {
             writeln!(self.out, "{l}")?;
@@ -301,6 +349,15 @@ impl<W: Write> Sink for TableSink<W> {
                 self.out,
                 "INCOMPLETE: interrupted; only the records finished before the signal are shown"
             )?;
+        }
+        // The answer per client ends the output, terminal or not.
+        if !summary.clients.is_empty() {
+            writeln!(self.out)?;
+            for line in summary.clients.lines() {
+                for l in wrap(&safe(&line), max) {
+                    writeln!(self.out, "{l}")?;
+                }
+            }
         }
         self.out.flush()
     }
@@ -355,24 +412,6 @@ fn wrap(line: &str, max: Option<usize>) -> Vec<String> {
         rest.drain(..cut + skip);
         first = false;
     }
-    out
-}
-
-fn width(s: &str) -> usize {
-    s.chars().count()
-}
-
-fn pad(s: &str, w: usize) -> String {
-    format!("{s:<w$}")
-}
-
-/// Cuts to `w` characters, marking the cut with `…`.
-fn abbreviate(s: &str, w: usize) -> String {
-    if width(s) <= w {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
-    out.push('…');
     out
 }
 
@@ -442,7 +481,7 @@ impl<W: Write> TableSink<W> {
         let mut lines = self.lines(&widths, |c| (short(c), c.tone), &hidden);
         lines.push(Line::Text(String::new()));
         lines.push(Line::Text(
-            "yes = accepted; yes? = accepted, not provable; no = refused; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; [n] = reason below".into(),
+            "yes = accepted; yes? = accepted, not provable; no = refused; refused = the mail service refused after the handshake; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; [n] = reason below".into(),
         ));
         for (i, r) in reasons.iter().enumerate() {
             lines.push(Line::Text(format!("[{}] {r}", i + 1)));

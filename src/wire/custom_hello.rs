@@ -3,6 +3,8 @@
 //! shape, so a profile probe sends the bytes that client sends — no padding, no
 //! extension of ours added.
 
+use std::borrow::Cow;
+
 use super::codec::{put_prefixed, put_u16};
 use super::enums::{ContentType, ExtensionType, HandshakeType};
 
@@ -47,17 +49,18 @@ impl Ext {
     }
 }
 
-/// The fixed part of a hello.
-#[derive(Clone, Copy, Debug)]
+/// The fixed part of a hello. The lists are borrowed for the built-in profiles (static
+/// tables) and owned for profiles made at run time (a hello captured on a client).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HelloShape<'a> {
     pub record_version: u16,
     pub client_version: u16,
-    pub suites: &'a [u16],
-    pub groups: &'a [u16],
-    pub signature_algorithms: &'a [u16],
+    pub suites: Cow<'a, [u16]>,
+    pub groups: Cow<'a, [u16]>,
+    pub signature_algorithms: Cow<'a, [u16]>,
     /// supported_versions, newest first (TLS 1.3 clients).
-    pub versions: &'a [u16],
-    pub extensions: &'a [Ext],
+    pub versions: Cow<'a, [u16]>,
+    pub extensions: Cow<'a, [Ext]>,
     /// The group of the one key share sent (TLS 1.3 clients).
     pub key_share: Option<u16>,
 }
@@ -86,7 +89,7 @@ pub fn encode(shape: &HelloShape<'_>, inputs: &HelloInputs<'_>) -> Vec<u8> {
             put_prefixed(o, 2, |o| shape.suites.iter().for_each(|s| put_u16(o, *s)));
             o.extend_from_slice(&[1, 0]);
             put_prefixed(o, 2, |o| {
-                for ext in shape.extensions {
+                for ext in shape.extensions.iter() {
                     extension(o, *ext, shape, inputs);
                 }
             });
@@ -114,16 +117,16 @@ fn extension(o: &mut Vec<u8>, ext: Ext, shape: &HelloShape<'_>, inputs: &HelloIn
             (ExtensionType::SERVER_NAME, b)
         }
         Ext::StatusRequest => (ExtensionType(5), vec![1, 0, 0, 0, 0]),
-        Ext::SupportedGroups => (ExtensionType::SUPPORTED_GROUPS, u16s(shape.groups, 2)),
+        Ext::SupportedGroups => (ExtensionType::SUPPORTED_GROUPS, u16s(&shape.groups, 2)),
         Ext::EcPointFormats => (ExtensionType::EC_POINT_FORMATS, vec![1, 0]),
         Ext::SignatureAlgorithms => (
             ExtensionType::SIGNATURE_ALGORITHMS,
-            u16s(shape.signature_algorithms, 2),
+            u16s(&shape.signature_algorithms, 2),
         ),
         Ext::SessionTicket => (ExtensionType::SESSION_TICKET, Vec::new()),
         Ext::ExtendedMasterSecret => (ExtensionType::EXTENDED_MASTER_SECRET, Vec::new()),
         Ext::RenegotiationInfo => (ExtensionType::RENEGOTIATION_INFO, vec![0]),
-        Ext::SupportedVersions => (ExtensionType::SUPPORTED_VERSIONS, u16s(shape.versions, 1)),
+        Ext::SupportedVersions => (ExtensionType::SUPPORTED_VERSIONS, u16s(&shape.versions, 1)),
         Ext::PskKeyExchangeModes => (ExtensionType::PSK_KEY_EXCHANGE_MODES, vec![1, 1]),
         Ext::KeyShare => {
             let Some(group) = shape.key_share else {
@@ -151,11 +154,15 @@ mod tests {
         let shape = HelloShape {
             record_version: 0x0301,
             client_version: 0x0301,
-            suites: &[0xc014, 0x002f],
-            groups: &[0x0017],
-            signature_algorithms: &[],
-            versions: &[],
-            extensions: &[Ext::ServerName, Ext::StatusRequest, Ext::RenegotiationInfo],
+            suites: Cow::Borrowed(&[0xc014, 0x002f]),
+            groups: Cow::Borrowed(&[0x0017]),
+            signature_algorithms: Cow::Borrowed(&[]),
+            versions: Cow::Borrowed(&[]),
+            extensions: Cow::Borrowed(&[
+                Ext::ServerName,
+                Ext::StatusRequest,
+                Ext::RenegotiationInfo,
+            ]),
             key_share: None,
         };
         let inputs = HelloInputs {

@@ -85,15 +85,27 @@ open_enum! {
     /// Hello extensions.
     ExtensionType(u16), "0x{:04x}" {
         SERVER_NAME = 0x0000 => "server_name",
+        STATUS_REQUEST = 0x0005 => "status_request",
         SUPPORTED_GROUPS = 0x000a => "supported_groups",
         EC_POINT_FORMATS = 0x000b => "ec_point_formats",
         SIGNATURE_ALGORITHMS = 0x000d => "signature_algorithms",
+        ALPN = 0x0010 => "application_layer_protocol_negotiation",
+        SIGNED_CERTIFICATE_TIMESTAMP = 0x0012 => "signed_certificate_timestamp",
         PADDING = 0x0015 => "padding",
+        ENCRYPT_THEN_MAC = 0x0016 => "encrypt_then_mac",
         EXTENDED_MASTER_SECRET = 0x0017 => "extended_master_secret",
+        COMPRESS_CERTIFICATE = 0x001b => "compress_certificate",
+        RECORD_SIZE_LIMIT = 0x001c => "record_size_limit",
         SESSION_TICKET = 0x0023 => "session_ticket",
+        PRE_SHARED_KEY = 0x0029 => "pre_shared_key",
+        EARLY_DATA = 0x002a => "early_data",
         SUPPORTED_VERSIONS = 0x002b => "supported_versions",
         PSK_KEY_EXCHANGE_MODES = 0x002d => "psk_key_exchange_modes",
+        COOKIE = 0x002c => "cookie",
+        POST_HANDSHAKE_AUTH = 0x0031 => "post_handshake_auth",
+        SIGNATURE_ALGORITHMS_CERT = 0x0032 => "signature_algorithms_cert",
         KEY_SHARE = 0x0033 => "key_share",
+        ENCRYPTED_CLIENT_HELLO = 0xfe0d => "encrypted_client_hello",
         RENEGOTIATION_INFO = 0xff01 => "renegotiation_info",
     }
 }
@@ -338,6 +350,8 @@ open_enum! {
         FFDHE4096 = 0x0102 => "ffdhe4096",
         FFDHE6144 = 0x0103 => "ffdhe6144",
         FFDHE8192 = 0x0104 => "ffdhe8192",
+        SECP256R1_MLKEM768 = 0x11eb => "SecP256r1MLKEM768",
+        X25519_MLKEM768 = 0x11ec => "X25519MLKEM768",
     }
 }
 

@@ -4,9 +4,12 @@
 //! [`enums`] the open code-point types, [`hello`] builds ClientHellos and [`reply`]
 //! decodes the server's first flight. Nothing here may panic on any input.
 
+pub mod client_hello;
 pub mod codec;
 pub mod custom_hello;
 pub mod enums;
 pub mod hello;
+pub mod legacy;
+pub mod mail;
 pub mod reply;
 pub mod ske;

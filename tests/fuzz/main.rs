@@ -4,7 +4,8 @@
 //!
 //! Targets: `reply` (wire::reply::parse_reply), `proof` (probe::proof::judge_claim:
 //! ServerKeyExchange parsing and signature checks), `cert` (cert::summarize), `connect`
-//! (proxy::answer::parse, the refusal it becomes), `dns` (DNS messages → the names the scan shows).
+//! (proxy::answer::parse, the refusal it becomes), `dns` (DNS messages → the names the scan shows),
+//! `mail` (wire::mail dialogues, wire::legacy flights and records; see `mail.rs`).
 //!
 //! Seeds: `tests/fuzz-seeds/*.bin`, first flights of OpenSSL, GnuTLS, JSSE and rustls
 //! (see `tests/fuzz_seeds.rs`); the certificates inside them plus rcgen certificates
@@ -24,6 +25,7 @@
 //! `FUZZ_TARGETS` (comma list). Inputs that panic or break an oracle are written to
 //! `$TMPDIR/tlscompat-fuzz-failures/`; the exit status is 1 if there was any.
 
+mod mail;
 mod mutate;
 mod proof;
 mod reply;
@@ -53,7 +55,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2000);
     let seed: u64 = env("FUZZ_SEED").and_then(|v| v.parse().ok()).unwrap_or(1);
-    let wanted = env("FUZZ_TARGETS").unwrap_or_else(|| "reply,proof,cert,connect,dns".into());
+    let wanted = env("FUZZ_TARGETS").unwrap_or_else(|| "reply,proof,cert,connect,dns,mail".into());
     std::panic::set_hook(Box::new(|_| {})); // counted, not printed
     let flights = flight_seeds();
     let certs = cert_seeds(&flights);
@@ -90,6 +92,7 @@ fn main() {
             "cert" => run(iters, target, |i| fuzz_cert(&mut rng, &certs, i)),
             "connect" => run(iters, target, |_| fuzz_connect(&mut rng)),
             "dns" => run(iters, target, |_| fuzz_dns(&mut rng)),
+            "mail" => run(iters, target, |_| mail::one(&mut rng)),
             other => panic!("unknown target {other}"),
         };
         let secs = start.elapsed().as_secs_f64();
@@ -121,6 +124,7 @@ fn deep(target: &str) -> &'static str {
         "proof" => "verified (all genuine)",
         "cert" => "summarised",
         "connect" => "tunnels accepted",
+        "mail" => "dialogues ready",
         _ => "messages decoded",
     }
 }

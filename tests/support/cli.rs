@@ -6,11 +6,18 @@ use std::process::{Command, Output};
 /// One CSV row: column name → cell.
 pub type Row = HashMap<String, String>;
 
-/// Runs `tlscompat` with `args`, with the proxy variables of the test's own
-/// environment removed and `env` added.
+/// Runs `tlscompat` with `args`, with the proxy variables and `COLUMNS` of the test's
+/// own environment removed (the output must not depend on the terminal the tests run
+/// in) and `env` added.
 pub fn tlscompat_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tlscompat"));
-    for var in ["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"] {
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "COLUMNS",
+    ] {
         cmd.env_remove(var);
     }
     cmd.envs(env.iter().copied())

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod dns;
 pub mod hostile;
+pub mod mail;
 pub mod pki;
 pub mod proxies;
 pub mod proxy;
@@ -106,6 +107,21 @@ impl Pki {
         let key = rcgen::KeyPair::from_pem(include_str!("../../benches/data/rsa2048.pkcs8.pem"))
             .expect("rsa key");
         let mut sans: Vec<String> = LAB_NAMES.iter().map(|s| s.to_string()).collect();
+        sans.push("127.0.0.1".into());
+        let mut params = rcgen::CertificateParams::new(sans).expect("leaf params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "lab.test");
+        let cert = params.signed_by(&key, &self.issuer).expect("rsa leaf");
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// Like [`Self::rsa_leaf`], for `names` (DNS names) besides the lab's.
+    pub fn rsa_leaf_for(&self, names: &[&str]) -> (String, String) {
+        let key = rcgen::KeyPair::from_pem(include_str!("../../benches/data/rsa2048.pkcs8.pem"))
+            .expect("rsa key");
+        let mut sans: Vec<String> = LAB_NAMES.iter().map(|s| s.to_string()).collect();
+        sans.extend(names.iter().map(|s| s.to_string()));
         sans.push("127.0.0.1".into());
         let mut params = rcgen::CertificateParams::new(sans).expect("leaf params");
         params
@@ -498,6 +514,133 @@ pub fn openssl_server_opts(
         child,
         _dir: dir,
     }
+}
+
+/// A real `gnutls-serv` (GnuTLS); killed on drop.
+pub struct GnuTlsServer {
+    pub addr: SocketAddr,
+    child: Child,
+    _dir: TempDir,
+}
+
+impl Drop for GnuTlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `gnutls-serv` with the GnuTLS `priority` string (which versions, key
+/// exchanges and ciphers it accepts), presenting `cert_pem` (leaf first) with
+/// `key_pem`. It listens on every interface of an ephemeral port; the tests connect to
+/// 127.0.0.1 only.
+pub fn gnutls_server(priority: &str, cert_pem: &str, key_pem: &str) -> GnuTlsServer {
+    gnutls_server_with(priority, cert_pem, key_pem, &["--disable-client-cert"])
+}
+
+/// Like [`gnutls_server`], with `extra` options instead of `--disable-client-cert`
+/// (`--echo`: an echo server; without `--disable-client-cert` it asks the client for
+/// a certificate).
+pub fn gnutls_server_with(
+    priority: &str,
+    cert_pem: &str,
+    key_pem: &str,
+    extra: &[&str],
+) -> GnuTlsServer {
+    let dir = TempDir::new("gnutls");
+    let (cert, key) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
+    std::fs::write(&cert, cert_pem).expect("write cert");
+    std::fs::write(&key, key_pem).expect("write key");
+    // gnutls-serv takes a port, not port 0: take a free one; another process may
+    // grab it first, so try a few.
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut child = Command::new("gnutls-serv")
+            .args(["--port", &port.to_string(), "--priority", priority])
+            .args(extra)
+            .arg("--x509certfile")
+            .arg(&cert)
+            .arg("--x509keyfile")
+            .arg(&key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnutls-serv must be installed (apt-get install gnutls-bin)");
+        // Its "listening" line is buffered in a pipe: wait until the port takes a
+        // connection instead (or the server has exited: the port was taken).
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return GnuTlsServer {
+                    addr,
+                    child,
+                    _dir: dir,
+                };
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("gnutls-serv did not start (priority {priority})");
+}
+
+/// A check's connection side without the scheduler: each exchange straight to `route`
+/// with the raw probe's code, as the scan's own exchanges go (benches, and tests that
+/// run a check by itself).
+pub struct DirectNet {
+    pub route: tlscompat::probe::net::Route,
+    pub host: tlscompat::target::Host,
+    pub timeout: Duration,
+}
+
+impl tlscompat::checks::Net for DirectNet {
+    fn server_name(&self) -> Option<&str> {
+        self.host.server_name()
+    }
+
+    fn exchange<'a>(
+        &'a self,
+        hello: Vec<u8>,
+        offer: &'a tlscompat::probe::proof::Offer,
+    ) -> tlscompat::checks::BoxFuture<
+        'a,
+        (
+            tlscompat::probe::outcome::Outcome,
+            tlscompat::probe::outcome::Timing,
+        ),
+    > {
+        Box::pin(async move {
+            let target = tlscompat::probe::raw::ProbeTarget {
+                route: &self.route,
+                host: &self.host,
+                mail: None,
+            };
+            tlscompat::probe::raw::exchange(target, &hello, offer, self.timeout).await
+        })
+    }
+}
+
+/// A real `openssl s_server` with the lab's RSA leaf (the RSA suites need one) and
+/// `extra` options (`-cipher …`, `-groups …`).
+pub fn openssl_rsa_server(min: &str, max: &str, extra: &[&str]) -> OpenSslServer {
+    let (cert, key) = pki().rsa_leaf();
+    openssl_server_opts(
+        min,
+        max,
+        "127.0.0.1:0",
+        &format!("{cert}{}", pki().ca_pem),
+        &key,
+        extra,
+    )
 }
 
 /// A directory removed on drop.

@@ -1,0 +1,520 @@
+//! Mail endpoints end to end: the binary against the lab's Exchange-Online-like mail
+//! servers (`support/mail.rs`: SMTP/IMAP/POP3 written on tokio, TLS 1.2/1.3 by
+//! rustls, TLS 1.0/1.1 by OpenSSL through socat), with `openssl s_client -starttls`
+//! as the independent check of what each server answers.
+
+mod support;
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::cli::{scan_lab_record, text, tlscompat};
+use support::dns::{Zone, dns_server};
+use support::mail::*;
+
+/// The state and detail of each version cell, oldest first.
+fn cells(record: &Value) -> Vec<(String, String)> {
+    ["tls1_0", "tls1_1", "tls1_2", "tls1_3"]
+        .iter()
+        .map(|k| {
+            let c = &record["versions"][k];
+            (
+                c["state"].as_str().unwrap_or("?").to_string(),
+                c["detail"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn states(record: &Value) -> Vec<String> {
+    cells(record).into_iter().map(|(s, _)| s).collect()
+}
+
+fn findings(record: &Value) -> Vec<String> {
+    record["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f["kind"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `openssl s_client -starttls PROTO -VERSION` against `addr`, sending `input` once the
+/// session is up: everything it printed. The independent view of the lab server.
+fn s_client(addr: SocketAddr, proto: &str, version: &str, input: &str) -> String {
+    let mut child = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &addr.to_string(),
+            "-starttls",
+            proto,
+        ])
+        .args([
+            version,
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+            "-servername",
+            "lab.test",
+        ])
+        .arg("-ign_eof")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        // Give the handshake time to finish before the command goes in, and the server
+        // time to answer; s_client (with -ign_eof) then waits for the server to close,
+        // which a server that took the session never does: stop it.
+        std::thread::sleep(Duration::from_millis(700));
+        let _ = stdin.write_all(input.as_bytes());
+        let _ = stdin.flush();
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("s_client");
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn exchange_online_mail_endpoints_by_port_without_a_flag() {
+    if !have_socat() {
+        return;
+    }
+    let smtp = Spec::new(Proto::Smtp, true, Legacy::Refuse421).named("smtp.office365.com");
+    let legacy = Spec::new(Proto::Smtp, true, Legacy::Accept).named("smtp-legacy.office365.com");
+    let imap = Spec::new(Proto::Imap, true, Legacy::Reject).named("outlook.office365.com");
+    let imaps = Spec::new(Proto::Imap, false, Legacy::Reject).named("outlook.office365.com");
+    let Some(smtp) = mail_server_on_port(smtp, 587) else {
+        return;
+    };
+    let Some(legacy) = mail_server_on_port(legacy, 587) else {
+        return;
+    };
+    let Some(imap) = mail_server_on_port(imap, 143) else {
+        return;
+    };
+    let Some(imaps) = mail_server_at(imaps, SocketAddr::new(imap.addr.ip(), 993)) else {
+        return;
+    };
+    let v4 = |a: SocketAddr| match a.ip() {
+        IpAddr::V4(ip) => ip,
+        IpAddr::V6(_) => unreachable!("the mail lab binds IPv4"),
+    };
+    let dns = dns_server(
+        Zone::new()
+            .a("smtp.office365.com", v4(smtp.addr))
+            .a("smtp-legacy.office365.com", v4(legacy.addr))
+            .a("outlook.office365.com", v4(imap.addr)),
+    );
+    let (dns, roots) = (dns.to_string(), support::lab_ca_file());
+    let started = Instant::now();
+    let out = tlscompat(&[
+        "scan",
+        "smtp.office365.com:587",
+        "smtp-legacy.office365.com:587",
+        "outlook.office365.com:143",
+        "outlook.office365.com:993",
+        "--resolver",
+        &dns,
+        "--roots",
+        &roots,
+        "--ipv4",
+        "--timeout",
+        "3s",
+        "--format",
+        "json",
+    ]);
+    let elapsed = started.elapsed();
+    let json: Value = serde_json::from_str(&text(&out.stdout))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
+    let records = json["records"].as_array().expect("records");
+    assert_eq!(records.len(), 4, "{json}");
+    let by = |host: &str, port: u64| {
+        records
+            .iter()
+            .find(|r| r["host"] == host && r["port"] == port)
+            .unwrap_or_else(|| panic!("no record for {host}:{port}"))
+    };
+    // smtp.office365.com: TLS 1.0/1.1 complete the handshake and are refused with 421.
+    let r = by("smtp.office365.com", 587);
+    assert_eq!(
+        states(r),
+        ["refused", "refused", "accepted", "accepted"],
+        "{r}"
+    );
+    for (_, detail) in &cells(r)[..2] {
+        assert!(
+            detail.starts_with("refused by the service after the handshake: 421 4.7.66 TLS 1.0 and 1.1 are not supported."),
+            "{detail}"
+        );
+    }
+    assert_eq!(r["legacy_rejected"], true);
+    let legacy_handshakes: Vec<&Value> = r["pinned_handshakes"]
+        .as_array()
+        .expect("pinned")
+        .iter()
+        .filter(|h| h["client"] == "tlscompat-legacy")
+        .collect();
+    assert_eq!(legacy_handshakes.len(), 2, "{r}");
+    for h in legacy_handshakes {
+        assert_eq!(h["service"]["verdict"], "refused");
+        assert!(
+            h["service"]["reply"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("421 4.7.66")
+        );
+    }
+    let f = findings(r);
+    assert!(!f.contains(&"legacy-accepted".to_string()), "{f:?}");
+    assert!(!f.contains(&"no-modern-tls".to_string()), "{f:?}");
+    // smtp-legacy.office365.com: every version, the service included.
+    let r = by("smtp-legacy.office365.com", 587);
+    assert_eq!(states(r), ["accepted"; 4], "{r}");
+    assert!(findings(r).contains(&"legacy-accepted".to_string()));
+    let proof = &r["versions"]["tls1_0"]["proof"]["detail"];
+    assert!(
+        proof
+            .as_str()
+            .unwrap_or("")
+            .contains("the service answered \"250-smtp-legacy.office365.com Hello"),
+        "{proof}"
+    );
+    // outlook.office365.com: IMAP by STARTTLS on 143 and implicit TLS on 993.
+    for port in [143, 993] {
+        let r = by("outlook.office365.com", port);
+        assert_eq!(
+            states(r),
+            ["rejected", "rejected", "accepted", "accepted"],
+            "{port}: {r}"
+        );
+        assert_eq!(r["legacy_rejected"], true);
+    }
+    // Four addresses side by side: about one round of probes each, not a timeout.
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
+    // The CSV says it in its cells and error column.
+    let out = tlscompat(&[
+        "scan",
+        "smtp.office365.com:587",
+        "--resolver",
+        &dns,
+        "--roots",
+        &roots,
+        "--format",
+        "csv",
+    ]);
+    let rows = support::cli::csv_rows(&text(&out.stdout));
+    assert_eq!(
+        support::cli::cells(&rows[0]),
+        ["refused", "refused", "accepted", "accepted"]
+    );
+    assert!(
+        rows[0]["error"].starts_with(
+            "tls1_0: refused by the service after the handshake: 421 4.7.66 TLS 1.0 and 1.1 are not supported."
+        ),
+        "{}",
+        rows[0]["error"]
+    );
+
+    // The independent check: OpenSSL's own STARTTLS client sees the same answers.
+    let seen = s_client(smtp.addr, "smtp", "-tls1", "EHLO client.example\n");
+    assert!(seen.contains("Protocol  : TLSv1\n"), "{seen}");
+    assert!(
+        seen.contains("421 4.7.66 TLS 1.0 and 1.1 are not supported"),
+        "{seen}"
+    );
+    let seen = s_client(smtp.addr, "smtp", "-tls1_2", "EHLO client.example\n");
+    assert!(seen.contains("250-smtp.office365.com Hello"), "{seen}");
+    let seen = s_client(legacy.addr, "smtp", "-tls1_1", "EHLO client.example\n");
+    assert!(
+        seen.contains("250-smtp-legacy.office365.com Hello"),
+        "{seen}"
+    );
+    let seen = s_client(imap.addr, "imap", "-tls1", "");
+    assert!(seen.contains("alert handshake failure"), "{seen}");
+    let seen = s_client(imap.addr, "imap", "-tls1_3", "b CAPABILITY\n");
+    assert!(seen.contains("b OK CAPABILITY completed."), "{seen}");
+    drop((smtp, legacy, imap, imaps));
+}
+
+/// `scan_lab_record` for a lab mail server on an ephemeral port, with `--starttls`.
+fn scan_mail(server: &MailServer, proto: &str, extra: &[&str]) -> (i32, Value) {
+    let target = server.addr.to_string();
+    let mut args = vec![target.as_str(), "--starttls", proto];
+    args.extend_from_slice(extra);
+    scan_lab_record(&args)
+}
+
+#[test]
+fn imap_and_pop3_refusals_after_the_handshake_are_refused_cells() {
+    if !have_socat() {
+        return;
+    }
+    let imap = mail_server(Spec::new(Proto::Imap, true, Legacy::Refuse421));
+    let (_, r) = scan_mail(&imap, "imap", &[]);
+    assert_eq!(
+        states(&r),
+        ["refused", "refused", "accepted", "accepted"],
+        "{r}"
+    );
+    assert_eq!(
+        cells(&r)[0].1,
+        "refused by the service after the handshake: * BYE TLS 1.0 and 1.1 are not supported."
+    );
+    let pop3 = mail_server(Spec::new(Proto::Pop3, true, Legacy::Refuse421));
+    let (_, r) = scan_mail(&pop3, "pop3", &[]);
+    assert_eq!(
+        states(&r),
+        ["refused", "refused", "accepted", "accepted"],
+        "{r}"
+    );
+    assert_eq!(
+        cells(&r)[1].1,
+        "refused by the service after the handshake: -ERR TLS 1.0 and 1.1 are not supported."
+    );
+    // OpenSSL agrees.
+    let seen = s_client(pop3.addr, "pop3", "-tls1", "CAPA\n");
+    assert!(
+        seen.contains("-ERR TLS 1.0 and 1.1 are not supported."),
+        "{seen}"
+    );
+    let seen = s_client(pop3.addr, "pop3", "-tls1_2", "CAPA\n");
+    assert!(seen.contains("SASL PLAIN XOAUTH2"), "{seen}");
+}
+
+#[test]
+fn a_client_whose_version_the_service_refuses_fails() {
+    if !have_socat() {
+        return;
+    }
+    let smtp = mail_server(Spec::new(Proto::Smtp, true, Legacy::Refuse421));
+    let (code, r) = scan_mail(&smtp, "smtp", &["--clients", "win7,win10"]);
+    assert_eq!(code, 1, "{r}");
+    let win7 = r["clients"]["win7"]["verdict"].as_str().unwrap_or("");
+    assert!(
+        win7.starts_with("fail TLS 1.0 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA is refused by the service after the handshake: 421 4.7.66"),
+        "{win7}"
+    );
+    let win10 = r["clients"]["win10"]["verdict"].as_str().unwrap_or("");
+    assert!(win10.starts_with("ok TLS 1.2"), "{win10}");
+}
+
+#[test]
+fn failures_before_tls_are_one_clear_error_per_address() {
+    let cases: Vec<(Spec, &str, &str)> = vec![
+        (
+            Spec::new(Proto::Smtp, true, Legacy::Reject).misbehaving(Misbehaviour::RefuseStarttls),
+            "smtp",
+            "SMTP STARTTLS: the server refused STARTTLS: \"454 4.7.0 TLS not available due to local problem\"",
+        ),
+        (
+            Spec::new(Proto::Smtp, true, Legacy::Reject).misbehaving(Misbehaviour::NotOffered),
+            "smtp",
+            "SMTP STARTTLS: the server does not offer STARTTLS (EHLO reply: \"250-lab.test Hello [127.0.0.1]",
+        ),
+        (
+            Spec::new(Proto::Imap, true, Legacy::Reject).misbehaving(Misbehaviour::RefuseStarttls),
+            "imap",
+            "IMAP STARTTLS: the server refused STARTTLS: \"a BAD Command refused.\"",
+        ),
+        (
+            Spec::new(Proto::Smtp, true, Legacy::Reject).misbehaving(Misbehaviour::Foreign(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            )),
+            "smtp",
+            "SMTP STARTTLS: not an SMTP greeting: \"HTTP/1.1 400 Bad Request\"",
+        ),
+        (
+            Spec::new(Proto::Smtp, true, Legacy::Reject)
+                .misbehaving(Misbehaviour::Foreign(vec![21, 3, 3, 0, 2, 2, 70])),
+            "smtp",
+            "SMTP STARTTLS: not an SMTP greeting: \"a TLS alert record (version 3.3): the port may speak TLS from the first byte\"",
+        ),
+        (
+            Spec::new(Proto::Smtp, true, Legacy::Reject)
+                .misbehaving(Misbehaviour::Foreign(b"* OK IMAP4rev1 ready\r\n".to_vec())),
+            "smtp",
+            "SMTP STARTTLS: not an SMTP greeting: \"* OK IMAP4rev1 ready\"",
+        ),
+        (
+            Spec::new(Proto::Smtp, true, Legacy::Reject).misbehaving(Misbehaviour::EndlessBanner {
+                pause: Duration::ZERO,
+            }),
+            "smtp",
+            "SMTP STARTTLS: greeting exceeds 32768 bytes",
+        ),
+    ];
+    for (spec, proto, want) in cases {
+        let server = mail_server(spec.clone());
+        let started = Instant::now();
+        let (code, r) = scan_mail(&server, proto, &[]);
+        assert!(started.elapsed() < Duration::from_secs(5), "{spec:?}");
+        assert_eq!(code, 1, "{r}");
+        assert_eq!(states(&r), ["error"; 4], "{spec:?}: {r}");
+        let error = r["error"].as_str().unwrap_or("");
+        assert!(
+            error.starts_with(&format!("error: {want}")),
+            "{spec:?}:\n{error}\n{want}"
+        );
+        assert_eq!(findings(&r), ["starttls"], "{r}");
+        // Once per address, like an unreachable one: one connection, not four.
+        assert_eq!(r["probes"], 1, "{r}");
+    }
+}
+
+#[test]
+fn a_trickling_banner_ends_at_the_timeout() {
+    let server = mail_server(Spec::new(Proto::Smtp, true, Legacy::Reject).misbehaving(
+        Misbehaviour::EndlessBanner {
+            pause: Duration::from_millis(100),
+        },
+    ));
+    let started = Instant::now();
+    let (target, roots) = (server.addr.to_string(), support::lab_ca_file());
+    let out = tlscompat(&[
+        "scan",
+        &target,
+        "--starttls",
+        "smtp",
+        "--timeout",
+        "1s",
+        "--retries",
+        "0",
+        "--roots",
+        &roots,
+        "--format",
+        "json",
+    ]);
+    let elapsed = started.elapsed();
+    let code = out.status.code().unwrap_or(-1);
+    let json: Value = serde_json::from_str(&text(&out.stdout)).expect("json");
+    let r = json["records"][0].clone();
+    assert_eq!(code, 1);
+    assert_eq!(states(&r), ["timeout"; 4], "{r}");
+    assert_eq!(
+        r["error"], "timeout: SMTP STARTTLS: no greeting within 1s",
+        "{r}"
+    );
+    // The connect, one preamble timeout: well under two seconds of the test's time.
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+}
+
+#[test]
+fn starttls_none_and_the_endpoint_field_override_the_port() {
+    // A plain TLS server is probed as such with --starttls none (no preamble).
+    let tls = support::rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    let (_, r) = scan_lab_record(&[&tls.to_string(), "--starttls", "none"]);
+    assert_eq!(states(&r)[2..], ["accepted", "accepted"], "{r}");
+    // …and an unknown --starttls value is a usage error.
+    let out = tlscompat(&["scan", "--starttls", "ftp", "127.0.0.1:1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("'ftp' is not one of: smtp, imap, pop3, none"));
+    // An endpoint list entry says which protocol its port speaks.
+    let server = mail_server(Spec::new(Proto::Pop3, true, Legacy::Reject));
+    let dir = support::TempDir::new("mail-endpoints");
+    let list = dir.0.join("mail.toml");
+    std::fs::write(
+        &list,
+        format!(
+            "[[endpoint]]\nhost = \"127.0.0.1\"\nport = {}\npurpose = \"lab POP3\"\nsources = [\"LAB\"]\n\
+             category = \"unlisted\"\ninspection = \"allowed\"\nlegacy_tls = \"unknown\"\nstarttls = \"pop3\"\n",
+            server.addr.port()
+        ),
+    )
+    .expect("write list");
+    let (_, r) = scan_lab_record(&["--endpoints", list.to_str().expect("utf-8")]);
+    assert_eq!(
+        states(&r),
+        ["rejected", "rejected", "accepted", "accepted"],
+        "{r}"
+    );
+    std::fs::write(&list, "[[endpoint]]\nhost = \"a.example\"\npurpose = \"p\"\nsources = [\"S\"]\ncategory = \"allow\"\ninspection = \"bypass\"\nlegacy_tls = \"unknown\"\nstarttls = \"smtps\"\n").expect("write");
+    let out = tlscompat(&["scan", "--endpoints", list.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains(":8: endpoint[0].starttls: 'smtps' is not one of: smtp, imap, pop3, none"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn the_embedded_mail_list_is_listed_and_scanned_on_request_only() {
+    let out = tlscompat(&["endpoints", "--list", "mail"]);
+    assert_eq!(out.status.code(), Some(0));
+    let listing = text(&out.stdout);
+    assert!(
+        listing.starts_with("# embedded endpoints-mail.toml (7 endpoints)\n"),
+        "{listing}"
+    );
+    assert!(listing.contains("smtp.office365.com                         587"));
+    assert!(listing.contains("smtp starttls"));
+    assert!(listing.contains("imap implicit"));
+    assert!(listing.contains("{tenant}.mail.protection.outlook.com"));
+    // The default list has no mail host.
+    let default = text(&tlscompat(&["endpoints"]).stdout);
+    assert!(!default.contains("smtp.office365.com"), "{default}");
+    // Scanned through a lab resolver that knows none of the names: quick dns records,
+    // and the template is skipped with a note unless --tenant fills it.
+    let dns = dns_server(Zone::new()).to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--endpoints",
+            "mail",
+            "--resolver",
+            &dns,
+            "--format",
+            "csv",
+            "--timeout",
+            "2s",
+        ];
+        args.extend_from_slice(extra);
+        tlscompat(&args)
+    };
+    let out = run(&[]);
+    let rows = text(&out.stdout);
+    assert_eq!(rows.lines().count(), 1 + 6, "{rows}");
+    assert!(
+        text(&out.stderr).contains("note: skipped {tenant}.mail.protection.outlook.com:25"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["--tenant", "Contoso-com"]);
+    let rows = text(&out.stdout);
+    assert_eq!(rows.lines().count(), 1 + 7, "{rows}");
+    assert!(
+        rows.contains("contoso-com.mail.protection.outlook.com,25,"),
+        "{rows}"
+    );
+    // A file literally named `mail` is ./mail; the bare word gets a note.
+    let dir = support::TempDir::new("mail-word");
+    std::fs::write(dir.0.join("mail"), "not toml").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlscompat"))
+        .args(["endpoints", "--endpoints", "mail"])
+        .current_dir(&dir.0)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("write --endpoints ./mail for the file named mail"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlscompat"))
+        .args(["endpoints", "--endpoints", "./mail"])
+        .current_dir(&dir.0)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("./mail:1:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
