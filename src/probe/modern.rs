@@ -286,22 +286,28 @@ async fn drive(
     tcp: &mut TcpStream,
     deadline: tokio::time::Instant,
 ) -> Result<ClientConnection, Broken> {
-    let mut buf = vec![0u8; 16 * 1024];
+    // Reads into spare capacity (never zero-filled): the server's flight in one read.
+    let mut buf = Vec::with_capacity(crate::probe::raw::READ_CHUNK);
+    let mut out = Vec::new();
     loop {
         let after_hello = conn.protocol_version().is_some();
+        // Everything rustls has to send, in one write: a flight is one segment.
+        out.clear();
         while conn.wants_write() {
-            let mut out = Vec::new();
             if let Err(error) = conn.write_tls(&mut out) {
                 return Err(Broken::Io { error, after_hello });
             }
-            if let Err(error) = tcp.write_all(&out).await {
-                return Err(Broken::Io { error, after_hello });
-            }
+        }
+        if !out.is_empty()
+            && let Err(error) = tcp.write_all(&out).await
+        {
+            return Err(Broken::Io { error, after_hello });
         }
         if !conn.is_handshaking() {
             return Ok(conn);
         }
-        let n = match tokio::time::timeout_at(deadline, tcp.read(&mut buf)).await {
+        buf.clear();
+        let n = match tokio::time::timeout_at(deadline, tcp.read_buf(&mut buf)).await {
             Err(_) => return Err(Broken::Timeout { after_hello }),
             Ok(Ok(0)) => return Err(Broken::Closed { after_hello }),
             Ok(Ok(n)) => n,
