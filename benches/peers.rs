@@ -756,6 +756,23 @@ fn report(lab: &Lab, set: &Set, rows: &[Row], proven: &BTreeMap<String, usize>) 
     for row in rows {
         row.print();
     }
+    // `PEERS_VERBOSE=1`: every run's client and server CPU, for comparing builds
+    // under a noisy load (the minimum is the steadiest figure).
+    if env_or("PEERS_VERBOSE", 0) != 0 {
+        for row in rows {
+            let cpu: Vec<String> = row
+                .runs
+                .iter()
+                .map(|m| format!("{:.3}+{:.3}", m.cost.cpu, m.server_cpu))
+                .collect();
+            let min = row.runs.iter().map(|m| m.cost.cpu).fold(f64::MAX, f64::min);
+            println!(
+                "  {}: client+server CPU per run {}; client min {min:.3} s",
+                row.label,
+                cpu.join(", ")
+            );
+        }
+    }
     let base = rows[0].median();
     for row in &rows[1..] {
         let m = row.median();
