@@ -4,7 +4,8 @@
 //! chain, as the servers a real scan meets: OpenSSL with the legacy versions switched
 //! on the way an old front end has them (`ssl_protocols TLSv1 TLSv1.1 TLSv1.2
 //! TLSv1.3`, `ssl_ciphers 'DEFAULT:@SECLEVEL=0'`: OpenSSL 3 refuses TLS 1.0/1.1
-//! without the lower security level).
+//! without the lower security level). Everything else is nginx's default (session
+//! tickets on, no session cache).
 
 #![allow(dead_code)]
 
@@ -101,8 +102,7 @@ pub fn start(fronts: &[FrontEnd], workers: usize, dir: &Path) -> Nginx {
          error_log {d}/error.log warn;\nworker_rlimit_nofile 8192;\n\
          events {{ worker_connections 4096; }}\n\
          http {{\n  access_log off;\n  client_body_temp_path {d}/tmp;\n  proxy_temp_path {d}/tmp;\n  \
-         fastcgi_temp_path {d}/tmp;\n  uwsgi_temp_path {d}/tmp;\n  scgi_temp_path {d}/tmp;\n  \
-         ssl_session_tickets off;\n  ssl_session_cache off;\n"
+         fastcgi_temp_path {d}/tmp;\n  uwsgi_temp_path {d}/tmp;\n  scgi_temp_path {d}/tmp;\n"
     );
     for (i, f) in fronts.iter().enumerate() {
         let chain = dir.join(format!("chain{i}.pem"));
