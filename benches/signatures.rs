@@ -4,9 +4,11 @@
 //!
 //! - `rsa2048_pkcs1_sha256/proof` (ring, as `verify` picks it for TLS 1.2) vs `/ring`
 //!   (ring's `RSA_PKCS1_2048_8192_SHA256` called directly), and the same for RSA-4096;
-//! - `rsa2048_md5_sha1/proof`: TLS 1.0/1.1's unprefixed MD5+SHA-1, RustCrypto `rsa`;
-//! - `p256_sha256/proof` (ring, as `verify` picks it) vs `/p256` (RustCrypto `p256`,
-//!   which `verify` uses only where ring cannot: SHA-1 and SHA-512 prehashes).
+//! - `rsa2048_md5_sha1/proof`: TLS 1.0/1.1's unprefixed MD5+SHA-1 (crypto-bigint, as
+//!   `verify` does it) vs `/rsa` (the RustCrypto `rsa` crate it replaced);
+//! - `p256_sha256/proof` (ring, as `verify` picks it) vs `/p256` (RustCrypto `p256`);
+//! - `p256_sha1/proof` (TLS 1.0/1.1's ECDSA over SHA-1: aws-lc-rs, as `verify` picks
+//!   it) vs `/p256` (RustCrypto `p256` over the prehash, which it replaced).
 //!
 //! `cargo bench --bench signatures`. Each includes parsing the leaf certificate, as
 //! `verify` does on every call.
@@ -74,13 +76,58 @@ fn bench_md5_sha1(c: &mut Criterion) {
     let sig = private
         .sign(rsa::Pkcs1v15Sign::new_unprefixed(), &hash)
         .expect("sign");
-    c.bench_function("rsa2048_md5_sha1/proof", |b| {
+    let mut g = c.benchmark_group("rsa2048_md5_sha1");
+    g.bench_function("proof", |b| {
         b.iter(|| verify(&k.cert, Authentication::Rsa, None, MSG, &sig).unwrap())
     });
+    let public = rsa::RsaPublicKey::from(&private);
+    g.bench_function("rsa", |b| {
+        b.iter(|| {
+            public
+                .verify(rsa::Pkcs1v15Sign::new_unprefixed(), &hash, &sig)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+/// TLS 1.0/1.1 with an ECDSA certificate: ECDSA over SHA-1, which ring does not verify.
+fn bench_p256_sha1(c: &mut Criterion) {
+    use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+    use p256::pkcs8::DecodePrivateKey;
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["a.example".into()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("cert");
+    let signer = p256::ecdsa::SigningKey::from_pkcs8_der(&key.serialize_der()).expect("p256");
+    let mut prehash = vec![0u8; 12];
+    prehash.extend_from_slice(
+        ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, MSG).as_ref(),
+    );
+    let sig: p256::ecdsa::Signature = signer.sign_prehash(&prehash).expect("sign");
+    let der = sig.to_der().as_bytes().to_vec();
+    let point = signer.verifying_key().to_encoded_point(false);
+    let mut g = c.benchmark_group("p256_sha1");
+    g.bench_function("proof", |b| {
+        b.iter(|| verify(cert.der(), Authentication::Ecdsa, None, MSG, &der).unwrap())
+    });
+    g.bench_function("p256", |b| {
+        b.iter(|| {
+            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point.as_bytes()).unwrap();
+            let sig = p256::ecdsa::Signature::from_der(&der).unwrap();
+            let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, MSG);
+            let mut padded = vec![0u8; 12];
+            padded.extend_from_slice(digest.as_ref());
+            key.verify_prehash(&padded, &sig).unwrap()
+        })
+    });
+    g.finish();
 }
 
 fn signatures(c: &mut Criterion) {
     bench_md5_sha1(c);
+    bench_p256_sha1(c);
     bench_rsa(
         c,
         "rsa2048_pkcs1_sha256",

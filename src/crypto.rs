@@ -7,28 +7,32 @@
 //! so that saving is ≈ 0.6 ms a chain a run, while ring builds faster and was faster
 //! end to end. Build with `--features aws-lc-rs` to use aws-lc-rs instead.
 //!
-//! # Signature checks: which stack does what, and why both stay
+//! # Signature checks: which stack does what
 //!
 //! `probe::proof` verifies ServerKeyExchange signatures itself (rustls never sees the
-//! raw probes). Two stacks sit side by side, each only where the other cannot serve;
-//! measured with `cargo bench --bench signatures` (on a shared 2-core machine, load
-//! 3-5, so read the ratios rather than the absolute figures):
+//! raw probes): two per address that accepts TLS 1.0 and 1.1, one more at TLS 1.2, so
+//! they were most of a scan's own CPU (issue 18: 61 % of the scanner's instructions on
+//! 300 nginx names, RustCrypto `p256` 34 % and `rsa` 19 % of them). Each check goes to
+//! the fastest stack that makes it, measured single-threaded (min of 7 × 100–200
+//! calls, shared 2-core machine; `cargo bench --bench signatures`):
 //!
-//! | check | ring | RustCrypto | used |
-//! |---|---|---|---|
-//! | RSA-2048 PKCS#1 SHA-256 (TLS 1.2) | 21-25 µs | 217 µs (`rsa`; 221 µs with the old `num-bigint` code) | ring |
-//! | RSA-4096 PKCS#1 SHA-256 | 79-92 µs | 682 µs | ring |
-//! | RSA PKCS#1 MD5+SHA-1, no DigestInfo (TLS 1.0/1.1) | — | 185 µs | `rsa` |
-//! | RSA PKCS#1 under 2048 or over 8192 bits | — | yes | `rsa` |
-//! | ECDSA P-256/P-384 with SHA-256/384 | 56-64 µs (with the certificate parse) | 274-335 µs | ring |
-//! | ECDSA over a SHA-1 or SHA-512 prehash (TLS 1.0/1.1, ecdsa_sha1) | — | yes | `p256`, `p384` |
-//! | RSA-PSS, Ed25519 | yes | | ring |
+//! | check | ring | aws-lc-rs | RustCrypto | crypto-bigint (ours) | used |
+//! |---|---|---|---|---|---|
+//! | ECDSA P-256 SHA-256 (TLS 1.2) | 53 µs | 70 µs | 274 µs | | ring |
+//! | ECDSA P-256 SHA-1 (TLS 1.0/1.1) | — | 59 µs | 385 µs (`p256` 0.13), 289 µs (0.14, precomputed tables) | | aws-lc-rs |
+//! | ECDSA P-384 SHA-1, P-256/384 SHA-512 | — | yes (P-384 SHA-1 as a zero-padded SHA-256 digest) | yes | | aws-lc-rs |
+//! | RSA-2048 PKCS#1 SHA-256 (TLS 1.2) | 21–25 µs | | 217 µs | | ring |
+//! | RSA-2048 PKCS#1 MD5+SHA-1, no DigestInfo (TLS 1.0/1.1) | — | — | 195–264 µs (`rsa`) | 37 µs | crypto-bigint |
+//! | RSA PKCS#1 under 2048 or over 8192 bits | — | | yes | yes | crypto-bigint |
+//! | RSA-PSS, Ed25519 | yes | | | | ring |
 //!
-//! So ring stays for speed (and because it is rustls' provider and the randomness of
-//! report temp files anyway), RustCrypto `rsa`, `p256` and `p384` stay for what ring
-//! does not offer, and `md-5` for the TLS 1.0/1.1 hash. `num-bigint` (a hand-written
-//! PKCS#1 check) is gone. Every RSA key is bounded before any arithmetic: over
-//! 16,384 bits or with an exponent over 2^32 it is not computed on (`unproven`).
+//! ring stays first (it is rustls' provider here and the fastest where it has the
+//! pair); aws-lc-rs takes the ECDSA pairs ring lacks; RSA PKCS#1 outside ring is the
+//! RFC 8017 encoding check over crypto-bigint's fixed-size Montgomery arithmetic
+//! (`rsa_public`; the `rsa` crate's generic modpow was 5× slower). RustCrypto `p256`,
+//! `p384` and `rsa` remain only as independent signers in the tests. Every RSA key is
+//! bounded before any arithmetic: over 16,384 bits or with an exponent over 2^32 it is
+//! not computed on (`unproven`).
 
 use rustls::crypto::CryptoProvider;
 

@@ -108,6 +108,14 @@ pub(super) async fn connect(
     };
     // Failing to set TCP_NODELAY costs latency, not correctness.
     let _ = stream.set_nodelay(true);
+    // Closed with a reset (SO_LINGER 0; a zero linger never blocks): a probe has its
+    // verdict and never reads the rest of the server's flight (a TLS 1.3 server's
+    // encrypted half is unread anyway, which already makes the kernel reset). The
+    // orderly close costs both ends four more packets and leaves a TIME_WAIT socket
+    // per probe on this machine for 60 s: one front end address then takes at most
+    // ~28,000 probes a minute before the ephemeral ports run out. Issue 18 measured
+    // the scanner's system time 16-20 % lower and the servers' CPU 3-17 % lower.
+    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
     Ok(stream)
 }
 

@@ -23,6 +23,11 @@ use crate::wire::reply::{Progress, Reply, ReplyParser};
 /// chain is ~10 KiB; anything past this is cut off rather than buffered.
 pub const MAX_REPLY: usize = 128 * 1024;
 
+/// The most read at a time: a whole first flight with a two-certificate chain (2–6
+/// KiB) in one read. Reads go into the spare capacity of one buffer a probe
+/// (`read_buf`), which is never zero-filled.
+pub const READ_CHUNK: usize = 16 * 1024;
+
 /// Where and what to probe.
 #[derive(Clone, Copy, Debug)]
 pub struct ProbeTarget<'a> {
@@ -181,14 +186,17 @@ async fn read_verdict(
 ) -> Outcome {
     let offered: Vec<_> = offer.versions.iter().map(|v| v.wire()).collect();
     let mut parser = ReplyParser::for_versions(offered);
-    let mut chunk = vec![0u8; 16 * 1024];
+    let mut chunk = Vec::with_capacity(READ_CHUNK);
     loop {
         if parser.received() >= MAX_REPLY {
             let too_large = Outcome::Error(ProbeError::TooLarge { limit: MAX_REPLY });
             return salvage(&mut parser, offer, too_large, deadline).await;
         }
-        let room = (MAX_REPLY - parser.received()).min(chunk.len());
-        let read = tokio::time::timeout_at(deadline, stream.read(&mut chunk[..room])).await;
+        let room = (MAX_REPLY - parser.received()).min(READ_CHUNK);
+        chunk.clear();
+        let mut limited = (&mut *stream).take(room as u64);
+        let read = limited.read_buf(&mut chunk);
+        let read = tokio::time::timeout_at(deadline, read).await;
         let progress = match read {
             Err(_) => return at_deadline(&mut parser, offer, deadline).await,
             Ok(Ok(0)) => None,

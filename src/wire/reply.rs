@@ -206,19 +206,28 @@ impl ReplyParser {
             return done.clone();
         }
         self.received += bytes.len();
-        self.pending.extend_from_slice(bytes);
+        // Records are decoded straight from `bytes` when nothing is pending (a whole
+        // flight in one read, the usual case): only an incomplete tail is copied.
+        let mut pending = std::mem::take(&mut self.pending);
+        let buf = match pending.is_empty() {
+            true => bytes,
+            false => {
+                pending.extend_from_slice(bytes);
+                &pending[..]
+            }
+        };
         if !self.checked_start {
-            if self.pending.is_empty() {
+            if buf.is_empty() {
                 return Progress::NeedMore;
             }
-            if !looks_like_record(&self.pending) {
-                let excerpt = excerpt(&self.pending);
+            if !looks_like_record(buf) {
+                let excerpt = excerpt(buf);
                 return self.settle(Progress::Done(Reply::NotTls { excerpt }));
             }
-            self.checked_start = self.pending.len() >= 3;
+            self.checked_start = buf.len() >= 3;
         }
-        let (pending, flight, offered) = (&self.pending, &mut self.flight, &self.offered[..]);
-        let mut r = Reader::new(pending);
+        let (flight, offered) = (&mut self.flight, &self.offered[..]);
+        let mut r = Reader::new(buf);
         let mut answer = None;
         while !r.is_empty() {
             match next_record(&mut r) {
@@ -235,8 +244,18 @@ impl ReplyParser {
                 }
             }
         }
-        let used = pending.len() - r.rest().len();
-        self.pending.drain(..used);
+        let tail = r.rest().len();
+        if answer.is_none() {
+            // Keep the incomplete record (in place when it was already pending).
+            let start = buf.len() - tail;
+            match pending.is_empty() {
+                true => self.pending.extend_from_slice(&bytes[start..]),
+                false => {
+                    pending.drain(..start);
+                    self.pending = pending;
+                }
+            }
+        }
         match answer {
             Some(p) => self.settle(p),
             None => Progress::NeedMore,
@@ -328,9 +347,8 @@ fn next_record<'a>(r: &mut Reader<'a>) -> Option<Result<(ContentType, &'a [u8]),
 /// The handshake flight reassembled from records.
 #[derive(Debug, Default)]
 struct Flight {
+    /// The start of a handshake message whose end is in a later record.
     handshake: Vec<u8>,
-    /// Bytes of `handshake` already decoded into messages.
-    consumed: usize,
     hello: Option<ServerHello>,
     /// A warning alert before the ServerHello (e.g. unrecognized_name): some servers
     /// send one and carry on, so it is the answer only if nothing else follows.
@@ -355,8 +373,28 @@ impl Flight {
         match typ {
             ContentType::ALERT => self.alert(body),
             ContentType::HANDSHAKE => {
-                self.handshake.extend_from_slice(body);
-                self.messages(offered)
+                // Messages are decoded from the record itself unless one began in an
+                // earlier record: only a message cut by a record boundary is copied.
+                let mut carried = std::mem::take(&mut self.handshake);
+                let buf = match carried.is_empty() {
+                    true => body,
+                    false => {
+                        carried.extend_from_slice(body);
+                        &carried[..]
+                    }
+                };
+                let (answer, used) = self.messages(buf, offered);
+                if answer.is_none() {
+                    let rest = &buf[used..];
+                    match carried.is_empty() {
+                        true => self.handshake.extend_from_slice(rest),
+                        false => {
+                            carried.drain(..used);
+                            self.handshake = carried;
+                        }
+                    }
+                }
+                answer
             }
             other => Some(self.broken(Malformed::UnexpectedRecord(other))),
         }
@@ -393,15 +431,19 @@ impl Flight {
         }
     }
 
-    /// Walks the complete handshake messages received so far.
-    fn messages(&mut self, offered: &[ProtocolVersion]) -> Option<Progress> {
+    /// Walks the complete handshake messages in `buf`: the answer once it is known, and
+    /// how many bytes of `buf` were whole messages.
+    fn messages(&mut self, buf: &[u8], offered: &[ProtocolVersion]) -> (Option<Progress>, usize) {
+        let mut r = Reader::new(buf);
         loop {
-            let mut r = Reader::new(self.handshake.get(self.consumed..)?);
-            let typ = HandshakeType(r.u8()?);
-            let body = r.vec_u24()?.rest().to_vec();
-            self.consumed = self.handshake.len() - r.rest().len();
-            if let Some(done) = self.message(typ, &body, offered) {
-                return Some(done);
+            let mut next = r.clone();
+            let message = next.u8().zip(next.vec_u24());
+            let Some((typ, body)) = message else {
+                return (None, buf.len() - r.rest().len());
+            };
+            r = next;
+            if let Some(done) = self.message(HandshakeType(typ), body.rest(), offered) {
+                return (Some(done), buf.len() - r.rest().len());
             }
         }
     }

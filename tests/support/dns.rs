@@ -217,19 +217,35 @@ async fn read_framed(tcp: &mut TcpStream) -> Option<Vec<u8>> {
 ///
 /// Names are case-insensitive, with or without trailing dot.
 pub fn dns_server(zone: Zone) -> SocketAddr {
+    dns_server_delayed(zone, std::time::Duration::ZERO)
+}
+
+/// [`dns_server`] whose UDP answers leave `rtt` after the query came: a resolver one
+/// round trip away (the latency bench puts it across the same emulated WAN as the
+/// servers). TCP answers are not delayed.
+pub fn dns_server_delayed(zone: Zone, rtt: std::time::Duration) -> SocketAddr {
     let (udp, tcp, addr) = bind_pair();
     let zone = Arc::new(zone);
 
     let udp_zone = Arc::clone(&zone);
     lab().spawn(async move {
-        let socket = UdpSocket::from_std(udp).expect("tokio udp socket");
+        let socket = Arc::new(UdpSocket::from_std(udp).expect("tokio udp socket"));
         let mut buf = vec![0u8; 65535];
         loop {
             let Ok((n, peer)) = socket.recv_from(&mut buf).await else {
                 continue;
             };
-            if let Some(reply) = udp_zone.respond(&buf[..n], true) {
+            let Some(reply) = udp_zone.respond(&buf[..n], true) else {
+                continue;
+            };
+            if rtt.is_zero() {
                 let _ = socket.send_to(&reply, peer).await;
+            } else {
+                let socket = Arc::clone(&socket);
+                tokio::spawn(async move {
+                    tokio::time::sleep(rtt).await;
+                    let _ = socket.send_to(&reply, peer).await;
+                });
             }
         }
     });
