@@ -276,7 +276,7 @@ impl Pipeline {
                 next_out += 1;
             }
         }
-        if out.summary.interrupted {
+        if out.summary.incomplete.is_some() {
             // The reports hold what was finished: the targets done behind an unfinished
             // one (and those done while the signal came), still in list order; the
             // unfinished ones are absent and the summary says the scan is incomplete.
