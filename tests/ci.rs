@@ -579,6 +579,16 @@ fn table_fits_the_terminal_and_colours_on_request() {
     assert!(!run(&[], &["--color", "never"]).contains('\x1b'));
     let very_narrow = run(&[("COLUMNS", "60")], &[]);
     assert!(very_narrow.contains("[1]"), "{very_narrow}");
+    // 80 columns (acceptance review of issue 23): every line fits, host names whole,
+    // the one that did not resolve too.
+    let eighty = run(&[("COLUMNS", "80")], &[]);
+    for l in eighty.lines() {
+        assert!(visible(l) <= 80, "{} columns: {l}\n{eighty}", visible(l));
+    }
+    assert!(
+        eighty.lines().any(|l| l.starts_with("gone.lab.test")),
+        "{eighty}"
+    );
 }
 
 /// Checks that every element opened is closed in order (void elements excepted) and

@@ -4,12 +4,15 @@
 //! reasons numbered below, like the version table's footnotes. It fits the terminal
 //! (120 columns for 14 profiles): profiles that send the same hello (aliases, e.g.
 //! `ws2022` of `win11-21h2`) and got the same answers everywhere share a column, named
-//! once in a legend; then host names are shortened; then columns are lettered.
+//! once in a legend; then columns are lettered; a host name too long for the room
+//! beside the columns gets a line of its own above its cells (never cut: it is the key
+//! the admin reads); columns that still do not fit are drawn in bands, one under the
+//! other.
 //!
 //! Pure text: the table sink feeds it verdicts and prints its lines. Every string from
 //! the network passes through [`crate::safe::terminal`] first.
 
-use super::text::{abbreviate, pad};
+use super::text::pad;
 use crate::checks::clients::{ClientVerdict, Why};
 use crate::safe::terminal as safe;
 
@@ -145,34 +148,49 @@ impl Matrix {
                     .unwrap_or(1)
             })
             .collect();
-        let host_room = width.map_or(usize::MAX, |w| {
-            w.saturating_sub(widths.iter().map(|x| x + 2).sum::<usize>())
-        });
+        let limit = width.unwrap_or(usize::MAX);
+        let all_columns: usize = widths.iter().map(|x| x + 2).sum();
+        // The host column: the longest name when it fits beside the columns, else the
+        // longest that does (a longer name gets a line of its own above its cells); when
+        // even the columns alone are too wide, they are drawn in bands.
+        let room = limit.saturating_sub(all_columns);
         let host_w = grid
             .iter()
             .map(|(l, _)| chars(l))
             .chain([4])
+            .filter(|w| *w <= room)
             .max()
-            .unwrap_or(4)
-            .min(host_room.max(12));
+            .unwrap_or(0);
         let paint = |s: String, good: bool| match (color, good) {
             (false, _) => s,
             (true, true) => format!("\x1b[32m{s}\x1b[0m"),
             (true, false) => format!("\x1b[31m{s}\x1b[0m"),
         };
         let mut out = Vec::new();
-        let mut line = pad(&abbreviate("HOST", host_w), host_w);
-        for (h, w) in headers.iter().zip(&widths) {
-            line.push_str(&format!("  {}", pad(h, *w)));
-        }
-        out.push(line.trim_end().to_string());
-        for (label, cells) in &grid {
-            let mut line = pad(&abbreviate(label, host_w), host_w);
-            for ((text, good), w) in cells.iter().zip(&widths) {
-                line.push_str("  ");
-                line.push_str(&paint(pad(text, *w), *good));
+        for band in bands(&widths, limit.saturating_sub(host_w)) {
+            if !out.is_empty() {
+                out.push(String::new());
+            }
+            let mut line = pad(if host_w >= 4 { "HOST" } else { "" }, host_w);
+            for c in band.clone() {
+                line.push_str(&format!("  {}", pad(&headers[c], widths[c])));
             }
             out.push(line.trim_end().to_string());
+            for (label, cells) in &grid {
+                let mut line = if chars(label) > host_w {
+                    // Never cut: the name is the key the admin reads.
+                    out.extend(chunks(label, limit));
+                    pad("", host_w)
+                } else {
+                    pad(label, host_w)
+                };
+                for c in band.clone() {
+                    let (text, good) = &cells[c];
+                    line.push_str("  ");
+                    line.push_str(&paint(pad(text, widths[c]), *good));
+                }
+                out.push(line.trim_end().to_string());
+            }
         }
         let grid_lines = out;
         let mut out = Vec::new();
@@ -243,6 +261,35 @@ impl Matrix {
             .collect();
         (letters, true)
     }
+}
+
+/// The columns in groups that fit `room` characters each (two of separator each), at
+/// least one column a group: a matrix too wide for the terminal is drawn in bands.
+fn bands(widths: &[usize], room: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut used = 0;
+    for (c, w) in widths.iter().enumerate() {
+        if c > start && used + w + 2 > room {
+            out.push(start..c);
+            start = c;
+            used = 0;
+        }
+        used += w + 2;
+    }
+    if start < widths.len() || out.is_empty() {
+        out.push(start..widths.len());
+    }
+    out
+}
+
+/// `s` in pieces of at most `max` characters (a name longer than the terminal).
+fn chunks(s: &str, max: usize) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    chars
+        .chunks(max.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -339,5 +386,46 @@ mod tests {
             "{narrow:?}"
         );
         assert!(narrow.contains(&"H = ws2022".to_string()), "{narrow:?}");
+    }
+
+    /// Acceptance review of issue 23: at 80 columns every line of the grid fits, with
+    /// 14 profiles failing for different reasons and host names longer than the room
+    /// beside them; no host name is cut.
+    #[test]
+    fn fits_80_columns_without_cutting_a_host() {
+        let mut m = Matrix::default();
+        let hosts = [
+            "login.microsoftonline.com",
+            "activation-retired-endpoint.sls.microsoft.com:8443",
+            "officecdn-microsoft-com.akamaized.net",
+        ];
+        for (i, h) in hosts.iter().enumerate() {
+            m.add(
+                h,
+                &all(|p| {
+                    let n = p.name.len() + i;
+                    (n % 3 != 0).then(|| Why::Refused {
+                        how: format!("alert {n}"),
+                    })
+                }),
+            );
+        }
+        for width in [80, 60] {
+            let (grid, _) = m.render(Some(width), false);
+            for l in &grid {
+                assert!(
+                    l.chars().count() <= width,
+                    "{width}: {l}\n{}",
+                    grid.join("\n")
+                );
+            }
+            for h in hosts {
+                assert!(
+                    grid.iter().any(|l| l.split_whitespace().next() == Some(h)),
+                    "{width}: {h} cut\n{}",
+                    grid.join("\n")
+                );
+            }
+        }
     }
 }

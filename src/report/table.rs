@@ -4,11 +4,24 @@
 //! merged scan of 100,000 records draws in bounded memory.
 //!
 //! Width-aware: when the full table (a reason in every cell) is wider than the terminal,
-//! cells shrink to short words (`yes`, `no`, `t/o`…) with a footnote mark, and each
-//! distinct reason is printed once below the table (`[1] alert handshake_failure (40)`),
-//! which is what makes a 388-column table fit in 120. If that is still too wide, the
-//! cipher column goes, then the certificate and host columns are abbreviated with `…`.
-//! Without a known width (output to a file or pipe) the full table is written.
+//! it yields in this order, each step only if the previous one was not enough (see
+//! [`TableSink::layout`]):
+//!
+//! 1. cells shrink to short words (`yes`, `no`, `t/o`…; the certificate to its verdict,
+//!    `trusted`, `untrusted`, `INTERCEPTED`) with a footnote mark, and each distinct
+//!    reason is printed once below the table (`[1] alert handshake_failure (40)`),
+//!    which is what makes a 388-column table fit in 120;
+//! 2. the CIPHER column goes (it is in the CSV and JSON reports);
+//! 3. host and port move to a line of their own above their addresses (`host:port`),
+//!    so the rows start with the address;
+//! 4. the BEST column goes (the version cells say it);
+//! 5. the CERT column goes (an untrusted or intercepted chain is a finding below);
+//! 6. the ADDRESS column is cut with `…` (down to 15 characters: an IPv6 address).
+//!
+//! Host names are never cut, in any layout: the host is the key the admin reads (a name
+//! longer than the terminal wraps). What is cut or dropped is whole in the CSV and JSON
+//! reports. With the four version columns, every line fits 80 columns; without a known
+//! width (output to a file or pipe) the full table is written.
 //!
 //! Whatever the width, no cell is wider than [`MAX_CELL`] characters and no line of
 //! text longer than [`MAX_LINE`]: a certificate name of 17,000 control characters
@@ -39,6 +52,8 @@ use crate::version::TlsVersion;
 pub const MAX_CELL: usize = 120;
 /// The longest a line of text (a finding, a note, a footnote) gets, in characters.
 pub const MAX_LINE: usize = 1_000;
+/// The longest host name (RFC 1035): the host column is bounded by it, never cut below.
+const MAX_HOST: usize = 253;
 
 /// How the table is drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -215,12 +230,12 @@ impl<W: Write> TableSink<W> {
     fn spool_row(&mut self, cells: Vec<Cell>) -> io::Result<()> {
         let mut line = String::from("C");
         for (i, c) in cells.into_iter().enumerate() {
-            let full = abbreviate(&c.full, MAX_CELL);
+            let full = abbreviate(&c.full, if i == 0 { MAX_HOST } else { MAX_CELL });
             let short = match &c.reason {
                 Some(r) => format!("{}{}", c.short, self.reason_mark(r)),
                 None => c.short.clone(),
             };
-            let short = abbreviate(&short, MAX_CELL);
+            let short = abbreviate(&short, if i == 0 { MAX_HOST } else { MAX_CELL });
             if let (Some(f), Some(s)) = (self.full_widths.get_mut(i), self.short_widths.get_mut(i))
             {
                 *f = (*f).max(width(&full));
@@ -236,10 +251,16 @@ impl<W: Write> TableSink<W> {
         self.rows.write_all(line.as_bytes())
     }
 
+    /// Spools a host that has no row of cells (it did not resolve): its name is never
+    /// cut, and widens the host column like any row's.
     fn spool_note(&mut self, host: &str, port: &str, why: &str) -> io::Result<()> {
+        let host = abbreviate(host, MAX_HOST);
+        for widths in [&mut self.full_widths, &mut self.short_widths] {
+            widths[0] = widths[0].max(width(&host));
+            widths[1] = widths[1].max(width(port));
+        }
         let line = format!(
-            "N{CELL_SEP}{}{CELL_SEP}{port}{CELL_SEP}{}\n",
-            abbreviate(host, MAX_CELL),
+            "N{CELL_SEP}{host}{CELL_SEP}{port}{CELL_SEP}{}\n",
             bounded_line(why.to_string())
         );
         self.rows.write_all(line.as_bytes())
@@ -331,10 +352,14 @@ impl<W: Write> Sink for TableSink<W> {
                     .map_or("-".into(), |v| v.number().to_string()),
             ));
             row.push(Cell::plain(r.cipher.map_or("-".into(), |c| c.to_string())));
-            let (cert, bad) = cert_text(r);
+            let (cert, word, bad) = cert_text(r);
+            let cert = safe(&cert).into_owned();
             row.push(Cell {
                 tone: if bad { Tone::Bad } else { Tone::Plain },
-                ..Cell::plain(safe(&cert).into_owned())
+                short: word.into(),
+                // The compact cell keeps the verdict; bad news keeps its detail below.
+                reason: bad.then(|| cert.clone()),
+                full: cert,
             });
             self.spool_row(row)?;
         }
@@ -391,14 +416,16 @@ impl<W: Write> Sink for TableSink<W> {
         let header = layout.render_header(&self.header);
         writeln!(self.out, "{}", header.trim_end())?;
         let rows = std::mem::take(&mut self.rows).into_reader()?;
+        let mut heading = String::new();
         for line in rows.lines() {
             let line = line?;
-            let text = layout.render_row(&line, &paint);
-            match text {
-                Rendered::Cells(t) => writeln!(self.out, "{}", t.trim_end())?,
-                Rendered::Text(t) => {
-                    for l in wrap(&t, max) {
-                        writeln!(self.out, "{}", l.trim_end())?;
+            for text in layout.render_row(&line, &paint, &mut heading) {
+                match text {
+                    Rendered::Cells(t) => writeln!(self.out, "{}", t.trim_end())?,
+                    Rendered::Text(t) => {
+                        for l in wrap(&t, max) {
+                            writeln!(self.out, "{}", l.trim_end())?;
+                        }
                     }
                 }
             }
@@ -477,22 +504,41 @@ impl<W: Write> Sink for TableSink<W> {
     }
 }
 
-/// How the rows are drawn: full or compact cells, the column widths, hidden columns.
+/// How the rows are drawn: full or compact cells, the column widths, hidden columns,
+/// and whether host and port head their rows on a line of their own.
 struct Layout {
     compact: bool,
     widths: Vec<usize>,
     hidden: Vec<usize>,
+    stacked: bool,
 }
 
-/// A drawn row: aligned cells, or a free-text line (a note row).
+/// A drawn line: aligned cells, or free text (a note row, a host heading) to wrap.
 enum Rendered {
     Cells(String),
     Text(String),
 }
 
+/// The indent of a stacked layout's rows under their `host:port` line.
+const STACK_INDENT: &str = "  ";
+
 impl Layout {
     fn shown(&self, i: usize) -> bool {
         !self.hidden.contains(&i)
+    }
+
+    /// The width of a row of cells.
+    fn total(&self) -> usize {
+        let shown: Vec<usize> = (0..self.widths.len())
+            .filter(|i| self.shown(*i))
+            .map(|i| self.widths[i])
+            .collect();
+        let indent = if self.stacked { STACK_INDENT.len() } else { 0 };
+        indent + shown.iter().sum::<usize>() + 2 * shown.len().saturating_sub(1)
+    }
+
+    fn indent(&self) -> &'static str {
+        if self.stacked { STACK_INDENT } else { "" }
     }
 
     fn render_header(&self, header: &[String]) -> String {
@@ -500,81 +546,118 @@ impl Layout {
             .filter(|i| self.shown(*i))
             .map(|i| pad(&abbreviate(&header[i], self.widths[i]), self.widths[i]))
             .collect();
-        cells.join("  ")
+        format!("{}{}", self.indent(), cells.join("  "))
     }
 
-    /// One spooled row (see [`TableSink::spool_row`]), drawn.
-    fn render_row(&self, line: &str, paint: &dyn Fn(Tone, &str) -> String) -> Rendered {
+    /// One spooled row (see [`TableSink::spool_row`]), drawn; stacked, it is preceded by
+    /// its `host:port` line when that differs from the previous row's (`heading`).
+    fn render_row(
+        &self,
+        line: &str,
+        paint: &dyn Fn(Tone, &str) -> String,
+        heading: &mut String,
+    ) -> Vec<Rendered> {
         let mut fields = line.split(CELL_SEP);
         let kind = fields.next().unwrap_or("");
         if kind == "N" {
             let host = fields.next().unwrap_or("");
             let port = fields.next().unwrap_or("");
             let why = fields.next().unwrap_or("");
+            if self.stacked {
+                *heading = format!("{host}:{port}");
+                return vec![
+                    Rendered::Text(heading.clone()),
+                    Rendered::Text(format!("{STACK_INDENT}{why}")),
+                ];
+            }
             let (w0, w1) = (self.widths[0], self.widths.get(1).copied().unwrap_or(0));
-            return Rendered::Text(format!(
+            return vec![Rendered::Text(format!(
                 "{}  {}  {why}",
-                pad(&abbreviate(host, w0), w0),
+                pad(host, w0),
                 pad(port, w1)
-            ));
+            ))];
         }
-        let cells: Vec<String> = fields
+        let cells: Vec<(Tone, &str, &str)> = fields
+            .map(|f| {
+                let tone = tone_of(f.chars().next().unwrap_or('p'));
+                let rest = f.get(tone_char(tone).len_utf8()..).unwrap_or("");
+                let (full, short) = rest.split_once(FORM_SEP).unwrap_or((rest, rest));
+                (tone, full, short)
+            })
+            .collect();
+        let mut out = Vec::new();
+        if self.stacked {
+            let at = |i: usize| cells.get(i).map_or("", |c| c.1);
+            let this = format!("{}:{}", at(0), at(1));
+            if *heading != this {
+                out.push(Rendered::Text(this.clone()));
+                *heading = this;
+            }
+        }
+        let drawn: Vec<String> = cells
+            .iter()
             .enumerate()
             .filter(|(i, _)| self.shown(*i) && *i < self.widths.len())
-            .map(|(i, f)| {
-                let mut chars = f.chars();
-                let tone = tone_of(chars.next().unwrap_or('p'));
-                let rest = chars.as_str();
-                let (full, short) = rest.split_once(FORM_SEP).unwrap_or((rest, rest));
+            .map(|(i, (tone, full, short))| {
                 let text = if self.compact { short } else { full };
                 paint(
-                    tone,
+                    *tone,
                     &pad(&abbreviate(text, self.widths[i]), self.widths[i]),
                 )
             })
             .collect();
-        Rendered::Cells(cells.join("  "))
+        out.push(Rendered::Cells(format!(
+            "{}{}",
+            self.indent(),
+            drawn.join("  ")
+        )));
+        out
     }
 }
 
 impl<W: Write> TableSink<W> {
-    /// Full cells when they fit the width (or no width is known), else compact ones
-    /// with footnotes, then without the cipher, then with the certificate, host and
-    /// address cut (down to floors).
+    /// Full cells when they fit the width (or no width is known), else the steps of the
+    /// module's documentation, in order, until the rows fit.
     fn layout(&self) -> Layout {
-        let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
-        let fits = self
-            .style
-            .width
-            .is_none_or(|max| total(&self.full_widths) <= max);
-        if fits {
-            return Layout {
-                compact: false,
-                widths: self.full_widths.clone(),
-                hidden: Vec::new(),
-            };
+        let mut layout = Layout {
+            compact: false,
+            widths: self.full_widths.clone(),
+            hidden: Vec::new(),
+            stacked: false,
+        };
+        let Some(max) = self.style.width else {
+            return layout;
+        };
+        if layout.total() <= max {
+            return layout;
         }
-        let max = self.style.width.unwrap_or(usize::MAX);
-        let mut widths = self.short_widths.clone();
-        let cipher = self.header.len() - 2;
-        let cert = self.header.len() - 1;
-        let mut hidden = Vec::new();
-        if total(&widths) > max {
-            hidden.push(cipher);
-            widths[cipher] = 0;
-        }
-        let visible = |w: &[usize], hidden: &[usize]| total(w) - 2 * hidden.len();
-        for (col, floor) in [(cert, 16), (0, 18), (2, 15)] {
-            let over = visible(&widths, &hidden).saturating_sub(max);
-            if over > 0 {
-                widths[col] = widths[col].saturating_sub(over).max(floor.min(widths[col]));
+        layout.compact = true;
+        layout.widths = self.short_widths.clone();
+        let n = self.header.len();
+        let (address, best, cipher, cert) = (2, n - 3, n - 2, n - 1);
+        let cut = |l: &mut Layout, col: usize, floor: usize| {
+            let over = l.total().saturating_sub(max);
+            l.widths[col] = l.widths[col]
+                .saturating_sub(over)
+                .max(floor.min(l.widths[col]));
+        };
+        let steps: [&dyn Fn(&mut Layout); 5] = [
+            &|l| l.hidden.push(cipher),
+            &|l| {
+                l.stacked = true;
+                l.hidden.extend([0, 1]);
+            },
+            &|l| l.hidden.push(best),
+            &|l| l.hidden.push(cert),
+            &|l| cut(l, address, 15),
+        ];
+        for step in steps {
+            if layout.total() <= max {
+                break;
             }
+            step(&mut layout);
         }
-        Layout {
-            compact: true,
-            widths,
-            hidden,
-        }
+        layout
     }
 
     /// The lines under the rows: what the words mean, and the footnotes.
@@ -587,7 +670,7 @@ impl<W: Write> TableSink<W> {
             return lines;
         }
         lines.push(
-            "yes = accepted; yes? = accepted, not provable; no = refused; refused = the mail service refused after the handshake; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; [n] = reason below".into(),
+            "yes = accepted; yes? = accepted, not provable; no = refused; refused = the mail service refused after the handshake; t/o = no answer in time; unreach = no connection; noroute = no route from here; err = error; n/p = not probed (the proxy refused); - = outside the probed range; CERT: trusted, local = trusted by the local roots only, untrusted, INTERCEPTED; [n] = reason below".into(),
         );
         for (i, r) in self.reasons.iter().enumerate() {
             lines.push(bounded_line(format!("[{}] {r}", i + 1)));
@@ -650,20 +733,22 @@ fn bounded_line(s: String) -> String {
     out
 }
 
-/// The certificate column, and whether it is bad news.
-fn cert_text(r: &Record) -> (String, bool) {
+/// The certificate column: its text, its word in the compact table, and whether it is
+/// bad news.
+fn cert_text(r: &Record) -> (String, &'static str, bool) {
     let Some(leaf) = r.chain.first() else {
-        return ("-".into(), false);
+        return ("-".into(), "-", false);
     };
     let issuer = leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer);
-    let (trust, bad) = match (r.trusted_public, r.trusted_local) {
-        (Some(true), _) => ("trusted".to_string(), false),
-        (_, Some(true)) => ("trusted locally only".to_string(), false),
+    let (trust, word, bad) = match (r.trusted_public, r.trusted_local) {
+        (Some(true), _) => ("trusted".to_string(), "trusted", false),
+        (_, Some(true)) => ("trusted locally only".to_string(), "local", false),
         _ => (
             format!(
                 "untrusted: {}",
                 r.trust_public_detail.as_deref().unwrap_or("?")
             ),
+            "untrusted",
             true,
         ),
     };
@@ -671,6 +756,7 @@ fn cert_text(r: &Record) -> (String, bool) {
     let verdict = if intercepted { "; INTERCEPTED" } else { "" };
     (
         format!("by {issuer} ({trust}{verdict})"),
+        if intercepted { "INTERCEPTED" } else { word },
         bad || intercepted,
     )
 }
@@ -685,19 +771,11 @@ mod tests {
         assert_eq!(abbreviate("short", 10), "short");
     }
 
-    /// Finding 1 of issue 23: a name escaping to more than 65,535 characters panicked
-    /// in `{:<w$}`. Every layout cuts it; no line is unbounded.
-    #[test]
-    fn huge_names_are_cut_in_every_layout() {
-        use crate::cert::CertSummary;
-        use crate::target::Host;
-        let huge = "\u{1}".repeat(17_000);
-        let host = Host::parse("a.example").unwrap();
-        let mut r = Record::empty(&host, 443, "192.0.2.1".into());
-        r.chain = vec![CertSummary {
-            subject: huge.clone(),
-            issuer: huge.clone(),
-            issuer_cn: Some(huge.clone()),
+    fn leaf(name: &str) -> crate::cert::CertSummary {
+        crate::cert::CertSummary {
+            subject: name.into(),
+            issuer: name.into(),
+            issuer_cn: Some(name.into()),
             sans: vec![],
             not_before: String::new(),
             not_after: String::new(),
@@ -708,31 +786,166 @@ mod tests {
             sha256: String::new(),
             sha1: String::new(),
             self_issued: false,
-        }];
+        }
+    }
+
+    /// The table of `records` drawn at `width`.
+    fn draw(records: &[Record], width: Option<usize>) -> String {
+        let ctx = ScanContext {
+            versions: TlsVersion::ALL.to_vec(),
+            fail_on: Vec::new(),
+            options: serde_json::Value::Null,
+            clients: Vec::new(),
+        };
+        let mut out = Vec::new();
+        let mut sink = TableSink::new(&mut out, ctx).styled(TableStyle {
+            color: false,
+            width,
+        });
+        for r in records {
+            sink.record(r).unwrap();
+        }
+        sink.finish(&Summary::default()).unwrap();
+        drop(sink);
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Finding 1 of issue 23: a name escaping to more than 65,535 characters panicked
+    /// in `{:<w$}`. Every layout cuts it; no line is unbounded.
+    #[test]
+    fn huge_names_are_cut_in_every_layout() {
+        use crate::target::Host;
+        let huge = "\u{1}".repeat(17_000);
+        let host = Host::parse("a.example").unwrap();
+        let mut r = Record::empty(&host, 443, "192.0.2.1".into());
+        r.chain = vec![leaf(&huge)];
         r.notes.push(huge.clone());
         r.address = "\u{202e}".repeat(30_000);
         for width in [None, Some(120), Some(20)] {
-            let ctx = ScanContext {
-                versions: TlsVersion::ALL.to_vec(),
-                fail_on: Vec::new(),
-                options: serde_json::Value::Null,
-                clients: Vec::new(),
-            };
-            let mut out = Vec::new();
-            let mut sink = TableSink::new(&mut out, ctx).styled(TableStyle {
-                color: false,
-                width,
-            });
-            sink.record(&r).unwrap();
-            sink.finish(&Summary::default()).unwrap();
-            drop(sink);
-            let text = String::from_utf8(out).unwrap();
+            let text = draw(std::slice::from_ref(&r), width);
             let widest = text.lines().map(width_of).max().unwrap_or(0);
             assert!(widest <= MAX_LINE + 60, "{width:?}: {widest}");
             assert!(text.contains('…'), "{width:?}");
         }
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(pad("abcdef", 4), "abcdef");
+    }
+
+    /// A scan as an admin sees it: Microsoft host names up to 45 characters, IPv6
+    /// addresses, a reason per refused cell, a long issuer, a host that did not resolve.
+    fn realistic() -> Vec<Record> {
+        use crate::target::Host;
+        use crate::wire::enums::CipherSuite;
+        let hosts = [
+            ("login.microsoftonline.com", "20.190.151.68"),
+            ("login.microsoftonline.com", "2603:1036:3000:1b8::3"),
+            (
+                "mrodevicemgr.officeapps.live.com",
+                "2a01:111:f100:3001:8987:1111:2222:3333",
+            ),
+            ("ecs.office.trafficmanager.net", "52.113.194.132"),
+            ("officecdn-microsoft-com.akamaized.net", "23.40.101.97"),
+        ];
+        let mut out: Vec<Record> = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, (h, a))| {
+                let mut r = Record::empty(&Host::parse(h).unwrap(), 443, a.to_string());
+                for (v, state, why) in [
+                    (
+                        TlsVersion::Tls10,
+                        CellState::Rejected,
+                        "alert protocol_version (70)",
+                    ),
+                    (TlsVersion::Tls11, CellState::Timeout, "no answer in {i}s"),
+                    (TlsVersion::Tls12, CellState::Accepted, ""),
+                    (
+                        TlsVersion::Tls13,
+                        CellState::Rejected,
+                        "alert handshake_failure (40)",
+                    ),
+                ] {
+                    r.cells[v as usize].state = state;
+                    r.cells[v as usize].detail = why.replace("{i}", &(i + 2).to_string());
+                }
+                r.best_version = Some(TlsVersion::Tls12);
+                r.cipher = Some(CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384);
+                r.chain = vec![leaf("DigiCert Global Root G2 TLS RSA SHA256 2020 CA1")];
+                r.trusted_public = Some(true);
+                r
+            })
+            .collect();
+        let gone = Host::parse("activation-retired-endpoint.sls.microsoft.com").unwrap();
+        out.push(Record::dns_failure(&gone, 443, "NXDOMAIN".into()));
+        out
+    }
+
+    /// Acceptance review of issue 23: the table's narrowest layout was 97 columns, and
+    /// a host that did not resolve was cut. At 80 columns every line fits and every
+    /// host name is whole; at 120 and without a width, the wider layouts stay.
+    #[test]
+    fn fits_80_columns_and_never_cuts_a_host() {
+        let records = realistic();
+        for width in [Some(80), Some(100), Some(120), None] {
+            let text = draw(&records, width);
+            if let Some(w) = width {
+                for l in text.lines() {
+                    assert!(
+                        width_of(l) <= w,
+                        "{w}: {} columns: {l}\n{text}",
+                        width_of(l)
+                    );
+                }
+            }
+            for r in &records {
+                assert!(
+                    text.lines().any(|l| l.contains(&format!("{}", r.host))),
+                    "{width:?}: {} cut\n{text}",
+                    r.host
+                );
+                if !r.address.is_empty() {
+                    assert!(
+                        text.contains(&r.address),
+                        "{width:?}: {}\n{text}",
+                        r.address
+                    );
+                }
+            }
+            assert!(text.contains("did not resolve: NXDOMAIN"), "{text}");
+        }
+        // Unbounded: the full table, reasons in the cells.
+        let wide = draw(&records, None);
+        assert!(wide.contains("no: alert handshake_failure (40)"), "{wide}");
+        assert!(
+            wide.contains("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+            "{wide}"
+        );
+        // 120: compact cells, every column kept.
+        let mid = draw(&records, Some(120));
+        assert!(mid.contains("[1] alert protocol_version (70)"), "{mid}");
+        assert!(mid.contains("CERT") && mid.contains("yes "), "{mid}");
+        // 80: host and port head their addresses; the certificate stays, cut.
+        let narrow = draw(&records, Some(80));
+        assert!(
+            narrow.lines().any(|l| l == "login.microsoftonline.com:443"),
+            "{narrow}"
+        );
+        assert!(
+            narrow
+                .lines()
+                .any(|l| l == "activation-retired-endpoint.sls.microsoft.com:443"),
+            "{narrow}"
+        );
+        assert!(narrow.contains("  20.190.151.68 "), "{narrow}");
+        assert!(!narrow.contains("CIPHER"), "{narrow}");
+        // 100: the certificate's verdict as a word.
+        let hundred = draw(&records, Some(100));
+        assert!(
+            hundred
+                .lines()
+                .any(|l| l.starts_with("  20.190.151.68 ") && l.ends_with("1.2   trusted")),
+            "{hundred}"
+        );
     }
 
     fn width_of(s: &str) -> usize {
