@@ -327,6 +327,7 @@ impl ScanArgs {
             nameservers: self.resolvers.clone(),
             family,
             timeout: self.timeout,
+            retries: self.retries,
         }
     }
 

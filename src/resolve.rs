@@ -33,8 +33,11 @@ pub struct ResolveSettings {
     /// Nameservers to ask instead of the system's; empty = system configuration.
     pub nameservers: Vec<SocketAddr>,
     pub family: Family,
-    /// Per-query timeout.
+    /// Per-query timeout (`--timeout`).
     pub timeout: Duration,
+    /// Queries sent again after a timeout (`--retries`, as the probes): a resolver that
+    /// never answers costs `timeout × (1 + retries)`, what a silent host costs.
+    pub retries: u32,
 }
 
 /// Why a name has no addresses to scan.
@@ -102,7 +105,9 @@ impl NameResolver {
         };
         let opts: &mut ResolverOpts = builder.options_mut();
         opts.timeout = settings.timeout;
-        opts.attempts = 2;
+        // hickory's `attempts` are the retries after a failed query (its default of 2
+        // made a silent resolver cost three timeouts, more than a silent host).
+        opts.attempts = usize::try_from(settings.retries).unwrap_or(usize::MAX);
         // Each name is looked up once per scan: a large answer cache (8,192 by default)
         // would only make memory grow with the endpoint list.
         opts.cache_size = 64;

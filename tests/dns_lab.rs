@@ -321,6 +321,7 @@ async fn production_resolver_classifies_answers() {
         nameservers,
         family,
         timeout: Duration::from_millis(300),
+        retries: 1,
     };
     let r = NameResolver::new(&settings(vec![server], Family::Both)).expect("resolver");
     let t = |s: &str| s.parse::<Target>().expect("target");
