@@ -7,7 +7,9 @@
 //! above 0, a shard 1 <= K <= N <= 10,000, no finding twice in a `--fail-on` list,
 //! client profiles listed once); errors hold nothing raw once escaped for stderr.
 
-use clap::Parser;
+use std::cell::RefCell;
+
+use clap::{CommandFactory, FromArgMatches};
 use tlscompat::checks::profiles::parse_list;
 use tlscompat::cli::{Cli, Command, parse_duration, parse_fail_on};
 use tlscompat::resolve::parse_nameserver;
@@ -16,6 +18,10 @@ use tlscompat::target::{Host, Target};
 use tlscompat::version::TlsVersion;
 
 use super::oracle::{fail, lossy};
+
+thread_local! {
+    static COMMAND: RefCell<clap::Command> = RefCell::new(Cli::command());
+}
 
 pub fn run(data: &[u8]) {
     let text = lossy(data);
@@ -30,7 +36,13 @@ pub fn check(args: &[&str]) -> Result<(), String> {
         values(a)?;
     }
     let argv = std::iter::once("tlscompat").chain(args.iter().copied());
-    match Cli::try_parse_from(argv).map(|c| c.command) {
+    // One clap command, built once and reused (building it is most of an execution's
+    // time): `try_get_matches_from_mut` parses as `Cli::try_parse_from` does.
+    let parsed = COMMAND.with(|c| {
+        let matches = c.borrow_mut().try_get_matches_from_mut(argv)?;
+        Cli::from_arg_matches(&matches)
+    });
+    match parsed.map(|c| c.command) {
         Ok(Command::Scan(s)) => {
             let _ = s.probe_settings();
             let _ = s.fail_on();
