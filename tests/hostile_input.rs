@@ -133,6 +133,109 @@ fn a_huge_hostile_certificate_name_loses_no_report() {
     );
 }
 
+/// Acceptance review of issue 23: no raw control, bidi or invisible character reaches
+/// any sink but JSON. One certificate name with all of them (and the CSV specials: a
+/// comma, a quote, a line break, a formula) through the table (a pipe and 80
+/// columns), `--csv`, `--format csv`, JUnit, HTML and `merge --csv`: CSV cells are
+/// exactly `safe::csv_cell` of the JSON's exact value.
+#[test]
+fn a_hostile_certificate_name_is_escaped_in_every_sink() {
+    let name = "Evil\u{202e}exe.txt\u{200b}\x1b[31m\u{7}\u{1d173}\u{3000}\u{feff}x,\"=cmd|' /C calc'!A0\r\nFAIL forged";
+    let target = format!("127.0.0.1:{}", server_named(name));
+    let dir = TempDir::new("every-sink");
+    let path = |f: &str| dir.0.join(f).display().to_string();
+    let (csv, json, xml, html, merged) = (
+        path("r.csv"),
+        path("r.json"),
+        path("r.xml"),
+        path("r.html"),
+        path("m.csv"),
+    );
+    let scan = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--no-system-store",
+            "--timeout",
+            "3s",
+            "--tls-min",
+            "1.2",
+            "--no-progress",
+        ];
+        args.extend_from_slice(extra);
+        args.push(&target);
+        tlscompat_env(&args, env)
+    };
+    let out = scan(
+        &[],
+        &[
+            "--csv", &csv, "--json", &json, "--junit", &xml, "--html", &html,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let narrow = scan(&[("COLUMNS", "80")], &[]);
+    let stdout_csv = text(&scan(&[], &["--format", "csv"]).stdout);
+    let merge = tlscompat(&["merge", &json, "--csv", &merged, "--fail-on", "none"]);
+    assert_eq!(merge.status.code(), Some(0), "{}", text(&merge.stderr));
+
+    // JSON: the exact value, every hazard as a \u escape.
+    let json_text = std::fs::read_to_string(&json).expect("json");
+    assert!(!has_hazard(json_text.trim_end()), "JSON: raw characters");
+    let v: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
+    let leaf = &v["records"][0]["certificate_chain"][0];
+    assert_eq!(leaf["issuer_cn"], name, "JSON keeps the exact value");
+    let subject = leaf["subject"].as_str().expect("subject");
+    let issuer = leaf["issuer"].as_str().expect("issuer");
+    assert!(subject.contains(name), "{subject:?}");
+
+    // Every other sink: nothing raw; the name shown with visible escapes.
+    let shown = "Evil\\u{202e}exe.txt\\u{200b}\\x1b[31m\\x07\\u{1d173}\\u{3000}\\u{feff}x";
+    let sinks = [
+        ("table", text(&out.stdout)),
+        ("table at 80 columns", text(&narrow.stdout)),
+        ("stderr", text(&out.stderr)),
+        ("--csv", std::fs::read_to_string(&csv).expect("csv")),
+        ("--format csv", stdout_csv),
+        (
+            "merge --csv",
+            std::fs::read_to_string(&merged).expect("merged csv"),
+        ),
+        ("JUnit", std::fs::read_to_string(&xml).expect("xml")),
+        ("HTML", std::fs::read_to_string(&html).expect("html")),
+    ];
+    for (sink, body) in &sinks {
+        assert!(!has_hazard(body), "{sink}: raw characters: {body:?}");
+        assert!(!body.contains('\r'), "{sink}: a raw CR");
+    }
+    for (sink, body) in &sinks[..2] {
+        assert!(body.contains(shown), "{sink}: {body}");
+        assert!(
+            !body.lines().any(|l| l.starts_with("FAIL forged")),
+            "{sink}"
+        );
+    }
+    // CSV: each cell is `safe::csv_cell` of the exact value — one line per record
+    // (the line break is `\r\n`, written out), a formula never first.
+    for (sink, body) in &sinks[3..6] {
+        assert_eq!(body.lines().count(), 2, "{sink}: {body:?}");
+        let rows = csv_rows(body);
+        assert_eq!(
+            rows[0]["cert_subject"],
+            tlscompat::safe::csv_cell(subject),
+            "{sink}"
+        );
+        assert_eq!(
+            rows[0]["cert_issuer"],
+            tlscompat::safe::csv_cell(issuer),
+            "{sink}"
+        );
+        assert!(rows[0]["cert_issuer"].contains(shown), "{sink}: {body}");
+        assert!(
+            rows[0]["cert_issuer"].contains("\\r\\nFAIL forged"),
+            "{sink}"
+        );
+    }
+}
+
 /// Finding 6: against a server whose TLS 1.2 claim the version probes do not believe
 /// (`claimed, not proven`, `handshake-failed`), `--clients win10,win11` said
 /// `ok TLS 1.2`. A client verdict follows the same proof rules.

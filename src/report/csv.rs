@@ -7,10 +7,11 @@
 //! `tls1_0: alert protocol_version (70); …`, and findings with their evidence to
 //! `findings`.
 //!
-//! Cells keep the exact text (the csv crate quotes what needs quoting), except that a
-//! cell a spreadsheet would evaluate as a formula is prefixed with `'`
-//! ([`crate::safe::csv_cell`]). A CSV file is data: `cat` it through `less` rather than
-//! straight to a terminal, or use the table.
+//! Every cell and column name goes through [`crate::safe::csv_cell`]: control, bidi and
+//! invisible characters become the terminal's visible escapes (`\x1b`, `\n`,
+//! `\u{202e}`), so a record is one line and nothing hides in a spreadsheet, and a cell a
+//! spreadsheet would evaluate as a formula is prefixed with `'`. The rest is kept as it
+//! came (the csv crate quotes what needs quoting); the JSON report has the exact values.
 
 use std::io::Write;
 
