@@ -899,7 +899,7 @@ mod tests {
             }
             for r in &records {
                 assert!(
-                    text.lines().any(|l| l.contains(&format!("{}", r.host))),
+                    text.lines().any(|l| l.contains(r.host.as_str())),
                     "{width:?}: {} cut\n{text}",
                     r.host
                 );
