@@ -355,3 +355,40 @@ proptest! {
         }
     }
 }
+
+/// Found by the `capture` fuzz target: a pcapng block of length 10 (a process
+/// information block, type 0x80000001) made pcap-parser 0.17 compute `10 - 12` (an
+/// overflow panic in a debug build). The packets before it are read, the file is cut
+/// there; the same in a big-endian section.
+#[test]
+fn a_pcapng_block_shorter_than_12_bytes_cuts_the_file() {
+    let found =
+        include_bytes!("../../fuzz/seeds/capture/crash-1b7c7def46baafdd4da745d5ece080e455c33f93");
+    let (_, stats) = packets::segments(found, Format::PcapNg);
+    assert_eq!(stats.cut_at.as_deref(), Some("block 2"));
+
+    let frame = ethernet(
+        &ip_packet(false, 443, 1, false, &hello(SUITES_A, "a.test")),
+        false,
+    );
+    let file = pcapng(&[1], &[(0, frame)]);
+    let good = packets::segments(&file, Format::PcapNg).0.len();
+    assert_eq!(good, 1);
+    for len in [0u32, 8, 10, 11] {
+        let mut bad = file.clone();
+        bad.extend_from_slice(&0x8000_0001u32.to_le_bytes());
+        bad.extend_from_slice(&len.to_le_bytes());
+        bad.extend_from_slice(&[0; 8]);
+        let (segments, stats) = packets::segments(&bad, Format::PcapNg);
+        assert_eq!(segments.len(), good, "length {len}");
+        assert_eq!(stats.cut_at.as_deref(), Some("block 4"), "length {len}");
+    }
+    // A big-endian section header, then a short block in its byte order.
+    let mut be = vec![0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 28, 0x1a, 0x2b, 0x3c, 0x4d];
+    be.extend_from_slice(&[0, 1, 0, 0]);
+    be.extend_from_slice(&[0xff; 8]);
+    be.extend_from_slice(&[0, 0, 0, 28]);
+    be.extend_from_slice(&[0x80, 0, 0, 1, 0, 0, 0, 10, 0, 0, 0, 0]);
+    let (_, stats) = packets::segments(&be, Format::PcapNg);
+    assert_eq!(stats.cut_at.as_deref(), Some("block 2"));
+}
