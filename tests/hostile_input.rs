@@ -349,10 +349,20 @@ fn merging_an_interrupted_shard_is_never_complete() {
             .unwrap()
             .contains("s1.json")
     );
-    assert_eq!(
-        v["records"].as_array().map(Vec::len),
-        Some(2),
-        "the blackhole never finished"
+    // The blackhole never finished; shard 2's closed port did. (Shard 1's closed port
+    // is there when its record was out before the SIGTERM, which a loaded machine may
+    // not manage in 1.5 s: not what this test is about.)
+    let merged_targets: Vec<String> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{}:{}", r["host"].as_str().unwrap_or(""), r["port"]))
+        .collect();
+    assert!(!merged_targets.contains(&targets[1]), "{merged_targets:?}");
+    assert!(merged_targets.contains(&targets[2]), "{merged_targets:?}");
+    assert!(
+        (1..=2).contains(&merged_targets.len()),
+        "{merged_targets:?}"
     );
     let xml = std::fs::read_to_string(&x).unwrap();
     assert!(xml.contains("<error type=\"interrupted\""), "{xml}");
