@@ -159,6 +159,7 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
         let mut r = unreachable(r, failure, input.probed);
         // The checks' "not probed" reports, when the proxy refused the tunnel.
         r.checks = scan.checks;
+        mail_advice(&mut r);
         return r;
     }
     r.probe_count =
@@ -206,10 +207,32 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
             clients::intercepted(c, &by);
         }
     }
+    mail_advice(&mut r);
     r.probe_count += r.checks.iter().map(|c| c.probes).sum::<u64>();
     let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
     r.findings.extend(from_checks);
     r
+}
+
+/// The mail service of a record whose endpoint has the role `mail`: its protocol by the
+/// entry's `starttls` field, else by the port.
+pub fn mail_service(r: &Record) -> Option<crate::mail::Mail> {
+    let e = r
+        .endpoint
+        .as_ref()
+        .filter(|e| e.role == crate::endpoints::Role::Mail)?;
+    crate::mail::select(r.port, None, e.starttls)
+}
+
+/// On a mail endpoint the client verdicts' advice speaks of mail clients.
+fn mail_advice(r: &mut Record) {
+    let Some(mail) = mail_service(r) else {
+        return;
+    };
+    let port = r.port;
+    for c in r.checks.iter_mut().filter(|c| c.check == clients::CHECK) {
+        clients::for_mail(c, mail, port);
+    }
 }
 
 /// The record of an address that took no connection: `no-route` when this machine has

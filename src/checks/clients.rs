@@ -754,6 +754,46 @@ pub fn intercepted(report: &mut CheckReport, by: &str) {
     *report = report_with(&vs, probes);
 }
 
+/// A mail endpoint (role `mail`): the advice speaks of mail clients and the service,
+/// not of activation (reference/proxies-and-mail.md §5).
+pub fn for_mail(report: &mut CheckReport, mail: crate::mail::Mail, port: u16) {
+    let mut vs = verdicts(report);
+    for v in vs.iter_mut().filter(|v| !v.connects) {
+        if let Some(a) = v.why.as_ref().and_then(|w| mail_advice(w, mail, port)) {
+            v.advice = Some(a);
+        }
+    }
+    let probes = report.probes;
+    *report = report_with(&vs, probes);
+}
+
+/// What to do about `why` at a mail service, where it differs from the web's advice.
+/// SMTP AUTH devices that cannot do TLS 1.2 have Microsoft's opt-in endpoint
+/// `smtp-legacy.office365.com`; IMAP and POP3 have none.
+pub fn mail_advice(why: &Why, mail: crate::mail::Mail, port: u16) -> Option<String> {
+    use crate::mail::MailProtocol;
+    let legacy = match mail.protocol {
+        MailProtocol::Smtp if port != 25 => {
+            "; SMTP AUTH devices that cannot: smtp-legacy.office365.com (opt-in, \
+             Set-TransportConfig -AllowLegacyTLSClients $true)"
+        }
+        _ => "",
+    };
+    let service = mail.service(port);
+    Some(match why {
+        Why::NeedsNewer { version } => format!(
+            "enable {version} in the mail client or device (Windows 7 / Server 2008 R2: \
+             the SChannel TLS 1.2 client keys){legacy}"
+        ),
+        Why::ServiceRefused { .. } => {
+            format!("TLS 1.2 in the mail client or device{legacy}")
+        }
+        Why::Unreachable { .. } => format!("allow outbound TCP {port} ({service})"),
+        Why::Reset | Why::Timeout => format!("let {service} through to these addresses"),
+        _ => return None,
+    })
+}
+
 fn report_with(vs: &[ClientVerdict], probes: u64) -> CheckReport {
     let mut r = report(vs);
     r.probes = probes;
