@@ -621,3 +621,25 @@ fn answers_that_prove_nothing_are_client_failures_in_every_sink() {
         );
     }
 }
+
+/// Acceptance review, defect 3: an alert whose description no registry defines (255)
+/// read "alert alert 0xff (255)". It reads "alert 255 (unknown), fatal" in every sink.
+#[test]
+fn an_undefined_alert_is_named_in_words() {
+    let a = alert_server(255).to_string();
+    let (_, stdout, csv, json, junit, html) = scan_every_sink(&["--tls-min", "1.2"], &[a]);
+    let want = "alert 255 (unknown), fatal";
+    for (sink, body) in [
+        ("table", &stdout),
+        ("csv", &csv),
+        ("junit", &junit),
+        ("html", &html),
+    ] {
+        assert!(body.contains(want), "{sink}: {body}");
+        assert!(!body.contains("0xff"), "{sink}: {body}");
+    }
+    let detail = json["records"][0]["versions"]["tls1_2"]["detail"]
+        .as_str()
+        .unwrap_or("");
+    assert_eq!(detail, "alert 255 (unknown), fatal");
+}

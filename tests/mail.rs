@@ -639,3 +639,81 @@ fn mail_endpoints_get_mail_verdicts() {
     );
     drop((smtp, imap));
 }
+
+/// Acceptance review, defect 3: a 454 refusal of STARTTLS holding an escape sequence
+/// and a BEL was read as "not an SMTP answer to STARTTLS"; it is the server refusing
+/// STARTTLS, its text escaped in every sink (exact in JSON), and the clients' cells say
+/// "no TLS" rather than "unreachable … TCP 443". A greeting later than --timeout says
+/// so: "no greeting within 2s" (this one held already).
+#[test]
+fn a_starttls_refusal_with_control_characters_is_a_refusal_in_every_sink() {
+    let hostile = "454 4.7.0 TLS \u{1b}[31mnot\u{7} available";
+    let smtp = mail_server(
+        Spec::new(Proto::Smtp, true, Legacy::Reject)
+            .misbehaving(Misbehaviour::RefuseStarttlsWith(hostile.into())),
+    );
+    let late = mail_server(
+        Spec::new(Proto::Smtp, true, Legacy::Reject)
+            .misbehaving(Misbehaviour::LateGreeting(Duration::from_secs(4))),
+    );
+    let dir = support::TempDir::new("starttls-454");
+    let p = |e: &str| dir.0.join(format!("r.{e}")).display().to_string();
+    let out = tlscompat(&[
+        "scan",
+        "--starttls",
+        "smtp",
+        "--timeout",
+        "2s",
+        "--retries",
+        "0",
+        "--no-progress",
+        "--clients",
+        "win10",
+        "--csv",
+        &p("csv"),
+        "--json",
+        &p("json"),
+        "--junit",
+        &p("xml"),
+        "--html",
+        &p("html"),
+        &smtp.addr.to_string(),
+        &late.addr.to_string(),
+    ]);
+    let stdout = text(&out.stdout);
+    // Quoted as each sink quotes (CSV doubles the quote, HTML writes &quot;).
+    let refused = "SMTP STARTTLS: the server refused STARTTLS: ";
+    let mut sinks = vec![("table".to_string(), stdout)];
+    for e in ["csv", "xml", "html"] {
+        sinks.push((e.into(), std::fs::read_to_string(p(e)).expect("report")));
+    }
+    for (sink, body) in &sinks {
+        assert!(body.contains(refused), "{sink}: {body}");
+        assert!(body.contains("454 4.7.0 TLS "), "{sink}: {body}");
+        assert!(!body.contains("not an SMTP answer"), "{sink}: {body}");
+        assert!(
+            !body.contains('\u{1b}') && !body.contains('\u{7}'),
+            "{sink}: raw control character"
+        );
+        assert!(body.contains("no greeting within 2s"), "{sink}: {body}");
+        assert!(!body.contains("TCP 443"), "{sink}: {body}");
+    }
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(p("json")).expect("json")).expect("json");
+    let r = json["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .find(|r| r["port"] == smtp.addr.port())
+        .expect("record");
+    // JSON keeps the exact reply.
+    let detail = r["versions"]["tls1_2"]["detail"].as_str().unwrap_or("");
+    assert!(detail.contains(hostile), "{detail:?}");
+    let win10 = r["clients"]["win10"]["verdict"].as_str().unwrap_or("");
+    assert!(
+        win10.starts_with("fail no TLS: SMTP STARTTLS: the server refused STARTTLS"),
+        "{win10:?}"
+    );
+    assert_eq!(r["clients"]["win10"]["why"]["kind"], "starttls");
+    drop((smtp, late));
+}

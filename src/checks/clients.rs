@@ -80,6 +80,9 @@ pub enum Why {
     Unreachable { how: String },
     /// This machine has no route to the address's family.
     NoRoute,
+    /// The mail server's plain-text dialogue before TLS failed (`SMTP STARTTLS: the
+    /// server refused STARTTLS: "454 …"`): no client gets TLS there.
+    Starttls { how: String },
     /// The proxy refused the tunnel (`proxy 407`).
     Proxy { how: String },
     /// The name did not resolve.
@@ -136,6 +139,7 @@ impl Why {
             Why::Error { what } => format!("error ({what})"),
             Why::Unreachable { how } => format!("unreachable ({how})"),
             Why::NoRoute => "no route from here".into(),
+            Why::Starttls { how } => format!("no TLS: {how}"),
             Why::Proxy { how } => format!("refused by the proxy ({how})"),
             Why::Dns => "not resolved".into(),
             Why::Intercepted => "intercepted (TLS inspection)".into(),
@@ -158,6 +162,7 @@ impl Why {
             self,
             Why::Timeout
                 | Why::Unreachable { .. }
+                | Why::Starttls { .. }
                 | Why::Proxy { .. }
                 | Why::NoRoute
                 | Why::Dns
@@ -321,6 +326,9 @@ impl Check for Clients {
 fn unreachable(f: &ConnectFailure) -> (String, Why) {
     match f {
         ConnectFailure::NoRoute => ("no route to the address from here".into(), Why::NoRoute),
+        ConnectFailure::Starttls(_) => {
+            (format!("no TLS: {f}"), Why::Starttls { how: f.to_string() })
+        }
         ConnectFailure::ProxyRefused(r) => (
             format!("proxy refused the tunnel ({})", r.short()),
             Why::Proxy { how: r.short() },
@@ -665,6 +673,9 @@ fn advice(p: &Profile, why: &Why) -> String {
         }
         Why::Unreachable { .. } => "allow outbound TCP 443 (or use the clients' proxy)".into(),
         Why::NoRoute => "none: no route from this machine (usually IPv6)".into(),
+        Why::Starttls { .. } => {
+            "check the port and any mail gateway in the path (or --starttls)".into()
+        }
         Why::Proxy { .. } => "let these hosts through the proxy (see its refusal)".into(),
         Why::Dns => "fix name resolution".into(),
         Why::Intercepted => INTERCEPTED_ADVICE.into(),

@@ -168,7 +168,7 @@ impl fmt::Display for FlightEnd {
             Self::Complete => f.write_str("complete"),
             Self::Closed => f.write_str("connection closed before ServerHelloDone"),
             Self::Stalled => f.write_str("stalled before ServerHelloDone"),
-            Self::Alert(a) => write!(f, "alert {a} ({}) before ServerHelloDone", a.0),
+            Self::Alert(a) => write!(f, "alert {} before ServerHelloDone", a.label()),
             Self::Broken(m) => write!(f, "broken after the ServerHello: {m}"),
             Self::TooLong(n) => write!(f, "no ServerHelloDone within {n} bytes"),
         }
