@@ -80,6 +80,14 @@ pub struct Record {
 }
 
 impl Record {
+    /// Why the certificate is untrusted, in words (see [`crate::trust::untrusted_reason`]).
+    pub fn untrusted_reason(&self) -> Option<&str> {
+        crate::trust::untrusted_reason(
+            self.trust_public_detail.as_deref(),
+            self.trust_local_detail.as_deref(),
+        )
+    }
+
     pub fn cell(&self, v: TlsVersion) -> &Cell {
         &self.cells[v as usize]
     }
@@ -384,9 +392,15 @@ fn chain_findings(r: &Record, verdict: Option<&TrustVerdict>) -> Vec<Finding> {
         && let Err(public) = &v.public
         && !matches!(v.local, Some(Ok(())))
     {
+        // The chain verified to --ca-file (or the system store) and the certificate
+        // failed there on its own terms (a name mismatch): that is the reason.
+        let detail = match &v.local {
+            Some(Err(local)) if local.reached_anchor() => local.to_string(),
+            _ => public.to_string(),
+        };
         out.push(Finding {
             kind: FindingKind::CertInvalid,
-            detail: public.to_string(),
+            detail,
         });
     }
     if r.intercepted == Some(true) {

@@ -643,3 +643,30 @@ fn an_undefined_alert_is_named_in_words() {
         .unwrap_or("");
     assert_eq!(detail, "alert 255 (unknown), fatal");
 }
+
+/// Acceptance review, defect 3: with `--ca-file` naming the server's CA, a chain that
+/// verifies there but whose leaf names another host said "untrusted: unknown issuer"
+/// (the public store's reason). The reason is the name mismatch, in every sink.
+#[test]
+fn a_name_mismatch_under_the_ca_file_says_name_mismatch() {
+    let ca = Ca::new("Mismatch Lab CA");
+    let leaf = ca.leaf(&["other.example"], |_| {});
+    let server = rustls_server_with(vec![leaf.der.clone(), ca.der.clone()], leaf.key_der.clone());
+    let dir = TempDir::new("ca-file-mismatch");
+    let pem = dir.0.join("ca.pem");
+    std::fs::write(&pem, &ca.pem).expect("write");
+    let pem = pem.display().to_string();
+    let (code, stdout, csv, json, _junit, html) =
+        scan_every_sink(&["--ca-file", &pem], &[server.to_string()]);
+    assert_eq!(code, 1, "{stdout}");
+    let r = &json["records"][0];
+    assert_eq!(r["trust_local_detail"], "name mismatch", "{r}");
+    assert_eq!(r["findings"][0]["detail"], "name mismatch", "{r}");
+    assert!(stdout.contains("untrusted: name mismatch"), "{stdout}");
+    assert!(stdout.contains("cert-invalid (name mismatch)"), "{stdout}");
+    assert!(csv.contains("cert-invalid (name mismatch)"), "{csv}");
+    assert!(html.contains("title=\"name mismatch\""), "html");
+    for body in [&stdout, &csv] {
+        assert!(!body.contains("unknown issuer"), "{body}");
+    }
+}
