@@ -228,7 +228,7 @@ fn split_outside_quotes(value: &str) -> Vec<&str> {
 pub enum RefusalKind {
     /// 407, or a SOCKS5 proxy that wants a user/password: `proxy-auth-required`.
     AuthRequired,
-    /// 403 and every other refusal: `proxy-denied`.
+    /// 403 and every other 4xx but 407: `proxy-denied` (a 5xx is no refusal).
     Denied,
     /// 3xx, typically to a login portal: `proxy-redirect`.
     Redirect,
