@@ -274,6 +274,54 @@ mod tests {
     }
 
     #[test]
+    fn mail_reasons_name_the_service_and_port() {
+        let mail = |service: &str, task: &'static str, why: Why| Reason {
+            role: Role::Mail,
+            service: Some((service.to_string(), task)),
+            why,
+            count: 1,
+        };
+        let t = ProfileVerdict {
+            profile: "win7".into(),
+            addresses: 3,
+            mail_addresses: 3,
+            failing: 2,
+            reasons: vec![
+                mail(
+                    "SMTP submission on 587",
+                    "send mail",
+                    Why::ServiceRefused {
+                        version: "TLS 1.0".into(),
+                    },
+                ),
+                mail(
+                    "IMAP on 143",
+                    "fetch mail",
+                    Why::NeedsNewer {
+                        version: "TLS 1.2".into(),
+                    },
+                ),
+            ],
+            advice: vec!["TLS 1.2 in the mail client or device".into()],
+            ..ProfileVerdict::default()
+        };
+        assert_eq!(
+            t.line(),
+            "win7: fails at 2 of 3 addresses — SMTP submission on 587 (mail clients cannot send \
+             mail): 1 refuses TLS 1.0 after the handshake (the mail service); IMAP on 143 (mail \
+             clients cannot fetch mail): 1 needs TLS 1.2 or newer → TLS 1.2 in the mail client \
+             or device"
+        );
+        let ok = ProfileVerdict {
+            profile: "win10".into(),
+            addresses: 3,
+            mail_addresses: 3,
+            ..ProfileVerdict::default()
+        };
+        assert_eq!(ok.line(), "win10: connects at all 3 addresses");
+    }
+
+    #[test]
     fn targets_without_a_role_are_not_labelled() {
         let t = tally(vec![(Role::Other, Why::Timeout, 1)], 1);
         assert_eq!(
