@@ -619,6 +619,14 @@ fn answers_that_prove_nothing_are_client_failures_in_every_sink() {
             stdout.contains("a key larger than any client accepts (65536-bit RSA)"),
             "{stdout}"
         );
+        let short = rows
+            .iter()
+            .find(|r| r["port"] == hostile[5].1.port().to_string())
+            .expect("row");
+        assert_eq!(
+            short["client_win11"],
+            "fail malformed ServerHello: x25519 key share of 5 bytes (x25519 keys are 32)"
+        );
     }
 }
 

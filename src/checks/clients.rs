@@ -40,6 +40,7 @@ use crate::probe::proof::Proof;
 use crate::suites::family;
 use crate::version::TlsVersion;
 use crate::wire::enums::{CipherSuite, KeyExchange};
+use crate::wire::reply::Malformed;
 
 /// The name of this check's report.
 pub const CHECK: &str = "clients";
@@ -498,6 +499,11 @@ async fn explain(
             );
         }
         Outcome::Unreachable(f) => return unreachable(f),
+        // A ServerHello no client could go on from (a key share of the wrong length, a
+        // HelloRetryRequest carrying a key): an answer that does not hold up.
+        Outcome::Error(crate::probe::outcome::ProbeError::Malformed(
+            m @ (Malformed::BadServerHello | Malformed::BadKeyShare { .. }),
+        )) => return (m.to_string(), Why::NotProven),
         Outcome::Error(e) => {
             return (
                 outcome.to_string(),
