@@ -744,10 +744,7 @@ fn cert_text(r: &Record) -> (String, &'static str, bool) {
         (Some(true), _) => ("trusted".to_string(), "trusted", false),
         (_, Some(true)) => ("trusted locally only".to_string(), "local", false),
         _ => (
-            format!(
-                "untrusted: {}",
-                r.trust_public_detail.as_deref().unwrap_or("?")
-            ),
+            format!("untrusted: {}", r.untrusted_reason().unwrap_or("?")),
             "untrusted",
             true,
         ),
