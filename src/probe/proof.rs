@@ -481,18 +481,13 @@ fn rsa_pkcs1(
     signed: &[u8],
     sig: &[u8],
 ) -> Result<bool, SigError> {
-    let n = &n[n.iter().position(|b| *b != 0).unwrap_or(n.len())..];
-    let e = &e[e.iter().position(|b| *b != 0).unwrap_or(e.len())..];
-    let bits = (n.len() * 8).saturating_sub(n.first().map_or(0, |b| b.leading_zeros() as usize));
+    let (n, bits) = modulus_bits(n);
+    let (e, exponent) = exponent_value(e);
     if bits > RSA_MAX_BITS {
         return Err(SigError::Unsupported(format!(
             "RSA modulus of {bits} bits, over the {RSA_MAX_BITS}-bit limit"
         )));
     }
-    let exponent = match e.len() {
-        0..=8 => e.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)),
-        _ => u64::MAX,
-    };
     if exponent > RSA_MAX_EXPONENT {
         return Err(SigError::Unsupported(
             "RSA public exponent over 2^32".into(),
@@ -518,6 +513,43 @@ fn rsa_pkcs1(
     Ok(key
         .verify(pkcs1v15_scheme(h), &h.digest(signed), sig)
         .is_ok())
+}
+
+/// A modulus without its leading zero bytes, and its size in bits.
+fn modulus_bits(n: &[u8]) -> (&[u8], usize) {
+    let n = &n[n.iter().position(|b| *b != 0).unwrap_or(n.len())..];
+    let bits = (n.len() * 8).saturating_sub(n.first().map_or(0, |b| b.leading_zeros() as usize));
+    (n, bits)
+}
+
+/// An exponent without its leading zero bytes, and its value (`u64::MAX` when longer
+/// than 8 bytes).
+fn exponent_value(e: &[u8]) -> (&[u8], u64) {
+    let e = &e[e.iter().position(|b| *b != 0).unwrap_or(e.len())..];
+    let value = match e.len() {
+        0..=8 => e.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)),
+        _ => u64::MAX,
+    };
+    (e, value)
+}
+
+/// Largest RSA key checked on the caller's thread by [`cheap_to_verify`]: RSA-4096 with
+/// e = 65537 costs well under a millisecond (169 µs with ring on a busy machine).
+const INLINE_RSA_BITS: usize = 4096;
+const INLINE_RSA_EXPONENT: u64 = 65_537;
+
+/// Whether the ServerKeyExchange signature by `leaf`'s key is cheap enough to check on
+/// an async worker: EC and Ed25519 keys (fixed cost), RSA up to [`INLINE_RSA_BITS`]
+/// with an exponent up to 65537, and keys nothing is computed on (unparsable,
+/// unsupported). The rest — keys a hostile server sizes up to the bounds of
+/// [`rsa_pkcs1`] — go to a blocking thread under the probe's deadline (`raw.rs`).
+pub fn cheap_to_verify(leaf: &[u8]) -> bool {
+    match leaf_key(leaf) {
+        Ok(Key::Rsa { n, e, .. }) => {
+            modulus_bits(&n).1 <= INLINE_RSA_BITS && exponent_value(&e).1 <= INLINE_RSA_EXPONENT
+        }
+        Ok(Key::Ec { .. } | Key::Ed25519(_)) | Err(_) => true,
+    }
 }
 
 /// EMSA-PKCS1-v1_5 (RFC 8017 §9.2) for `h`: with the DigestInfo of the hash, except
@@ -859,6 +891,72 @@ mod tests {
         assert_eq!(rsa_pkcs1(&n, &[4], &[], Hash::Md5Sha1, msg, &em), Ok(false));
         // A signature not below the modulus is out of range.
         assert_eq!(rsa_pkcs1(&n, &[3], &[], Hash::Md5Sha1, msg, &n), Ok(false));
+    }
+
+    /// A leaf whose RSAPublicKey is `n`, `e` (made up: nothing is signed by it), issued
+    /// by a throwaway P-256 CA.
+    fn leaf_with_rsa_key(n: &[u8], e: &[u8]) -> Vec<u8> {
+        struct Raw(Vec<u8>);
+        impl rcgen::PublicKeyData for Raw {
+            fn der_bytes(&self) -> &[u8] {
+                &self.0
+            }
+            fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+                &rcgen::PKCS_RSA_SHA256
+            }
+        }
+        // DER: a length under 128 in one byte, else 0x82 and two bytes.
+        let tlv = |tag: u8, body: &[u8]| {
+            let mut out = vec![tag];
+            match body.len() {
+                len @ 0..128 => out.push(len as u8),
+                len => {
+                    out.push(0x82);
+                    out.extend_from_slice(&(len as u16).to_be_bytes());
+                }
+            }
+            out.extend_from_slice(body);
+            out
+        };
+        let unsigned = |v: &[u8]| {
+            let mut body = if v[0] & 0x80 != 0 { vec![0] } else { vec![] };
+            body.extend_from_slice(v);
+            tlv(0x02, &body)
+        };
+        let mut seq = unsigned(n);
+        seq.extend(unsigned(e));
+        let key = tlv(0x30, &seq);
+        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let ca = rcgen::Issuer::new(rcgen::CertificateParams::default(), ca_key);
+        rcgen::CertificateParams::new(vec!["a.example".into()])
+            .unwrap()
+            .signed_by(&Raw(key), &ca)
+            .unwrap()
+            .der()
+            .to_vec()
+    }
+
+    /// Checks that may cost more than a millisecond (RSA over 4096 bits or with a large
+    /// exponent) leave the async worker; the usual keys are checked in place.
+    #[test]
+    fn only_costly_keys_are_checked_off_the_worker() {
+        let ec = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let ec_leaf = rcgen::CertificateParams::new(vec!["a.example".into()])
+            .unwrap()
+            .self_signed(&ec)
+            .unwrap();
+        assert!(cheap_to_verify(ec_leaf.der()));
+        let f4 = [1, 0, 1];
+        assert!(cheap_to_verify(&leaf_with_rsa_key(&[0xc1; 256], &f4)));
+        assert!(cheap_to_verify(&leaf_with_rsa_key(&[0xc1; 512], &f4)));
+        assert!(!cheap_to_verify(&leaf_with_rsa_key(&[0xc1; 513], &f4)));
+        assert!(!cheap_to_verify(&leaf_with_rsa_key(&[0xc1; 1024], &f4)));
+        assert!(!cheap_to_verify(&leaf_with_rsa_key(
+            &[0xc1; 256],
+            &[1, 0, 0, 1]
+        )));
+        // Nothing is computed on what does not parse.
+        assert!(cheap_to_verify(b"not a certificate"));
     }
 
     /// ECDSA pairs ring does not verify (SHA-1 before TLS 1.2, SHA-512 on P-256,
