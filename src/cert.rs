@@ -79,6 +79,28 @@ pub fn summarize(der: &[u8]) -> Result<CertSummary, String> {
     })
 }
 
+/// The largest RSA key any client profile accepts: SChannel (every Windows build)
+/// refuses a server key over 16,384 bits, as rustls (8,192) and OpenSSL do; the proof
+/// of acceptance does not compute on a larger one either (`probe/proof.rs`).
+pub const CLIENT_MAX_RSA_BITS: usize = 16_384;
+
+/// The size in bits of a certificate's RSA key when it is over
+/// [`CLIENT_MAX_RSA_BITS`]: a server showing it can complete no client's handshake.
+/// `None` for any other key or a certificate that does not parse.
+pub fn oversized_rsa_key(der: &[u8]) -> Option<usize> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let bits = match cert.public_key().parsed() {
+        Ok(PublicKey::RSA(k)) => k.key_size(),
+        _ => return None,
+    };
+    (bits > CLIENT_MAX_RSA_BITS).then_some(bits)
+}
+
+/// The words for a key no client accepts, shared by the proof and the client verdicts.
+pub fn oversized_key_words(bits: usize) -> String {
+    format!("server key larger than any client accepts ({bits}-bit RSA)")
+}
+
 /// Summarises one DER certificate, or stands in for one x509-parser cannot read, so
 /// the chain keeps its positions (the leaf stays the leaf) and its fingerprints.
 pub fn summarize_or_placeholder(der: &[u8]) -> CertSummary {

@@ -41,7 +41,7 @@ pub enum FindingKind {
     /// The proxy demands authentication (407, or a SOCKS5 proxy that wants a
     /// password): Office licensing, running as SYSTEM, cannot answer it.
     ProxyAuthRequired,
-    /// The proxy refused the tunnel (403 and every other refusal but 407 and 3xx).
+    /// The proxy refused the tunnel (403 and every other 4xx but 407; a 5xx is the proxy failing).
     ProxyDenied,
     /// The proxy redirected the tunnel (3xx), typically to a login portal.
     ProxyRedirect,

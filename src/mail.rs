@@ -96,6 +96,24 @@ impl Mail {
         })
     }
 
+    /// The service as an admin names it, with its port: `SMTP submission on 587`,
+    /// `SMTP relay on 25` (the MX, device relay), `IMAP on 143`, `POP3 on 995`.
+    pub fn service(self, port: u16) -> String {
+        match (self.protocol, port) {
+            (MailProtocol::Smtp, 25) => "SMTP relay on 25".into(),
+            (MailProtocol::Smtp, p) => format!("SMTP submission on {p}"),
+            (other, p) => format!("{other} on {p}"),
+        }
+    }
+
+    /// What a mail client cannot do when this service fails it: `send mail`.
+    pub fn task(self) -> &'static str {
+        match self.protocol {
+            MailProtocol::Smtp => "send mail",
+            MailProtocol::Imap | MailProtocol::Pop3 => "fetch mail",
+        }
+    }
+
     /// True when a plain-text dialogue precedes TLS.
     pub fn is_starttls(self) -> bool {
         self.start == TlsStart::Starttls

@@ -80,6 +80,14 @@ pub struct Record {
 }
 
 impl Record {
+    /// Why the certificate is untrusted, in words (see [`crate::trust::untrusted_reason`]).
+    pub fn untrusted_reason(&self) -> Option<&str> {
+        crate::trust::untrusted_reason(
+            self.trust_public_detail.as_deref(),
+            self.trust_local_detail.as_deref(),
+        )
+    }
+
     pub fn cell(&self, v: TlsVersion) -> &Cell {
         &self.cells[v as usize]
     }
@@ -159,6 +167,7 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
         let mut r = unreachable(r, failure, input.probed);
         // The checks' "not probed" reports, when the proxy refused the tunnel.
         r.checks = scan.checks;
+        mail_advice(&mut r);
         return r;
     }
     r.probe_count =
@@ -206,10 +215,32 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
             clients::intercepted(c, &by);
         }
     }
+    mail_advice(&mut r);
     r.probe_count += r.checks.iter().map(|c| c.probes).sum::<u64>();
     let from_checks: Vec<Finding> = r.checks.iter().flat_map(|c| c.findings.clone()).collect();
     r.findings.extend(from_checks);
     r
+}
+
+/// The mail service of a record whose endpoint has the role `mail`: its protocol by the
+/// entry's `starttls` field, else by the port.
+pub fn mail_service(r: &Record) -> Option<crate::mail::Mail> {
+    let e = r
+        .endpoint
+        .as_ref()
+        .filter(|e| e.role == crate::endpoints::Role::Mail)?;
+    crate::mail::select(r.port, None, e.starttls)
+}
+
+/// On a mail endpoint the client verdicts' advice speaks of mail clients.
+fn mail_advice(r: &mut Record) {
+    let Some(mail) = mail_service(r) else {
+        return;
+    };
+    let port = r.port;
+    for c in r.checks.iter_mut().filter(|c| c.check == clients::CHECK) {
+        clients::for_mail(c, mail, port);
+    }
 }
 
 /// The record of an address that took no connection: `no-route` when this machine has
@@ -361,9 +392,15 @@ fn chain_findings(r: &Record, verdict: Option<&TrustVerdict>) -> Vec<Finding> {
         && let Err(public) = &v.public
         && !matches!(v.local, Some(Ok(())))
     {
+        // The chain verified to --ca-file (or the system store) and the certificate
+        // failed there on its own terms (a name mismatch): that is the reason.
+        let detail = match &v.local {
+            Some(Err(local)) if local.reached_anchor() => local.to_string(),
+            _ => public.to_string(),
+        };
         out.push(Finding {
             kind: FindingKind::CertInvalid,
-            detail: public.to_string(),
+            detail,
         });
     }
     if r.intercepted == Some(true) {

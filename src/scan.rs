@@ -641,6 +641,18 @@ impl Net for AddressNet<'_> {
                 .await
         })
     }
+
+    fn completes(&self, version: TlsVersion) -> BoxFuture<'_, bool> {
+        self.exchanges.fetch_add(1, Ordering::Relaxed);
+        Box::pin(async move {
+            self.prober.inner.observer.planned(1);
+            let done = self
+                .prober
+                .pinned(self.host, self.route, self.mail, version)
+                .await;
+            matches!(done, Some(ModernHandshake { outcome: ModernOutcome::Completed { version: v, .. }, .. }) if v == version.wire())
+        })
+    }
 }
 
 enum Job {

@@ -48,6 +48,32 @@ pub enum TrustError {
     Other(String),
 }
 
+impl TrustError {
+    /// The chain reached a trusted root and the certificate failed on its own terms
+    /// (its name, its validity period): with `--ca-file` this is the admin's own CA
+    /// saying what is wrong, which a report shows rather than the public store's
+    /// "unknown issuer".
+    pub fn reached_anchor(&self) -> bool {
+        matches!(self, Self::Expired | Self::NotYetValid | Self::NameMismatch)
+    }
+}
+
+/// Why a record's certificate is untrusted, from its two verdicts as reports keep them
+/// (`trust_public_detail`, `trust_local_detail`): the local store's reason when its
+/// chain reached a local root (`--ca-file`, the system store) and failed on the
+/// certificate itself, else the public store's.
+pub fn untrusted_reason<'a>(public: Option<&'a str>, local: Option<&'a str>) -> Option<&'a str> {
+    let anchored = [
+        TrustError::Expired,
+        TrustError::NotYetValid,
+        TrustError::NameMismatch,
+    ];
+    match local {
+        Some(l) if anchored.iter().any(|e| e.to_string() == l) => Some(l),
+        _ => public,
+    }
+}
+
 impl fmt::Display for TrustError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

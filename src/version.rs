@@ -17,6 +17,11 @@ pub enum TlsVersion {
 impl TlsVersion {
     pub const ALL: [TlsVersion; 4] = [Self::Tls10, Self::Tls11, Self::Tls12, Self::Tls13];
 
+    /// The version a ServerHello names, when it is one of these.
+    pub fn from_wire(v: ProtocolVersion) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.wire() == v)
+    }
+
     /// The code point a hello offering exactly this version carries.
     pub fn wire(self) -> ProtocolVersion {
         match self {

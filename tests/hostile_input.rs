@@ -478,3 +478,203 @@ fn an_oversized_rsa_key_costs_no_more_than_the_timeout() {
     assert!(wall.as_secs_f64() < 6.0, "the scan took {wall:?}");
     assert_ne!(cell["raw_proof"]["state"], "verified", "{cell}");
 }
+
+/// Runs `scan ARGS… TARGETS…` with every sink (table on stdout, CSV, JSON, JUnit,
+/// HTML): (exit code, stdout, CSV, JSON, JUnit, HTML).
+fn scan_every_sink(
+    args: &[&str],
+    targets: &[String],
+) -> (i32, String, String, serde_json::Value, String, String) {
+    let dir = TempDir::new("every-sink");
+    let path = |ext: &str| dir.0.join(format!("r.{ext}")).display().to_string();
+    let (csv, json, junit, html) = (path("csv"), path("json"), path("xml"), path("html"));
+    let mut all = vec![
+        "scan",
+        "--no-system-store",
+        "--timeout",
+        "2s",
+        "--no-progress",
+        "--format",
+        "table",
+        "--csv",
+        &csv,
+        "--json",
+        &json,
+        "--junit",
+        &junit,
+        "--html",
+        &html,
+    ];
+    all.extend_from_slice(args);
+    all.extend(targets.iter().map(String::as_str));
+    let out = tlscompat(&all);
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let json = serde_json::from_str(&read(&json)).expect("json report");
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        read(&csv),
+        json,
+        read(&junit),
+        read(&html),
+    )
+}
+
+/// Acceptance review, defect 1: answers that prove nothing counted as client `ok` (and
+/// `--ciphers` enumerated suites under them). Against a ServerHello whose flight stalls,
+/// closes or never ends, a replayed TLS 1.3 flight, a 5-byte x25519 share, a
+/// HelloRetryRequest followed by silence and a 65,536-bit RSA key, every profile fails
+/// in every sink, with the reason in words; no suite is enumerated at a version whose
+/// cell is not accepted. `--tls-max 1.2` leaves TLS 1.3 to the clients alone: an
+/// unproven TLS 1.3 answer no handshake here completed is a failure too. A genuine
+/// rustls server stays `ok` for the clients it serves.
+#[test]
+fn answers_that_prove_nothing_are_client_failures_in_every_sink() {
+    use support::hostile::*;
+    let hostile = [
+        ("stall", hello_then(After::Stall)),
+        ("close", hello_then(After::Close)),
+        ("endless certificate", endless_certificate()),
+        ("65536-bit RSA", rsa_key_of_bits(65_536)),
+        ("replayed TLS 1.3", tls13_replayer(32)),
+        ("5-byte x25519 share", tls13_replayer(5)),
+        ("HelloRetryRequest, then silence", retry_then_silence()),
+    ];
+    let good = rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    for range in [&[][..], &["--tls-max", "1.2"][..]] {
+        let mut targets: Vec<String> = hostile.iter().map(|(_, a)| a.to_string()).collect();
+        targets.push(good.to_string());
+        let mut args = vec!["--clients", "all", "--ciphers"];
+        args.extend_from_slice(range);
+        let start = std::time::Instant::now();
+        let (code, stdout, csv, json, junit, html) = scan_every_sink(&args, &targets);
+        println!("{range:?}: {:?}\n{stdout}", start.elapsed());
+        assert_eq!(code, 1, "{stdout}");
+        let n = hostile.len();
+        let rows = csv_rows(&csv);
+        let records = json["records"].as_array().expect("records");
+        for (name, addr) in &hostile {
+            let port = addr.port().to_string();
+            let row = rows.iter().find(|r| r["port"] == port).expect("csv row");
+            let rec = records
+                .iter()
+                .find(|r| r["port"].as_u64() == Some(u64::from(addr.port())))
+                .expect("json record");
+            for (col, cell) in row.iter().filter(|(c, _)| c.starts_with("client_")) {
+                assert!(cell.starts_with("fail "), "{name} {col}: {cell}");
+            }
+            for (p, v) in rec["clients"].as_object().expect("clients") {
+                assert_eq!(v["connects"], false, "{name} {p}: {v}");
+                assert!(v["why"]["kind"].is_string(), "{name} {p}: {v}");
+            }
+            // --ciphers enumerates only where the version cell says accepted.
+            for v in ["tls1_0", "tls1_1", "tls1_2", "tls1_3"] {
+                let suites = &row[&format!("suites_{v}")];
+                if row[v] != "accepted" {
+                    assert!(suites.is_empty(), "{name} {v} is {}: {suites}", row[v]);
+                }
+            }
+        }
+        let key = rows
+            .iter()
+            .find(|r| r["port"] == hostile[3].1.port().to_string())
+            .expect("row");
+        assert!(
+            key["client_win10"]
+                .contains("server key larger than any client accepts (65536-bit RSA)"),
+            "{}",
+            key["client_win10"]
+        );
+        let ok = rows
+            .iter()
+            .find(|r| r["port"] == good.port().to_string())
+            .expect("row");
+        for p in ["client_win10", "client_win11", "client_ws2016"] {
+            assert!(ok[p].starts_with("ok "), "{p}: {}", ok[p]);
+        }
+        // Every sink counts the same failures: each profile fails at the n hostile
+        // addresses of n + 1.
+        let summary = json["summary"]["clients"]
+            .as_array()
+            .expect("summary.clients");
+        for p in summary {
+            let name = p["profile"].as_str().expect("profile");
+            let failing = p["failing"].as_u64().expect("failing") as usize;
+            assert!(failing >= n, "{name}: {p}");
+            let line = format!("{name}: fails at {failing} of {} addresses", n + 1);
+            assert!(stdout.contains(&line), "table: {line}\n{stdout}");
+            assert!(html.contains(&line), "html: {line}");
+            let cells = rows
+                .iter()
+                .filter(|r| r[&format!("client_{}", name.replace('-', "_"))].starts_with("fail "))
+                .count();
+            assert_eq!(cells, failing, "{name}: csv");
+            let suite = format!(
+                "<testsuite name=\"client {name}\" tests=\"{}\" failures=\"{failing}\"",
+                n + 1
+            );
+            assert!(junit.contains(&suite), "junit: {suite}\n{junit}");
+        }
+        assert!(
+            stdout.contains("a key larger than any client accepts (65536-bit RSA)"),
+            "{stdout}"
+        );
+        let short = rows
+            .iter()
+            .find(|r| r["port"] == hostile[5].1.port().to_string())
+            .expect("row");
+        assert_eq!(
+            short["client_win11"],
+            "fail malformed ServerHello: x25519 key share of 5 bytes (x25519 keys are 32)"
+        );
+    }
+}
+
+/// Acceptance review, defect 3: an alert whose description no registry defines (255)
+/// read "alert alert 0xff (255)". It reads "alert 255 (unknown), fatal" in every sink.
+#[test]
+fn an_undefined_alert_is_named_in_words() {
+    let a = alert_server(255).to_string();
+    let (_, stdout, csv, json, junit, html) = scan_every_sink(&["--tls-min", "1.2"], &[a]);
+    let want = "alert 255 (unknown), fatal";
+    for (sink, body) in [
+        ("table", &stdout),
+        ("csv", &csv),
+        ("junit", &junit),
+        ("html", &html),
+    ] {
+        assert!(body.contains(want), "{sink}: {body}");
+        assert!(!body.contains("0xff"), "{sink}: {body}");
+    }
+    let detail = json["records"][0]["versions"]["tls1_2"]["detail"]
+        .as_str()
+        .unwrap_or("");
+    assert_eq!(detail, "alert 255 (unknown), fatal");
+}
+
+/// Acceptance review, defect 3: with `--ca-file` naming the server's CA, a chain that
+/// verifies there but whose leaf names another host said "untrusted: unknown issuer"
+/// (the public store's reason). The reason is the name mismatch, in every sink.
+#[test]
+fn a_name_mismatch_under_the_ca_file_says_name_mismatch() {
+    let ca = Ca::new("Mismatch Lab CA");
+    let leaf = ca.leaf(&["other.example"], |_| {});
+    let server = rustls_server_with(vec![leaf.der.clone(), ca.der.clone()], leaf.key_der.clone());
+    let dir = TempDir::new("ca-file-mismatch");
+    let pem = dir.0.join("ca.pem");
+    std::fs::write(&pem, &ca.pem).expect("write");
+    let pem = pem.display().to_string();
+    let (code, stdout, csv, json, _junit, html) =
+        scan_every_sink(&["--ca-file", &pem], &[server.to_string()]);
+    assert_eq!(code, 1, "{stdout}");
+    let r = &json["records"][0];
+    assert_eq!(r["trust_local_detail"], "name mismatch", "{r}");
+    assert_eq!(r["findings"][0]["detail"], "name mismatch", "{r}");
+    assert!(stdout.contains("untrusted: name mismatch"), "{stdout}");
+    assert!(stdout.contains("cert-invalid (name mismatch)"), "{stdout}");
+    assert!(csv.contains("cert-invalid (name mismatch)"), "{csv}");
+    assert!(html.contains("title=\"name mismatch\""), "html");
+    for body in [&stdout, &csv] {
+        assert!(!body.contains("unknown issuer"), "{body}");
+    }
+}

@@ -518,3 +518,202 @@ fn the_embedded_mail_list_is_listed_and_scanned_on_request_only() {
         text(&out.stderr)
     );
 }
+
+/// Acceptance review, defect 2: `--endpoints mail` gave activation verdicts ("cannot
+/// activate", KB3140245 and DefaultSecureProtocols). The mail list's entries have the
+/// role `mail`: the verdict lines name the service and port and speak of mail clients,
+/// the advice is mail's (TLS 1.2 in the client or device, smtp-legacy.office365.com for
+/// SMTP AUTH), in the table, JSON and per-address advice alike.
+#[test]
+fn mail_endpoints_get_mail_verdicts() {
+    if !have_socat() {
+        return;
+    }
+    let smtp = Spec::new(Proto::Smtp, true, Legacy::Refuse421).named("smtp.office365.com");
+    let imap = Spec::new(Proto::Imap, true, Legacy::Reject).named("outlook.office365.com");
+    let Some(smtp) = mail_server_on_port(smtp, 587) else {
+        return;
+    };
+    let Some(imap) = mail_server_on_port(imap, 143) else {
+        return;
+    };
+    let v4 = |a: SocketAddr| match a.ip() {
+        IpAddr::V4(ip) => ip,
+        IpAddr::V6(_) => unreachable!("the mail lab binds IPv4"),
+    };
+    // smtp-legacy.office365.com is not in the zone; outlook.office365.com has nothing
+    // on 993, 995 and 110.
+    let dns = dns_server(
+        Zone::new()
+            .a("smtp.office365.com", v4(smtp.addr))
+            .a("outlook.office365.com", v4(imap.addr)),
+    );
+    let (dns, roots) = (dns.to_string(), support::lab_ca_file());
+    let dir = support::TempDir::new("mail-verdicts");
+    let json_path = dir.0.join("r.json").display().to_string();
+    let out = tlscompat(&[
+        "scan",
+        "--endpoints",
+        "mail",
+        "--clients",
+        "win7,win10",
+        "--resolver",
+        &dns,
+        "--roots",
+        &roots,
+        "--ipv4",
+        "--timeout",
+        "3s",
+        "--no-progress",
+        "--json",
+        &json_path,
+    ]);
+    let stdout = text(&out.stdout);
+    println!("{stdout}");
+    let line = |p: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{p}: ")))
+            .unwrap_or_else(|| panic!("no verdict line for {p}:\n{stdout}"))
+            .to_string()
+    };
+    let win7 = line("win7");
+    for want in [
+        "win7: fails at 6 of 6 addresses — ",
+        "SMTP submission on 587 (mail clients cannot send mail): 1 refuses TLS 1.0 after the handshake",
+        "IMAP on 143 (mail clients cannot fetch mail): 1 needs TLS 1.2 or newer",
+        "enable TLS 1.2 in the mail client or device",
+        "POP3 on 995 (mail clients cannot fetch mail): 1 unreachable",
+        "smtp-legacy.office365.com (opt-in",
+        "allow outbound TCP 995 (POP3 on 995)",
+    ] {
+        assert!(win7.contains(want), "{want}\n{win7}");
+    }
+    let win10 = line("win10");
+    assert!(
+        win10.starts_with("win10: fails at 4 of 6 addresses — "),
+        "{win10}"
+    );
+    assert!(!win10.contains("refuses TLS"), "{win10}");
+    assert!(
+        win10.contains("SMTP submission on 587 (mail clients cannot send mail): 1 not resolved"),
+        "{win10}"
+    );
+    for activation in ["activat", "KB3140245", "DefaultSecureProtocols", "WinHTTP"] {
+        assert!(!stdout.contains(activation), "{activation} in:\n{stdout}");
+    }
+    let json = std::fs::read_to_string(&json_path).expect("json");
+    let json: Value = serde_json::from_str(&json).expect("json");
+    let records = json["records"].as_array().expect("records");
+    assert!(
+        records.iter().all(|r| r["endpoint"]["role"] == "mail"),
+        "{json}"
+    );
+    // Per-address advice and the summary's: mail's, never activation's.
+    let mut advice: Vec<String> = Vec::new();
+    for r in records {
+        for v in r["clients"].as_object().expect("clients").values() {
+            advice.extend(v["advice"].as_str().map(str::to_string));
+        }
+    }
+    for p in json["summary"]["clients"].as_array().expect("summary") {
+        advice.extend(p["verdict"].as_str().map(str::to_string));
+        for a in p["advice"].as_array().expect("advice") {
+            advice.extend(a.as_str().map(str::to_string));
+        }
+    }
+    assert!(advice.len() > 10, "{advice:?}");
+    for a in &advice {
+        for activation in ["activat", "KB3140245", "DefaultSecureProtocols", "TCP 443"] {
+            assert!(!a.contains(activation), "{activation}: {a}");
+        }
+    }
+    let reasons = &json["summary"]["clients"][0]["reasons"];
+    assert!(
+        reasons
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .any(|r| r["service"] == "SMTP submission on 587" && r["role"] == "mail"),
+        "{reasons}"
+    );
+    drop((smtp, imap));
+}
+
+/// Acceptance review, defect 3: a 454 refusal of STARTTLS holding an escape sequence
+/// and a BEL was read as "not an SMTP answer to STARTTLS"; it is the server refusing
+/// STARTTLS, its text escaped in every sink (exact in JSON), and the clients' cells say
+/// "no TLS" rather than "unreachable … TCP 443". A greeting later than --timeout says
+/// so: "no greeting within 2s" (this one held already).
+#[test]
+fn a_starttls_refusal_with_control_characters_is_a_refusal_in_every_sink() {
+    let hostile = "454 4.7.0 TLS \u{1b}[31mnot\u{7} available";
+    let smtp = mail_server(
+        Spec::new(Proto::Smtp, true, Legacy::Reject)
+            .misbehaving(Misbehaviour::RefuseStarttlsWith(hostile.into())),
+    );
+    let late = mail_server(
+        Spec::new(Proto::Smtp, true, Legacy::Reject)
+            .misbehaving(Misbehaviour::LateGreeting(Duration::from_secs(4))),
+    );
+    let dir = support::TempDir::new("starttls-454");
+    let p = |e: &str| dir.0.join(format!("r.{e}")).display().to_string();
+    let out = tlscompat(&[
+        "scan",
+        "--starttls",
+        "smtp",
+        "--timeout",
+        "2s",
+        "--retries",
+        "0",
+        "--no-progress",
+        "--clients",
+        "win10",
+        "--csv",
+        &p("csv"),
+        "--json",
+        &p("json"),
+        "--junit",
+        &p("xml"),
+        "--html",
+        &p("html"),
+        &smtp.addr.to_string(),
+        &late.addr.to_string(),
+    ]);
+    let stdout = text(&out.stdout);
+    // Quoted as each sink quotes (CSV doubles the quote, HTML writes &quot;).
+    let refused = "SMTP STARTTLS: the server refused STARTTLS: ";
+    let mut sinks = vec![("table".to_string(), stdout)];
+    for e in ["csv", "xml", "html"] {
+        sinks.push((e.into(), std::fs::read_to_string(p(e)).expect("report")));
+    }
+    for (sink, body) in &sinks {
+        assert!(body.contains(refused), "{sink}: {body}");
+        assert!(body.contains("454 4.7.0 TLS "), "{sink}: {body}");
+        assert!(!body.contains("not an SMTP answer"), "{sink}: {body}");
+        assert!(
+            !body.contains('\u{1b}') && !body.contains('\u{7}'),
+            "{sink}: raw control character"
+        );
+        assert!(body.contains("no greeting within 2s"), "{sink}: {body}");
+        assert!(!body.contains("TCP 443"), "{sink}: {body}");
+    }
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(p("json")).expect("json")).expect("json");
+    let r = json["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .find(|r| r["port"] == smtp.addr.port())
+        .expect("record");
+    // JSON keeps the exact reply.
+    let detail = r["versions"]["tls1_2"]["detail"].as_str().unwrap_or("");
+    assert!(detail.contains(hostile), "{detail:?}");
+    let win10 = r["clients"]["win10"]["verdict"].as_str().unwrap_or("");
+    assert!(
+        win10.starts_with("fail no TLS: SMTP STARTTLS: the server refused STARTTLS"),
+        "{win10:?}"
+    );
+    assert_eq!(r["clients"]["win10"]["why"]["kind"], "starttls");
+    drop((smtp, late));
+}

@@ -545,3 +545,44 @@ fn smtp_greeting_in_the_connect_answer_starts_the_preamble() {
         text(&out.stderr)
     );
 }
+
+/// Acceptance review, defect 3: Squid answering CONNECT with a 5xx. A 503 (the
+/// upstream refused the connection) and a 500 (a name Squid cannot resolve) are the
+/// proxy's failure to open the tunnel: the target's `unreachable` with the proxy's
+/// status line, never a TLS timeout, "not TLS", or a policy block (`proxy-denied`, which
+/// the 500 used to be).
+#[test]
+fn squid_5xx_answers_are_proxy_failures_with_the_status_line() {
+    let hosts = [("down.lab.test", "127.0.0.1")];
+    let Some(squid) = squid(&SquidConfig {
+        auth: Vec::new(),
+        hosts: &hosts,
+        deny: None,
+        redirect: None,
+        env: Vec::new(),
+    }) else {
+        return;
+    };
+    let closed = closed_port().port();
+    let proxy = format!("http://{}", squid.addr);
+    for (target, status) in [
+        (
+            format!("down.lab.test:{closed}"),
+            "could not reach the target: 503 Service Unavailable (Server: squid/",
+        ),
+        (
+            "nowhere.invalid:443".to_string(),
+            "failed to open the tunnel: 500 Internal Server Error (Server: squid/",
+        ),
+    ] {
+        let (code, r, out) = one(&target, &["--proxy", &proxy, "--clients", "win10"], &[]);
+        assert_eq!(code, Some(1), "{}", text(&out.stderr));
+        let f = &r["findings"];
+        let want = format!("unreachable (proxy {} {status}", squid.addr);
+        assert!(f.starts_with(&want), "{target}: {f}");
+        for wrong in ["timeout", "not TLS", "proxy-denied", "policy"] {
+            assert!(!f.contains(wrong), "{target}: {wrong} in {f}");
+        }
+        assert!(r["client_win10"].contains(status), "{}", r["client_win10"]);
+    }
+}

@@ -3,9 +3,18 @@
 //! exchange); the client **connects** when the server answers with a version in the
 //! profile's range and a suite (and, for TLS 1.3, a key share group) the profile
 //! offered, and the answer holds up by the proof rules of the version probes (see
-//! `probe/proof.rs`): a disproven answer fails, and so does an answer nothing can
-//! prove (static RSA, TLS 1.3) at a version whose claims the version check found
-//! disproven (`claimed, not proven`). Otherwise it **fails**,
+//! `probe/proof.rs`). A client is `ok` only when its acceptance is **verified** (the
+//! ServerKeyExchange signature over our random), or unproven for a reason intrinsic to
+//! what was chosen and not contradicted: a static-RSA suite (the server signs nothing
+//! to check) at a version whose claims the version check did not find disproven, or
+//! any other unproven answer (TLS 1.3, a HelloRetryRequest, a signature this code
+//! cannot check) at a version where a real handshake (rustls) completed at this
+//! address. Everything else fails: a disproven answer; a flight that closed, stalled or
+//! never ended after the ServerHello (a real client fails there too); a malformed
+//! ServerHello (a key share of the wrong length); a HelloRetryRequest nothing follows;
+//! a TLS 1.3 answer no handshake here could complete (a replayed flight); a leaf key
+//! larger than any client accepts (`server key larger than any client accepts
+//! (65536-bit RSA)`). Otherwise it **fails**,
 //! and the reason is put in an admin's words, using what the version probes found and,
 //! when suites are the question, the server's accepted suites at that version.
 //!
@@ -26,11 +35,12 @@ use super::ciphers::{VersionSuites, enumerate};
 use super::profiles::{HelloSource, Profile, ProfileRef};
 use super::{BoxFuture, Check, CheckReport, Net, Prior, PriorWait, Unanswered};
 use crate::findings::{Finding, FindingKind};
-use crate::probe::outcome::{ConnectFailure, Outcome, Rejection};
+use crate::probe::outcome::{Accepted, ConnectFailure, Outcome, Rejection};
 use crate::probe::proof::Proof;
 use crate::suites::family;
 use crate::version::TlsVersion;
-use crate::wire::enums::CipherSuite;
+use crate::wire::enums::{CipherSuite, KeyExchange};
+use crate::wire::reply::Malformed;
 
 /// The name of this check's report.
 pub const CHECK: &str = "clients";
@@ -57,8 +67,12 @@ pub enum Why {
     ServiceRefused { version: String },
     /// The connection was reset (RST) before any answer, and nothing else was accepted.
     Reset,
-    /// The server's answer does not hold up (an echoed or forged ServerHello).
+    /// The server's answer does not hold up (an echoed or forged ServerHello, a flight
+    /// that never completes, a claim nothing proves).
     NotProven,
+    /// The server's certificate carries a key larger than any client accepts
+    /// (`65536-bit RSA`).
+    KeyTooLarge { key: String },
     /// No answer in time.
     Timeout,
     /// The reply was not TLS, or broken.
@@ -67,6 +81,9 @@ pub enum Why {
     Unreachable { how: String },
     /// This machine has no route to the address's family.
     NoRoute,
+    /// The mail server's plain-text dialogue before TLS failed (`SMTP STARTTLS: the
+    /// server refused STARTTLS: "454 …"`): no client gets TLS there.
+    Starttls { how: String },
     /// The proxy refused the tunnel (`proxy 407`).
     Proxy { how: String },
     /// The name did not resolve.
@@ -115,10 +132,15 @@ impl Why {
                 "answers with a ServerHello that does not hold up",
                 "answer with a ServerHello that does not hold up",
             ),
+            Why::KeyTooLarge { key } => format!(
+                "{} a key larger than any client accepts ({key})",
+                s("shows", "show")
+            ),
             Why::Timeout => "no answer in time".into(),
             Why::Error { what } => format!("error ({what})"),
             Why::Unreachable { how } => format!("unreachable ({how})"),
             Why::NoRoute => "no route from here".into(),
+            Why::Starttls { how } => format!("no TLS: {how}"),
             Why::Proxy { how } => format!("refused by the proxy ({how})"),
             Why::Dns => "not resolved".into(),
             Why::Intercepted => "intercepted (TLS inspection)".into(),
@@ -141,6 +163,7 @@ impl Why {
             self,
             Why::Timeout
                 | Why::Unreachable { .. }
+                | Why::Starttls { .. }
                 | Why::Proxy { .. }
                 | Why::NoRoute
                 | Why::Dns
@@ -271,13 +294,13 @@ impl Check for Clients {
             });
             let outcomes = futures_util::future::join_all(sends).await;
             let prior = prior.get().await;
-            let mut suites = HashMap::new();
+            let mut cache = Cache::default();
             let mut verdicts = Vec::new();
             for (p, s) in self.profiles.iter().zip(&senders) {
                 let Some(outcome) = &outcomes[*s] else {
                     continue;
                 };
-                verdicts.push(verdict(net, &prior, p, outcome, &mut suites).await);
+                verdicts.push(verdict(net, &prior, p, outcome, &mut cache).await);
             }
             report(&verdicts)
         })
@@ -304,6 +327,9 @@ impl Check for Clients {
 fn unreachable(f: &ConnectFailure) -> (String, Why) {
     match f {
         ConnectFailure::NoRoute => ("no route to the address from here".into(), Why::NoRoute),
+        ConnectFailure::Starttls(_) => {
+            (format!("no TLS: {f}"), Why::Starttls { how: f.to_string() })
+        }
         ConnectFailure::ProxyRefused(r) => (
             format!("proxy refused the tunnel ({})", r.short()),
             Why::Proxy { how: r.short() },
@@ -315,12 +341,42 @@ fn unreachable(f: &ConnectFailure) -> (String, Why) {
     }
 }
 
+/// What one address's profiles share: the suites enumerated at a version, and whether
+/// a handshake at a version outside the scan's range completed.
+#[derive(Default)]
+struct Cache {
+    suites: HashMap<TlsVersion, VersionSuites>,
+    completes: HashMap<TlsVersion, bool>,
+}
+
+/// Whether a real handshake completed at `version` here: the version check's, or, for
+/// a version it did not probe, one made now (once per address).
+async fn completed_here(
+    net: &dyn Net,
+    prior: &Prior,
+    version: TlsVersion,
+    cache: &mut Cache,
+) -> bool {
+    if prior.completed.contains(&version) {
+        return true;
+    }
+    if prior.probed.contains(&version) || version.is_legacy() {
+        return false;
+    }
+    if let Some(done) = cache.completes.get(&version) {
+        return *done;
+    }
+    let done = net.completes(version).await;
+    cache.completes.insert(version, done);
+    done
+}
+
 async fn verdict(
     net: &dyn Net,
     prior: &Prior,
     p: &Profile,
     outcome: &Outcome,
-    suites: &mut HashMap<TlsVersion, VersionSuites>,
+    cache: &mut Cache,
 ) -> ClientVerdict {
     let mut v = ClientVerdict::new(p, outcome.to_string());
     let refused = match outcome {
@@ -336,8 +392,15 @@ async fn verdict(
             v.fail(p, reason, Why::ServiceRefused { version });
         }
         Outcome::Accepted(a) if !matches!(a.proof, Proof::Failed(_)) => {
-            if let Some(why) = not_believed(a, prior) {
-                v.fail(p, why, Why::NotProven);
+            let completed = match (&a.proof, TlsVersion::from_wire(a.version)) {
+                (Proof::Unproven(_), Some(version)) => {
+                    completed_here(net, prior, version, cache).await
+                }
+                _ => false,
+            };
+            if let Some(why) = not_believed(a, prior, completed) {
+                let kind = oversized(a).unwrap_or(Why::NotProven);
+                v.fail(p, why, kind);
                 return v;
             }
             v.connects = true;
@@ -346,24 +409,49 @@ async fn verdict(
             v.proof = Some(a.proof.clone());
         }
         _ => {
-            let (reason, why) = explain(net, prior, p, outcome, suites).await;
+            let (reason, why) = explain(net, prior, p, outcome, &mut cache.suites).await;
             v.fail(p, reason, why);
         }
     }
     v
 }
 
-/// Why an unproven acceptance is not believed: the version probes found the claims at
-/// that version disproven (DESIGN.md "Proof of acceptance").
-fn not_believed(a: &crate::probe::outcome::Accepted, prior: &Prior) -> Option<String> {
-    if !matches!(a.proof, Proof::Unproven(_)) {
+/// Why an unproven acceptance is not believed (DESIGN.md "Proof of acceptance"): the
+/// version probes found the claims at that version disproven; or the reason it is
+/// unproven is not intrinsic (only static RSA is: it signs nothing) and no real
+/// handshake completed at that version here — a TLS 1.3 flight nobody could decrypt, a
+/// HelloRetryRequest nothing followed, a signature this code cannot check.
+fn not_believed(a: &Accepted, prior: &Prior, completed: bool) -> Option<String> {
+    let Proof::Unproven(unproven) = &a.proof else {
+        return None;
+    };
+    if let Some((_, why)) = prior.disproven.iter().find(|(v, _)| v.wire() == a.version) {
+        return Some(format!("claimed, not proven ({}): {why}", a.cipher));
+    }
+    let version = TlsVersion::from_wire(a.version)?;
+    let static_rsa = a.cipher.kind().0 == KeyExchange::Rsa && version != TlsVersion::Tls13;
+    if static_rsa || completed {
         return None;
     }
-    let (_, why) = prior
-        .disproven
-        .iter()
-        .find(|(v, _)| v.wire() == a.version)?;
-    Some(format!("claimed, not proven ({}): {why}", a.cipher))
+    if let Some(bits) = a
+        .chain
+        .first()
+        .and_then(|c| crate::cert::oversized_rsa_key(c))
+    {
+        return Some(crate::cert::oversized_key_words(bits));
+    }
+    Some(format!(
+        "claimed, not proven ({}): {unproven}; no {version} handshake completed at this address",
+        a.cipher
+    ))
+}
+
+/// The failure kind of an answer whose leaf key no client accepts.
+fn oversized(a: &Accepted) -> Option<Why> {
+    let bits = crate::cert::oversized_rsa_key(a.chain.first()?)?;
+    Some(Why::KeyTooLarge {
+        key: format!("{bits}-bit RSA"),
+    })
 }
 
 /// Why `p` failed, in words and as a kind.
@@ -376,6 +464,9 @@ async fn explain(
 ) -> (String, Why) {
     match outcome {
         Outcome::Accepted(a) => {
+            if let Some(why) = oversized(a) {
+                return (a.proof.detail().to_string(), why);
+            }
             return (
                 format!("the server's answer does not hold up: {}", a.proof.detail()),
                 Why::NotProven,
@@ -408,6 +499,11 @@ async fn explain(
             );
         }
         Outcome::Unreachable(f) => return unreachable(f),
+        // A ServerHello no client could go on from (a key share of the wrong length, a
+        // HelloRetryRequest carrying a key): an answer that does not hold up.
+        Outcome::Error(crate::probe::outcome::ProbeError::Malformed(
+            m @ (Malformed::BadServerHello | Malformed::BadKeyShare { .. }),
+        )) => return (m.to_string(), Why::NotProven),
         Outcome::Error(e) => {
             return (
                 outcome.to_string(),
@@ -578,8 +674,14 @@ fn advice(p: &Profile, why: &Why) -> String {
         }
         Why::Reset | Why::Timeout => "let TLS through to these addresses".into(),
         Why::NotProven => "find the box that answers hellos it cannot serve".into(),
+        Why::KeyTooLarge { .. } => {
+            "the server needs a certificate with an RSA 2048–4096 or ECDSA P-256/P-384 key".into()
+        }
         Why::Unreachable { .. } => "allow outbound TCP 443 (or use the clients' proxy)".into(),
         Why::NoRoute => "none: no route from this machine (usually IPv6)".into(),
+        Why::Starttls { .. } => {
+            "check the port and any mail gateway in the path (or --starttls)".into()
+        }
         Why::Proxy { .. } => "let these hosts through the proxy (see its refusal)".into(),
         Why::Dns => "fix name resolution".into(),
         Why::Intercepted => INTERCEPTED_ADVICE.into(),
@@ -667,6 +769,46 @@ pub fn intercepted(report: &mut CheckReport, by: &str) {
     }
     let probes = report.probes;
     *report = report_with(&vs, probes);
+}
+
+/// A mail endpoint (role `mail`): the advice speaks of mail clients and the service,
+/// not of activation (reference/proxies-and-mail.md §5).
+pub fn for_mail(report: &mut CheckReport, mail: crate::mail::Mail, port: u16) {
+    let mut vs = verdicts(report);
+    for v in vs.iter_mut().filter(|v| !v.connects) {
+        if let Some(a) = v.why.as_ref().and_then(|w| mail_advice(w, mail, port)) {
+            v.advice = Some(a);
+        }
+    }
+    let probes = report.probes;
+    *report = report_with(&vs, probes);
+}
+
+/// What to do about `why` at a mail service, where it differs from the web's advice.
+/// SMTP AUTH devices that cannot do TLS 1.2 have Microsoft's opt-in endpoint
+/// `smtp-legacy.office365.com`; IMAP and POP3 have none.
+pub fn mail_advice(why: &Why, mail: crate::mail::Mail, port: u16) -> Option<String> {
+    use crate::mail::MailProtocol;
+    let legacy = match mail.protocol {
+        MailProtocol::Smtp if port != 25 => {
+            "; SMTP AUTH devices that cannot: smtp-legacy.office365.com (opt-in, \
+             Set-TransportConfig -AllowLegacyTLSClients $true)"
+        }
+        _ => "",
+    };
+    let service = mail.service(port);
+    Some(match why {
+        Why::NeedsNewer { version } => format!(
+            "enable {version} in the mail client or device (Windows 7 / Server 2008 R2: \
+             the SChannel TLS 1.2 client keys){legacy}"
+        ),
+        Why::ServiceRefused { .. } => {
+            format!("TLS 1.2 in the mail client or device{legacy}")
+        }
+        Why::Unreachable { .. } => format!("allow outbound TCP {port} ({service})"),
+        Why::Reset | Why::Timeout => format!("let {service} through to these addresses"),
+        _ => return None,
+    })
 }
 
 fn report_with(vs: &[ClientVerdict], probes: u64) -> CheckReport {

@@ -46,6 +46,12 @@ pub struct Prior {
     pub disproven: Vec<(TlsVersion, String)>,
     /// Versions a mail service refused after a completed handshake, with its answer.
     pub refused: Vec<(TlsVersion, String)>,
+    /// Versions at which a real handshake (rustls, or the legacy client) completed at
+    /// this address: what lets a client's claim nothing else can prove (TLS 1.3, a
+    /// signature this code cannot check) count as a connection.
+    pub completed: Vec<TlsVersion>,
+    /// Versions the version check probed (the scan's range).
+    pub probed: Vec<TlsVersion>,
 }
 
 /// What the version check found, for the checks that build on it: the versions whose
@@ -58,6 +64,15 @@ pub fn prior(
     use crate::probe::outcome::CellState;
     let judged = versions::judge(raw.to_vec(), combined, pinned);
     let mut prior = Prior::default();
+    for m in combined.into_iter().chain(pinned) {
+        if let crate::probe::modern::ModernOutcome::Completed { version, .. } = &m.outcome
+            && let Some(v) = TlsVersion::ALL.into_iter().find(|v| v.wire() == *version)
+            && !prior.completed.contains(&v)
+        {
+            prior.completed.push(v);
+        }
+    }
+    prior.probed = raw.iter().map(|(v, _)| *v).collect();
     for v in TlsVersion::ALL {
         let cell = &judged.cells[v as usize];
         if let Some(crate::probe::proof::Proof::Failed(why)) = &cell.proof {
@@ -139,6 +154,12 @@ pub trait Net: Send + Sync {
     /// timeout is retried with the same hello as the scan's `--retries` says.
     fn exchange<'a>(&'a self, hello: Vec<u8>, offer: &'a Offer)
     -> BoxFuture<'a, (Outcome, Timing)>;
+    /// Whether a real handshake (rustls) offering `version` alone completes, counted
+    /// as a probe: what proves a client's TLS 1.3 answer when the scan's range left
+    /// TLS 1.3 out (`--tls-max 1.2`). Without one, nothing is proven.
+    fn completes(&self, _version: TlsVersion) -> BoxFuture<'_, bool> {
+        Box::pin(async { false })
+    }
 }
 
 /// A check, as the scheduler sees it.

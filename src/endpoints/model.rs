@@ -72,18 +72,23 @@ pub enum Role {
     Content,
     /// Telemetry upload and rules: nothing the user waits for.
     Telemetry,
+    /// Exchange Online mail (SMTP submission and relay, IMAP, POP3; `--endpoints
+    /// mail`): mail clients and devices, not activation. Its verdicts and advice name the
+    /// service and port (`SMTP submission on 587`).
+    Mail,
     /// Not said: a host of the list without a role, or a target not in the list.
     #[default]
     Other,
 }
 
 impl Role {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::SignIn,
         Self::Activation,
         Self::Configuration,
         Self::Content,
         Self::Telemetry,
+        Self::Mail,
         Self::Other,
     ];
 
@@ -95,6 +100,7 @@ impl Role {
             Self::Configuration => "configuration",
             Self::Content => "content",
             Self::Telemetry => "telemetry",
+            Self::Mail => "mail",
             Self::Other => "other",
         }
     }
@@ -107,6 +113,7 @@ impl Role {
             Self::Configuration => "configuration fails",
             Self::Content => "no installs or updates",
             Self::Telemetry => "telemetry only",
+            Self::Mail => "mail clients cannot connect",
             Self::Other => "other hosts",
         }
     }

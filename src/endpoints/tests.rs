@@ -324,7 +324,7 @@ fn unknown_choices_list_the_allowed_values() {
     assert_eq!(
         error(&second(&[("role", "role = \"login\"")])),
         "t.toml:16: endpoint[1].role: 'login' is not one of: \
-         sign-in, activation, configuration, content, telemetry, other"
+         sign-in, activation, configuration, content, telemetry, mail, other"
     );
     // Optional: absent is `other`.
     let list = parse(&second(&[])).unwrap();

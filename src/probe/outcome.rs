@@ -211,11 +211,17 @@ impl Outcome {
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Alert(a) => write!(f, "alert {a} ({})", a.0),
+            // Before any ServerHello, and not a warning: a fatal alert. An undefined
+            // description says so in words: `alert 255 (unknown), fatal`.
+            Self::Alert(a) if a.name().is_none() => write!(f, "alert {}, fatal", a.label()),
+            Self::Alert(a) => write!(f, "alert {}", a.label()),
             Self::OtherVersion(v) => write!(f, "server chose {v}"),
             Self::Closed => f.write_str("closed"),
             Self::Reset => f.write_str("reset"),
-            Self::WarningThenSilence(a) => write!(f, "alert {a} ({}, warning), then silence", a.0),
+            Self::WarningThenSilence(a) => match a.name() {
+                Some(n) => write!(f, "alert {n} ({}, warning), then silence", a.0),
+                None => write!(f, "alert {} (unknown, warning), then silence", a.0),
+            },
         }
     }
 }

@@ -6,7 +6,10 @@
 //! verifies with the leaf's key over *our* client random — which also proves that the
 //! chain shown belongs to the server (a box replaying someone else's flight cannot
 //! sign our random). What cannot be proven here (static RSA, TLS 1.3, whose proof is a
-//! completed rustls handshake) is `Unproven`, with the reason.
+//! completed rustls handshake) is `Unproven`, with the reason. A flight that stops
+//! short (closed, stalled past the deadline, too long, broken) is `Failed`: the server
+//! proved nothing and a real client fails there too; so is a leaf key larger than any
+//! client accepts (`cert::CLIENT_MAX_RSA_BITS`).
 
 use std::fmt;
 
@@ -164,10 +167,24 @@ fn suite_era(cs: CipherSuite) -> &'static str {
 /// TLS ≤ 1.2: the flight after the hello, and the ServerKeyExchange signature.
 fn prove_flight(hello: &ServerHello, offer: &Offer, version: TlsVersion) -> Proof {
     let (kx, auth) = hello.cipher.kind();
+    // A flight that stops short proves nothing, and a real client stops right there
+    // too: a stalled flight is a failed claim, not an unproven one (a slow but genuine
+    // server at 1.2 is still found by the rustls handshake, which outranks this).
     let cut_short = |what: &str| match &hello.flight {
-        FlightEnd::Stalled => Proof::Unproven(format!("the flight stalled before {what}")),
+        FlightEnd::Stalled => Proof::Failed(format!(
+            "ServerHello claimed {version}, then the flight stalled before {what}: \
+             no client can finish this handshake"
+        )),
         end => Proof::Failed(format!("ServerHello claimed {version}, then {end}")),
     };
+    // A key no client accepts: whatever the signature, no client connects.
+    if let Some(bits) = hello
+        .certificates
+        .first()
+        .and_then(|c| crate::cert::oversized_rsa_key(c))
+    {
+        return Proof::Failed(crate::cert::oversized_key_words(bits));
+    }
     match kx {
         KeyExchange::Ecdhe | KeyExchange::Dhe => {}
         KeyExchange::Rsa
@@ -733,7 +750,9 @@ mod tests {
         ecdhe.flight = FlightEnd::Closed;
         assert!(failed(judge_claim(&ecdhe, &o)).contains("then connection closed"));
         ecdhe.flight = FlightEnd::Stalled;
-        assert!(matches!(judge_claim(&ecdhe, &o), Proof::Unproven(_)));
+        assert!(failed(judge_claim(&ecdhe, &o)).contains("stalled before the key exchange"));
+        ecdhe.flight = FlightEnd::TooLong(131_072);
+        assert!(failed(judge_claim(&ecdhe, &o)).contains("131072 bytes"));
     }
 
     #[test]

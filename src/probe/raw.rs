@@ -17,7 +17,7 @@ use crate::mail::Mail;
 use crate::target::Host;
 use crate::version::TlsVersion;
 use crate::wire::hello::{HelloSpec, HelloVariant, client_hello_record};
-use crate::wire::reply::{Progress, Reply, ReplyParser};
+use crate::wire::reply::{FlightEnd, Progress, Reply, ReplyParser};
 
 /// The most a server may send before we have a verdict. A first flight with a long
 /// chain is ~10 KiB; anything past this is cut off rather than buffered.
@@ -190,7 +190,8 @@ async fn read_verdict(
     loop {
         if parser.received() >= MAX_REPLY {
             let too_large = Outcome::Error(ProbeError::TooLarge { limit: MAX_REPLY });
-            return salvage(&mut parser, offer, too_large, deadline).await;
+            let end = FlightEnd::TooLong(MAX_REPLY);
+            return salvage(&mut parser, offer, too_large, deadline, end).await;
         }
         let room = (MAX_REPLY - parser.received()).min(READ_CHUNK);
         chunk.clear();
@@ -207,7 +208,7 @@ async fn read_verdict(
             Ok(Err(e)) if is_reset(&e) => None,
             Ok(Err(e)) => {
                 let failed = Outcome::Error(ProbeError::Io(e.to_string()));
-                return salvage(&mut parser, offer, failed, deadline).await;
+                return salvage(&mut parser, offer, failed, deadline, FlightEnd::Closed).await;
             }
         };
         if timing.first_byte.is_none() && parser.received() > 0 {
@@ -244,16 +245,23 @@ async fn at_deadline(
     }
 }
 
-/// The verdict from a ServerHello already received, else `otherwise`: a reply that
-/// fails after the server has said which version it takes still answers the question.
+/// The verdict from a ServerHello already received, its flight ended as `end`, else
+/// `otherwise`: a reply that fails after the server has said which version it takes
+/// still answers the question.
 async fn salvage(
     parser: &mut ReplyParser,
     offer: &Offer,
     otherwise: Outcome,
     deadline: tokio::time::Instant,
+    end: FlightEnd,
 ) -> Outcome {
     match parser.stalled() {
-        Some(reply @ Reply::Hello(_)) => judge_in_time(reply, offer, deadline).await,
+        Some(Reply::Hello(mut hello)) => {
+            if hello.flight == FlightEnd::Stalled {
+                hello.flight = end;
+            }
+            judge_in_time(Reply::Hello(hello), offer, deadline).await
+        }
         _ => otherwise,
     }
 }

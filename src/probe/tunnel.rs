@@ -212,7 +212,7 @@ fn ntlm_challenge(answer: &Answer) -> Result<ntlm::Challenge, String> {
     ntlm::Challenge::parse(&bytes).map_err(|e| e.to_string())
 }
 
-/// The refusal (or, for 502/503/504, the unreachable target) an answer is.
+/// The refusal (or, for a 5xx, the unreachable target) an answer is.
 fn refusal(p: &ProxyRoute, answer: &Answer, failures: &[String]) -> ConnectFailure {
     let tried = (!failures.is_empty()).then(|| failures.join("; "));
     match Refusal::from_answer(&p.label, answer, tried) {
@@ -223,8 +223,12 @@ fn refusal(p: &ProxyRoute, answer: &Answer, failures: &[String]) -> ConnectFailu
                 .as_ref()
                 .map(|s| format!(" (Server: {s})"))
                 .unwrap_or_default();
+            let what = match answer.code {
+                502..=504 => "could not reach the target",
+                _ => "failed to open the tunnel",
+            };
             ConnectFailure::Proxy(format!(
-                "proxy {} could not reach the target: {}{server}",
+                "proxy {} {what}: {}{server}",
                 p.label, answer.status
             ))
         }

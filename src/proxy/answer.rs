@@ -228,7 +228,7 @@ fn split_outside_quotes(value: &str) -> Vec<&str> {
 pub enum RefusalKind {
     /// 407, or a SOCKS5 proxy that wants a user/password: `proxy-auth-required`.
     AuthRequired,
-    /// 403 and every other refusal: `proxy-denied`.
+    /// 403 and every other 4xx but 407: `proxy-denied` (a 5xx is no refusal).
     Denied,
     /// 3xx, typically to a login portal: `proxy-redirect`.
     Redirect,
@@ -255,11 +255,13 @@ pub struct Refusal {
 
 impl Refusal {
     /// The refusal an HTTP answer is, or `None` when the answer is not one: a success,
-    /// or 502/503/504 — the proxy could not reach the target, which is the target's
-    /// `unreachable`, not a refusal by the proxy.
+    /// or a 5xx — 502/503/504, the proxy could not reach the target (Squid's 503 for a
+    /// refused upstream), or 500 and the rest, the proxy failed (Squid's 500 for a name
+    /// it cannot resolve): the target's `unreachable`, with the proxy's status line,
+    /// never a policy refusal (`proxy-denied`).
     pub fn from_answer(proxy: &str, answer: &Answer, tried: Option<String>) -> Option<Self> {
         let kind = match answer.code {
-            200..=299 | 502..=504 => return None,
+            200..=299 | 500..=599 => return None,
             407 => RefusalKind::AuthRequired,
             300..=399 => RefusalKind::Redirect,
             _ => RefusalKind::Denied,
@@ -381,6 +383,11 @@ mod tests {
             kind("HTTP/1.1 503 Service Unavailable"),
             None,
             "the target's problem"
+        );
+        assert_eq!(
+            kind("HTTP/1.1 500 Internal Server Error"),
+            None,
+            "the proxy failed"
         );
         let r = Refusal::from_answer(
             "p:1",

@@ -268,7 +268,7 @@ impl<W: Write> Sink for HtmlSink<W> {
             (_, Some(true), _) => "<td class=\"warn\">locally only</td>".to_string(),
             (Some(false), _, _) => format!(
                 "<td class=\"bad\" title=\"{}\">untrusted</td>",
-                esc(r.trust_public_detail.as_deref().unwrap_or(""))
+                esc(r.untrusted_reason().unwrap_or(""))
             ),
             _ => "<td class=\"none\">–</td>".to_string(),
         };

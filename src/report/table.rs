@@ -660,10 +660,7 @@ fn cert_text(r: &Record) -> (String, bool) {
         (Some(true), _) => ("trusted".to_string(), false),
         (_, Some(true)) => ("trusted locally only".to_string(), false),
         _ => (
-            format!(
-                "untrusted: {}",
-                r.trust_public_detail.as_deref().unwrap_or("?")
-            ),
+            format!("untrusted: {}", r.untrusted_reason().unwrap_or("?")),
             true,
         ),
     };

@@ -8,8 +8,12 @@
 //! Counted from the records' client verdicts alone (each carries its kind of failure
 //! and its advice), so `merge` recomputes the same lines from shards. Failures are
 //! grouped by the endpoint's role (`endpoints.toml`), in the order sign-in,
-//! activation, configuration, content, telemetry, other; a target not in the list is
-//! `other`, and when every failure is `other` the role is not named. N counts the
+//! activation, configuration, content, telemetry, mail, other; a target not in the list is
+//! `other`, and when every failure is `other` the role is not named. On mail endpoints
+//! (role `mail`) the group is the service and port, in mail clients' words:
+//! `SMTP submission on 587 (mail clients cannot send mail): 1 needs TLS 1.2 or newer`,
+//! and a profile that fails nowhere on a mail-only scan "connects" rather than
+//! "activates". N counts the
 //! profile's failing records, so it equals the `fail` cells of its CSV column; M
 //! counts the records with a verdict for the profile (a name that did not resolve is
 //! one record, one address).
@@ -31,10 +35,24 @@ pub struct ProfileVerdict {
     pub addresses: usize,
     /// Of which the profile fails at.
     pub failing: usize,
-    /// (role, reason, count), in the order first seen.
-    pub reasons: Vec<(Role, Why, usize)>,
+    /// The reasons counted, in the order first seen.
+    pub reasons: Vec<Reason>,
+    /// Of the addresses, those of mail endpoints (role `mail`): when they are all of
+    /// them, a profile without a failure "connects", it does not "activate".
+    pub mail_addresses: usize,
     /// What to do, one entry per distinct advice, in the order first seen.
     pub advice: Vec<String>,
+}
+
+/// One reason, counted where it breaks the same thing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reason {
+    pub role: Role,
+    /// On a mail endpoint, the service and port (`SMTP submission on 587`) and what its
+    /// clients cannot do there (`send mail`).
+    pub service: Option<(String, &'static str)>,
+    pub why: Why,
+    pub count: usize,
 }
 
 /// Every profile's tally, in the order the profiles were asked for.
@@ -47,6 +65,7 @@ impl ClientVerdicts {
     /// Counts one record's client verdicts.
     pub fn add(&mut self, r: &Record) {
         let role = r.endpoint.as_ref().map_or(Role::Other, |e| e.role);
+        let service = crate::record::mail_service(r).map(|m| (m.service(r.port), m.task()));
         for report in r.checks.iter().filter(|c| c.check == clients::CHECK) {
             for v in clients::verdicts(report) {
                 let i = match self.profiles.iter().position(|p| p.profile == v.profile) {
@@ -63,6 +82,7 @@ impl ClientVerdicts {
                 };
                 let p = &mut self.profiles[i];
                 p.addresses += 1;
+                p.mail_addresses += usize::from(service.is_some());
                 if v.connects {
                     continue;
                 }
@@ -74,10 +94,15 @@ impl ClientVerdicts {
                 match p
                     .reasons
                     .iter_mut()
-                    .find(|(ro, w, _)| *ro == role && *w == why)
+                    .find(|x| x.role == role && x.service == service && x.why == why)
                 {
-                    Some((_, _, n)) => *n += 1,
-                    None => p.reasons.push((role, why, 1)),
+                    Some(x) => x.count += 1,
+                    None => p.reasons.push(Reason {
+                        role,
+                        service: service.clone(),
+                        why,
+                        count: 1,
+                    }),
                 }
                 if let Some(a) = v.advice.filter(|a| !p.advice.contains(a)) {
                     p.advice.push(a);
@@ -113,6 +138,8 @@ impl ClientVerdicts {
 #[derive(Serialize)]
 struct ReasonJson<'a> {
     role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<&'a str>,
     why: &'a Why,
     count: usize,
     text: String,
@@ -126,24 +153,38 @@ impl ProfileVerdict {
         let noun = if m == 1 { "address" } else { "addresses" };
         if self.failing == 0 {
             let all = if m == 1 { "the" } else { "all" };
-            return format!("{}: activates at {all} {m} {noun}", self.profile);
+            let verb = match self.mail_addresses == m {
+                true => "connects",
+                false => "activates",
+            };
+            return format!("{}: {verb} at {all} {m} {noun}", self.profile);
         }
-        let named_roles = self.reasons.iter().any(|(r, _, _)| *r != Role::Other);
+        let named_roles = self.reasons.iter().any(|x| x.role != Role::Other);
         let mut groups = Vec::new();
         for role in Role::ALL {
-            let counted: Vec<String> = self
-                .reasons
-                .iter()
-                .filter(|(r, _, _)| *r == role)
-                .map(|(_, why, n)| why.counted(*n))
-                .collect();
-            if counted.is_empty() {
-                continue;
+            // Within a role, one group per mail service (none elsewhere), first seen first.
+            let mut services: Vec<&Option<(String, &str)>> = Vec::new();
+            for x in self.reasons.iter().filter(|x| x.role == role) {
+                if !services.contains(&&x.service) {
+                    services.push(&x.service);
+                }
             }
-            groups.push(match named_roles {
-                true => format!("{}: {}", role.consequence(), counted.join(", ")),
-                false => counted.join(", "),
-            });
+            for service in services {
+                let counted: Vec<String> = self
+                    .reasons
+                    .iter()
+                    .filter(|x| x.role == role && x.service == *service)
+                    .map(|x| x.why.counted(x.count))
+                    .collect();
+                let label = match service {
+                    Some((name, task)) => format!("{name} (mail clients cannot {task})"),
+                    None => role.consequence().to_string(),
+                };
+                groups.push(match named_roles {
+                    true => format!("{label}: {}", counted.join(", ")),
+                    false => counted.join(", "),
+                });
+            }
         }
         let mut line = format!(
             "{}: fails at {} of {m} {noun} — {}",
@@ -162,11 +203,12 @@ impl ProfileVerdict {
         let reasons: Vec<ReasonJson<'_>> = self
             .reasons
             .iter()
-            .map(|(role, why, n)| ReasonJson {
-                role: role.name(),
-                why,
-                count: *n,
-                text: why.counted(*n),
+            .map(|x| ReasonJson {
+                role: x.role.name(),
+                service: x.service.as_ref().map(|(name, _)| name.as_str()),
+                why: &x.why,
+                count: x.count,
+                text: x.why.counted(x.count),
             })
             .collect();
         json!({
@@ -188,6 +230,15 @@ mod tests {
 
     fn tally(reasons: Vec<(Role, Why, usize)>, addresses: usize) -> ProfileVerdict {
         let failing = reasons.iter().map(|(_, _, n)| n).sum();
+        let reasons = reasons
+            .into_iter()
+            .map(|(role, why, count)| Reason {
+                role,
+                service: None,
+                why,
+                count,
+            })
+            .collect();
         ProfileVerdict {
             profile: "win7-tls12".into(),
             addresses,
@@ -220,6 +271,54 @@ mod tests {
              1 unreachable (connection refused); telemetry only: 2 unreachable (connection \
              refused) → upgrade to Windows 10 or later"
         );
+    }
+
+    #[test]
+    fn mail_reasons_name_the_service_and_port() {
+        let mail = |service: &str, task: &'static str, why: Why| Reason {
+            role: Role::Mail,
+            service: Some((service.to_string(), task)),
+            why,
+            count: 1,
+        };
+        let t = ProfileVerdict {
+            profile: "win7".into(),
+            addresses: 3,
+            mail_addresses: 3,
+            failing: 2,
+            reasons: vec![
+                mail(
+                    "SMTP submission on 587",
+                    "send mail",
+                    Why::ServiceRefused {
+                        version: "TLS 1.0".into(),
+                    },
+                ),
+                mail(
+                    "IMAP on 143",
+                    "fetch mail",
+                    Why::NeedsNewer {
+                        version: "TLS 1.2".into(),
+                    },
+                ),
+            ],
+            advice: vec!["TLS 1.2 in the mail client or device".into()],
+            ..ProfileVerdict::default()
+        };
+        assert_eq!(
+            t.line(),
+            "win7: fails at 2 of 3 addresses — SMTP submission on 587 (mail clients cannot send \
+             mail): 1 refuses TLS 1.0 after the handshake (the mail service); IMAP on 143 (mail \
+             clients cannot fetch mail): 1 needs TLS 1.2 or newer → TLS 1.2 in the mail client \
+             or device"
+        );
+        let ok = ProfileVerdict {
+            profile: "win10".into(),
+            addresses: 3,
+            mail_addresses: 3,
+            ..ProfileVerdict::default()
+        };
+        assert_eq!(ok.line(), "win10: connects at all 3 addresses");
     }
 
     #[test]

@@ -144,6 +144,17 @@ open_enum! {
     }
 }
 
+impl AlertDescription {
+    /// The alert as reports name it: `handshake_failure (40)`, and for a description
+    /// no registry defines `255 (unknown)` (never a hex code mistaken for a name).
+    pub fn label(self) -> String {
+        match self.name() {
+            Some(n) => format!("{n} ({})", self.0),
+            None => format!("{} (unknown)", self.0),
+        }
+    }
+}
+
 open_enum! {
     /// Cipher suites: the IANA registry's suites a client might offer (RC4, 3DES,
     /// DES, EXPORT, NULL, anon, DH/ECDH, DHE/DSS, CAMELLIA, ARIA, SEED, IDEA, CCM,
@@ -420,6 +431,8 @@ mod tests {
     fn known_and_unknown_values_print() {
         assert_eq!(AlertDescription(70).to_string(), "protocol_version");
         assert_eq!(AlertDescription(199).to_string(), "alert 0xc7");
+        assert_eq!(AlertDescription(255).label(), "255 (unknown)");
+        assert_eq!(AlertDescription(40).label(), "handshake_failure (40)");
         assert_eq!(ProtocolVersion(0x0303).to_string(), "TLS 1.2");
         assert_eq!(ProtocolVersion(0x7f1c).to_string(), "0x7f1c");
         assert_eq!(

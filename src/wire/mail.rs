@@ -510,10 +510,13 @@ fn tls_record(buf: &[u8]) -> Option<String> {
 }
 
 /// When `line` cannot be text of any mail protocol (a control character other than
-/// tab and line endings), what it looks like.
+/// tab and line endings where its code or tag goes: a TLS record, binary), what it
+/// looks like. A control character later in a line that starts as a reply (`454 4.7.0
+/// TLS \x1b[31m…`) leaves it a reply, judged by its code; the text stays exact in
+/// JSON and every other sink escapes it (`safe.rs`).
 fn binary(line: &[u8]) -> Option<String> {
     let bad = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || *b == 0x7f;
-    if !line.iter().any(bad) {
+    if !line.iter().take(4).any(bad) {
         return None;
     }
     Some(tls_record(line).unwrap_or_else(|| excerpt(line.strip_suffix(b"\n").unwrap_or(line))))

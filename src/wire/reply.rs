@@ -61,6 +61,9 @@ pub enum FlightEnd {
     Alert(AlertDescription),
     /// Bytes after the hello could not be decoded.
     Broken(Malformed),
+    /// The flight went past the reply limit (this many bytes) before ServerHelloDone:
+    /// an endless Certificate message.
+    TooLong(usize),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +106,13 @@ pub enum Malformed {
     /// A handshake message other than ServerHello came first.
     UnexpectedMessage(HandshakeType),
     BadServerHello,
+    /// A ServerHello's key share whose key has the wrong length for its group (`len`;
+    /// `None`: no key at all), or a HelloRetryRequest's that carries a key.
+    BadKeyShare {
+        group: NamedGroup,
+        len: Option<usize>,
+        retry: bool,
+    },
     BadCertificate,
     /// The connection ended in the middle of a record or message.
     Truncated,
@@ -125,6 +135,26 @@ impl fmt::Display for Malformed {
             Self::UnexpectedRecord(t) => write!(f, "unexpected {t} record"),
             Self::UnexpectedMessage(t) => write!(f, "unexpected {t} message"),
             Self::BadServerHello => f.write_str("malformed ServerHello"),
+            Self::BadKeyShare {
+                group, retry: true, ..
+            } => write!(
+                f,
+                "malformed HelloRetryRequest: a {group} key where only the group belongs"
+            ),
+            Self::BadKeyShare {
+                group, len: None, ..
+            } => write!(f, "malformed ServerHello: {group} key share without a key"),
+            Self::BadKeyShare {
+                group,
+                len: Some(n),
+                ..
+            } => match key_share_len(*group) {
+                Some(want) => write!(
+                    f,
+                    "malformed ServerHello: {group} key share of {n} bytes ({group} keys are {want})"
+                ),
+                None => write!(f, "malformed ServerHello: empty {group} key share"),
+            },
             Self::BadCertificate => f.write_str("malformed Certificate message"),
             Self::Truncated => f.write_str("reply truncated"),
         }
@@ -138,8 +168,9 @@ impl fmt::Display for FlightEnd {
             Self::Complete => f.write_str("complete"),
             Self::Closed => f.write_str("connection closed before ServerHelloDone"),
             Self::Stalled => f.write_str("stalled before ServerHelloDone"),
-            Self::Alert(a) => write!(f, "alert {a} ({}) before ServerHelloDone", a.0),
+            Self::Alert(a) => write!(f, "alert {} before ServerHelloDone", a.label()),
             Self::Broken(m) => write!(f, "broken after the ServerHello: {m}"),
+            Self::TooLong(n) => write!(f, "no ServerHelloDone within {n} bytes"),
         }
     }
 }
@@ -457,8 +488,9 @@ impl Flight {
         let Some(hello) = self.hello.as_mut() else {
             return match typ {
                 HandshakeType::SERVER_HELLO => {
-                    let Some(hello) = read_server_hello(body) else {
-                        return Some(Progress::Malformed(Malformed::BadServerHello));
+                    let hello = match read_server_hello(body) {
+                        Ok(hello) => hello,
+                        Err(m) => return Some(Progress::Malformed(m)),
                     };
                     let awaits_flight = !hello.retry_request
                         && offered.contains(&hello.version)
@@ -491,7 +523,55 @@ impl Flight {
     }
 }
 
-fn read_server_hello(body: &[u8]) -> Option<ServerHello> {
+/// Decodes a ServerHello and checks its key share: a key of the wrong length for its
+/// group (a 5-byte x25519 share), or a key in a HelloRetryRequest, is no hello a client
+/// could go on from.
+fn read_server_hello(body: &[u8]) -> Result<ServerHello, Malformed> {
+    let (hello, key_len) = read_hello_fields(body).ok_or(Malformed::BadServerHello)?;
+    let Some(group) = hello.key_share else {
+        return Ok(hello);
+    };
+    let fits = match (hello.retry_request, key_len, key_share_len(group)) {
+        (true, None, _) => true,
+        (false, Some(n), Some(want)) => n == want,
+        (false, Some(n), None) => n > 0,
+        _ => false,
+    };
+    match fits {
+        true => Ok(hello),
+        false => Err(Malformed::BadKeyShare {
+            group,
+            len: key_len,
+            retry: hello.retry_request,
+        }),
+    }
+}
+
+/// The length of a server's key share for `group` (RFC 8446 §4.2.8.1–2: a point, a
+/// Montgomery key, a finite-field value padded to the prime; the ML-KEM hybrids'
+/// ciphertext and key), where the group is one a client here may offer.
+fn key_share_len(group: NamedGroup) -> Option<usize> {
+    Some(match group.0 {
+        0x001d => 32,
+        0x001e => 56,
+        0x0017 => 65,
+        0x0018 => 97,
+        0x0019 => 133,
+        0x0100 => 256,
+        0x0101 => 384,
+        0x0102 => 512,
+        0x0103 => 768,
+        0x0104 => 1024,
+        0x11ec | 0x6399 => 1120,
+        0x11eb => 1153,
+        0x11ed => 1665,
+        _ => return None,
+    })
+}
+
+/// The ServerHello's fields, and the length of its key share's key (`None` when the
+/// key_share extension holds the group alone, as in a HelloRetryRequest).
+fn read_hello_fields(body: &[u8]) -> Option<(ServerHello, Option<usize>)> {
     let mut r = Reader::new(body);
     let legacy_version = ProtocolVersion(r.u16()?);
     let random: [u8; 32] = r.take(32)?.try_into().ok()?;
@@ -500,6 +580,7 @@ fn read_server_hello(body: &[u8]) -> Option<ServerHello> {
     let compression = r.u8()?;
     let mut version = legacy_version;
     let mut key_share = None;
+    let mut key_len = None;
     if !r.is_empty() {
         let mut exts = r.vec_u16()?;
         while !exts.is_empty() {
@@ -509,12 +590,20 @@ fn read_server_hello(body: &[u8]) -> Option<ServerHello> {
                 ExtensionType::SUPPORTED_VERSIONS => version = ProtocolVersion(data.u16()?),
                 // The server's KeyShareEntry, or the group a HelloRetryRequest asks for:
                 // both start with the group.
-                ExtensionType::KEY_SHARE => key_share = Some(NamedGroup(data.u16()?)),
+                ExtensionType::KEY_SHARE => {
+                    key_share = Some(NamedGroup(data.u16()?));
+                    if !data.is_empty() {
+                        key_len = Some(data.vec_u16()?.rest().len());
+                        if !data.is_empty() {
+                            return None;
+                        }
+                    }
+                }
                 _ => {}
             }
         }
     }
-    Some(ServerHello {
+    let hello = ServerHello {
         version,
         cipher,
         compression,
@@ -525,7 +614,8 @@ fn read_server_hello(body: &[u8]) -> Option<ServerHello> {
         certificates: Vec::new(),
         key_exchange: None,
         flight: FlightEnd::NotAwaited,
-    })
+    };
+    Some((hello, key_len))
 }
 
 fn read_certificates(body: &[u8]) -> Option<Vec<Vec<u8>>> {

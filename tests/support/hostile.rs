@@ -392,3 +392,179 @@ pub fn oversized_rsa_server(bytes: usize) -> SocketAddr {
         ])
     })
 }
+
+/// The handshake `messages` cut into records of at most 16,384 bytes (a flight bigger
+/// than one record: a huge certificate).
+pub fn records(messages: &[Vec<u8>]) -> Vec<u8> {
+    let body: Vec<u8> = messages.concat();
+    let mut out = Vec::new();
+    for part in body.chunks(16_384) {
+        out.extend([22, 3, 3]);
+        out.extend((part.len() as u16).to_be_bytes());
+        out.extend_from_slice(part);
+    }
+    out
+}
+
+/// The first ECDHE suite the hello offers (TLS ≤ 1.2), else ECDHE-RSA-AES128-GCM.
+fn ecdhe_suite(h: &ClientHelloInfo) -> u16 {
+    h.suites
+        .iter()
+        .copied()
+        .find(|s| matches!(s >> 8, 0xc0) && *s != 0xc0ff)
+        .unwrap_or(0xc02f)
+}
+
+/// How a [`hello_then`] server ends its flight after the ServerHello.
+#[derive(Clone, Copy, Debug)]
+pub enum After {
+    /// Says nothing more and keeps the connection open.
+    Stall,
+    /// Closes the connection.
+    Close,
+}
+
+/// Answers every hello with a TLS 1.2 ServerHello for an ECDHE suite the hello offered,
+/// at the hello's version (TLS 1.0 to 1.2), and then never completes the flight (no Certificate, no ServerKeyExchange): the claim
+/// proves nothing, and a real client fails right there.
+pub fn hello_then(after: After) -> SocketAddr {
+    tcp_server(move |mut tcp| async move {
+        let rec = read_hello(&mut tcp).await;
+        let Some(h) = parse_client_hello(&rec) else {
+            return;
+        };
+        let version = h.version.min(0x0303);
+        let hello = server_hello(version, [0x21; 32], &h.session_id, ecdhe_suite(&h), None);
+        let _ = tcp.write_all(&record(&[hello])).await;
+        match after {
+            After::Stall => hold(tcp).await,
+            After::Close => {
+                let _ = tcp.shutdown().await;
+                hold(tcp).await;
+            }
+        }
+    })
+}
+
+/// A TLS 1.3 answer recorded from another session and replayed to every hello offering
+/// TLS 1.3: a ServerHello with the recorded x25519 share (`share_len` bytes of it: 32 is
+/// a well-formed one, 5 a broken one), a ChangeCipherSpec and the recorded encrypted
+/// records, which no client of ours can decrypt. Hellos without TLS 1.3 get
+/// protocol_version.
+pub fn tls13_replayer(share_len: usize) -> SocketAddr {
+    scripted(move |h| {
+        if h.version < 0x0304 {
+            return vec![21, 3, 3, 0, 2, 2, 70];
+        }
+        let share = vec![0x5e; share_len];
+        let mut out = record(&[server_hello(
+            0x0303,
+            [0x13; 32],
+            &h.session_id,
+            0x1301,
+            Some((0x001d, &share)),
+        )]);
+        out.extend([20, 3, 3, 0, 1, 1]);
+        // "Encrypted" EncryptedExtensions, Certificate, CertificateVerify, Finished.
+        for len in [40usize, 900, 280, 69] {
+            out.extend([23, 3, 3]);
+            out.extend((len as u16).to_be_bytes());
+            out.extend((0..len).map(|i| (i * 7 + len) as u8));
+        }
+        out
+    })
+}
+
+/// Answers every hello offering TLS 1.3 with a HelloRetryRequest for secp256r1 and then
+/// says nothing more, whatever the client sends. Older hellos get protocol_version.
+pub fn retry_then_silence() -> SocketAddr {
+    scripted(|h| {
+        if h.version < 0x0304 {
+            return vec![21, 3, 3, 0, 2, 2, 70];
+        }
+        let mut b = 0x0303u16.to_be_bytes().to_vec();
+        b.extend(crate_hrr_random());
+        b.push(h.session_id.len() as u8);
+        b.extend_from_slice(&h.session_id);
+        b.extend(0x1301u16.to_be_bytes());
+        b.push(0);
+        // supported_versions 1.3; key_share asking for secp256r1 (the group alone).
+        let exts = [
+            0x00, 0x2b, 0x00, 0x02, 0x03, 0x04, 0x00, 0x33, 0x00, 0x02, 0x00, 0x17,
+        ];
+        b.extend((exts.len() as u16).to_be_bytes());
+        b.extend(exts);
+        record(&[handshake(2, &b)])
+    })
+}
+
+fn crate_hrr_random() -> [u8; 32] {
+    tlscompat::wire::reply::HRR_RANDOM
+}
+
+/// A TLS 1.2 server whose certificate carries an RSA key of `bits` bits (e = 65537;
+/// nobody holds the private half), with an ECDHE_RSA ServerKeyExchange signed by
+/// nothing (a signature as long as the modulus). Real clients stop at 16,384 bits
+/// (SChannel) or 8,192 (rustls). Other versions get protocol_version.
+pub fn rsa_key_of_bits(bits: usize) -> SocketAddr {
+    let bytes = bits / 8;
+    let mut n = vec![0xc5u8; bytes];
+    n[0] = 0xff;
+    n[bytes - 1] |= 1;
+    let ca = super::pki::Ca::new("Huge Key CA");
+    let leaf = ca.leaf_for(
+        &["lab.test", "127.0.0.1"],
+        &super::pki::RsaPublicKey::new(&n, &[1, 0, 1]),
+    );
+    let ca_der = ca.der.clone();
+    scripted(move |h| {
+        // ECDHE_RSA with AES-GCM where offered, else AES-CBC-SHA (TLS 1.0).
+        let Some(suite) = [0xc02f, 0xc027, 0xc013]
+            .into_iter()
+            .find(|s| h.suites.contains(s))
+        else {
+            return vec![21, 3, 3, 0, 2, 2, 40];
+        };
+        let version = h.version.min(0x0303);
+        let mut ske = vec![3, 0x00, 0x17, 65, 4];
+        ske.extend([0x11; 64]);
+        if version == 0x0303 {
+            ske.extend([0x04, 0x01]);
+        }
+        ske.extend((bytes as u16).to_be_bytes());
+        ske.extend(std::iter::repeat_n(0x3c, bytes));
+        records(&[
+            server_hello(version, [6; 32], &h.session_id, suite, None),
+            certificate(&[&leaf, &ca_der]),
+            handshake(12, &ske),
+            server_hello_done(),
+        ])
+    })
+}
+
+/// A TLS 1.2 ServerHello (ECDHE) followed by a Certificate message that never ends: its
+/// header says 16 MiB and the server streams records of filler for as long as the
+/// client reads (up to a minute).
+pub fn endless_certificate() -> SocketAddr {
+    tcp_server(|mut tcp| async move {
+        let rec = read_hello(&mut tcp).await;
+        let Some(h) = parse_client_hello(&rec) else {
+            return;
+        };
+        let version = h.version.min(0x0303);
+        let hello = server_hello(version, [0x2e; 32], &h.session_id, ecdhe_suite(&h), None);
+        let mut first = hello;
+        first.extend([11, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc]);
+        if tcp.write_all(&record(&[first])).await.is_err() {
+            return;
+        }
+        let mut filler = vec![22, 3, 3, 0x40, 0x00];
+        filler.extend(std::iter::repeat_n(0x30, 0x4000));
+        let until = tokio::time::Instant::now() + Duration::from_secs(60);
+        while tokio::time::Instant::now() < until {
+            if tcp.write_all(&filler).await.is_err() {
+                return;
+            }
+        }
+    })
+}

@@ -62,6 +62,11 @@ pub enum Misbehaviour {
     EndlessBanner {
         pause: Duration,
     },
+    /// SMTP: STARTTLS answered with this line (CRLF added), e.g. a 454 carrying a
+    /// control character.
+    RefuseStarttlsWith(String),
+    /// The greeting comes only after this long (a tarpit, an overloaded server).
+    LateGreeting(Duration),
 }
 
 /// One lab mail server.
@@ -302,7 +307,13 @@ async fn misbehave(tcp: &mut TcpStream, spec: &Spec) -> Option<()> {
 
 /// The plain-text dialogue up to a granted STARTTLS; `false` when the session ends.
 async fn starttls(tcp: &mut TcpStream, spec: &Spec) -> bool {
-    let refuse = spec.misbehaviour == Misbehaviour::RefuseStarttls;
+    let refuse = matches!(
+        spec.misbehaviour,
+        Misbehaviour::RefuseStarttls | Misbehaviour::RefuseStarttlsWith(_)
+    );
+    if let Misbehaviour::LateGreeting(delay) = spec.misbehaviour {
+        tokio::time::sleep(delay).await;
+    }
     let greeting = greeting(spec);
     if tcp.write_all(greeting.as_bytes()).await.is_err() {
         return false;
@@ -314,9 +325,10 @@ async fn starttls(tcp: &mut TcpStream, spec: &Spec) -> bool {
         let (tag, verb) = split_command(spec.proto, &line);
         let reply = match (spec.proto, verb.as_str()) {
             (Proto::Smtp, "EHLO") => ehlo(spec, spec.misbehaviour != Misbehaviour::NotOffered),
-            (Proto::Smtp, "STARTTLS") if refuse => {
-                "454 4.7.0 TLS not available due to local problem\r\n".into()
-            }
+            (Proto::Smtp, "STARTTLS") if refuse => match &spec.misbehaviour {
+                Misbehaviour::RefuseStarttlsWith(line) => format!("{line}\r\n"),
+                _ => "454 4.7.0 TLS not available due to local problem\r\n".into(),
+            },
             (Proto::Smtp, "STARTTLS") => "220 2.0.0 SMTP server ready\r\n".into(),
             (Proto::Imap, "STARTTLS") if refuse => format!("{tag} BAD Command refused.\r\n"),
             (Proto::Imap, "STARTTLS") => format!("{tag} OK Begin TLS negotiation now.\r\n"),

@@ -55,7 +55,10 @@ impl fmt::Display for FlightError {
         match self {
             Self::Incomplete => f.write_str("the flight ended before ServerHelloDone"),
             Self::Record(e) => e.fmt(f),
-            Self::Alert(d) => write!(f, "alert {}", crate::wire::enums::AlertDescription(*d)),
+            Self::Alert(d) => match crate::wire::enums::AlertDescription(*d).name() {
+                Some(n) => write!(f, "alert {n}"),
+                None => write!(f, "alert {d} (unknown)"),
+            },
             Self::Unexpected(what) => f.write_str(what),
             Self::TooLong => write!(f, "flight exceeds {MAX_FLIGHT} bytes"),
         }
