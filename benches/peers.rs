@@ -31,7 +31,7 @@
 //! sslscan report the median of the three, sslyze and testssl.sh (a minute or more a
 //! run) run in the first round only. For each: wall time, the client's CPU (user +
 //! system from `wait4`, summed over the processes for the ×8 tools), nginx's CPU
-//! meanwhile (its processes' `/proc` times), and the client's peak RSS. Every tool's
+//! meanwhile (its processes' `/proc` times), and the client's peak RSS (GNU `time`). Every tool's
 //! TLS 1.0/1.1/1.2/1.3 verdicts must equal tlscompat's for every name it scanned, and
 //! every acceptance tlscompat reports must be proven (checked on an untimed `--json`
 //! run), or the bench fails.
