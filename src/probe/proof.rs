@@ -478,12 +478,12 @@ const RSA_MAX_EXPONENT: u64 = 1 << 32;
 const RSA_MIN_BYTES: usize = 64;
 
 /// RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2). ring where it has the (size,
-/// hash) pair — 2048 to 8192 bits with a DigestInfo, TLS 1.2's schemes: it is ten times
-/// faster (`benches/signatures.rs`). For the rest — the bare MD5+SHA-1 concatenation
-/// TLS 1.0/1.1 sign without a DigestInfo, which ring does not verify, and keys outside
-/// ring's sizes — the encoding is checked here over [`rsa_public`] (crypto-bigint):
-/// RSA-2048 MD5+SHA-1 in 37 µs where the `rsa` crate took 195 µs, two of them per
-/// address that accepts TLS 1.0 and 1.1 with an RSA certificate.
+/// hash) pair — 2048 to 8192 bits with a DigestInfo, TLS 1.2's schemes: it is the
+/// fastest (`benches/signatures.rs`). The rest — the bare MD5+SHA-1 concatenation TLS
+/// 1.0/1.1 sign without a DigestInfo, which ring does not verify, and keys outside
+/// ring's sizes — goes to RustCrypto `rsa` (0.10: 75 µs for RSA-2048 MD5+SHA-1, key
+/// set-up included, where 0.9 took 185 µs; two per address that accepts TLS 1.0 and
+/// 1.1 with an RSA certificate). No RSA arithmetic is written here.
 ///
 /// A key over [`RSA_MAX_BITS`] or with an exponent over [`RSA_MAX_EXPONENT`] cannot be
 /// checked (`Unsupported`, so the proof is `unproven`, never `verified`), and nothing is
@@ -498,18 +498,13 @@ fn rsa_pkcs1(
     signed: &[u8],
     sig: &[u8],
 ) -> Result<bool, SigError> {
-    let n = &n[n.iter().position(|b| *b != 0).unwrap_or(n.len())..];
-    let e = &e[e.iter().position(|b| *b != 0).unwrap_or(e.len())..];
-    let bits = (n.len() * 8).saturating_sub(n.first().map_or(0, |b| b.leading_zeros() as usize));
+    let (n, bits) = modulus_bits(n);
+    let (e, exponent) = exponent_value(e);
     if bits > RSA_MAX_BITS {
         return Err(SigError::Unsupported(format!(
             "RSA modulus of {bits} bits, over the {RSA_MAX_BITS}-bit limit"
         )));
     }
-    let exponent = match e.len() {
-        0..=8 => e.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)),
-        _ => u64::MAX,
-    };
     if exponent > RSA_MAX_EXPONENT {
         return Err(SigError::Unsupported(
             "RSA public exponent over 2^32".into(),
@@ -524,88 +519,66 @@ fn rsa_pkcs1(
         let key = ring::signature::UnparsedPublicKey::new(alg, der);
         return Ok(key.verify(signed, sig).is_ok());
     }
-    // EMSA-PKCS1-v1_5 (RFC 8017 §9.2): 00 01 FF…FF 00 || DigestInfo || H, where TLS
-    // 1.0/1.1's MD5+SHA-1 has no DigestInfo; at least 8 bytes of FF.
-    let mut t = digest_info(h).to_vec();
-    t.extend_from_slice(&h.digest(signed));
-    let Some(padding) = n.len().checked_sub(3 + t.len()).filter(|p| *p >= 8) else {
+    // Sizes are bounded above; `rsa` refuses an even modulus or an exponent not below it.
+    let Ok(key) = rsa::PublicKey::new_with_size_limits(
+        rsa::BoxedUint::from_be_slice_vartime(n),
+        rsa::BoxedUint::from_be_slice_vartime(e),
+        1..=RSA_MAX_BITS,
+    ) else {
         return Ok(false);
     };
-    let mut expected = vec![0x00, 0x01];
-    expected.resize(2 + padding, 0xff);
-    expected.push(0x00);
-    expected.extend_from_slice(&t);
-    Ok(rsa_public(n, exponent, sig).is_some_and(|em| em == expected))
+    Ok(key
+        .verify(pkcs1v15_scheme(h), &h.digest(signed), sig)
+        .is_ok())
 }
 
-/// The DER DigestInfo prefix of a PKCS#1 v1.5 signature over `h` (RFC 8017 §9.2,
-/// note 1); none for TLS 1.0/1.1's MD5+SHA-1.
-fn digest_info(h: Hash) -> &'static [u8] {
+/// A modulus without its leading zero bytes, and its size in bits.
+fn modulus_bits(n: &[u8]) -> (&[u8], usize) {
+    let n = &n[n.iter().position(|b| *b != 0).unwrap_or(n.len())..];
+    let bits = (n.len() * 8).saturating_sub(n.first().map_or(0, |b| b.leading_zeros() as usize));
+    (n, bits)
+}
+
+/// An exponent without its leading zero bytes, and its value (`u64::MAX` when longer
+/// than 8 bytes).
+fn exponent_value(e: &[u8]) -> (&[u8], u64) {
+    let e = &e[e.iter().position(|b| *b != 0).unwrap_or(e.len())..];
+    let value = match e.len() {
+        0..=8 => e.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)),
+        _ => u64::MAX,
+    };
+    (e, value)
+}
+
+/// Largest RSA key checked on the caller's thread by [`cheap_to_verify`]: RSA-4096 with
+/// e = 65537 costs well under a millisecond (169 µs with ring on a busy machine).
+const INLINE_RSA_BITS: usize = 4096;
+const INLINE_RSA_EXPONENT: u64 = 65_537;
+
+/// Whether the ServerKeyExchange signature by `leaf`'s key is cheap enough to check on
+/// an async worker: EC and Ed25519 keys (fixed cost), RSA up to [`INLINE_RSA_BITS`]
+/// with an exponent up to 65537, and keys nothing is computed on (unparsable,
+/// unsupported). The rest — keys a hostile server sizes up to the bounds of
+/// [`rsa_pkcs1`] — go to a blocking thread under the probe's deadline (`raw.rs`).
+pub fn cheap_to_verify(leaf: &[u8]) -> bool {
+    match leaf_key(leaf) {
+        Ok(Key::Rsa { n, e, .. }) => {
+            modulus_bits(&n).1 <= INLINE_RSA_BITS && exponent_value(&e).1 <= INLINE_RSA_EXPONENT
+        }
+        Ok(Key::Ec { .. } | Key::Ed25519(_)) | Err(_) => true,
+    }
+}
+
+/// EMSA-PKCS1-v1_5 (RFC 8017 §9.2) for `h`: with the DigestInfo of the hash, except
+/// TLS 1.0/1.1's MD5+SHA-1, which is signed bare.
+fn pkcs1v15_scheme(h: Hash) -> rsa::Pkcs1v15Sign {
+    use rsa::Pkcs1v15Sign;
     match h {
-        Hash::Md5Sha1 => &[],
-        Hash::Sha1 => &[
-            0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
-            0x14,
-        ],
-        Hash::Sha256 => &[
-            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x01, 0x05, 0x00, 0x04, 0x20,
-        ],
-        Hash::Sha384 => &[
-            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x02, 0x05, 0x00, 0x04, 0x30,
-        ],
-        Hash::Sha512 => &[
-            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x03, 0x05, 0x00, 0x04, 0x40,
-        ],
-    }
-}
-
-/// RSAVP1 (RFC 8017 §5.2.2): `sig`^`e` mod `n`, as many bytes as `n` (both without
-/// leading zeros, `sig` as long as `n`); `None` for an even modulus or a signature
-/// not below it. crypto-bigint's Montgomery arithmetic at the smallest fixed size that
-/// holds the modulus, square-and-multiply over the exponent's bits: variable time,
-/// which is fine for public values, and 5× faster than the `rsa` crate's modpow
-/// (37 µs against 195 µs for RSA-2048, e = 65537).
-fn rsa_public(n: &[u8], e: u64, sig: &[u8]) -> Option<Vec<u8>> {
-    macro_rules! at_size {
-        ($uint:ty) => {{
-            use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
-            let size = <$uint>::BYTES;
-            let wide = |b: &[u8]| {
-                let mut v = vec![0u8; size - b.len()];
-                v.extend_from_slice(b);
-                <$uint>::from_be_slice(&v)
-            };
-            let modulus = crypto_bigint::Odd::new(wide(n)).into_option()?;
-            let params = FixedMontyParams::new_vartime(modulus);
-            let base = FixedMontyForm::new(&wide(sig), &params);
-            let mut acc = base.clone();
-            for bit in (0..63 - e.leading_zeros()).rev() {
-                acc = acc.square();
-                if (e >> bit) & 1 == 1 {
-                    acc = acc.mul(&base);
-                }
-            }
-            let out = acc.retrieve().to_be_bytes();
-            Some(out.as_ref()[size - n.len()..].to_vec())
-        }};
-    }
-    // s < n, both big-endian of the same length (RFC 8017 §5.2.2 step 1); e ≥ 1.
-    if sig.len() != n.len() || sig >= n || e == 0 {
-        return None;
-    }
-    use crypto_bigint::{U1024, U2048, U3072, U4096, U8192, U16384};
-    match n.len() {
-        0 => None,
-        1..=128 => at_size!(U1024),
-        129..=256 => at_size!(U2048),
-        257..=384 => at_size!(U3072),
-        385..=512 => at_size!(U4096),
-        513..=1024 => at_size!(U8192),
-        1025..=2048 => at_size!(U16384),
-        _ => None,
+        Hash::Md5Sha1 => Pkcs1v15Sign::new_unprefixed(),
+        Hash::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
+        Hash::Sha256 => Pkcs1v15Sign::new::<rsa::sha2::Sha256>(),
+        Hash::Sha384 => Pkcs1v15Sign::new::<rsa::sha2::Sha384>(),
+        Hash::Sha512 => Pkcs1v15Sign::new::<rsa::sha2::Sha512>(),
     }
 }
 
@@ -871,7 +844,7 @@ mod tests {
 
     /// The path ring does not take: TLS 1.0/1.1's MD5+SHA-1 without a DigestInfo, and
     /// DigestInfos at a size ring does not take (1024 bits), signed by the `rsa` crate
-    /// (an independent implementation) and checked by `rsa_public`.
+    /// and checked through `rsa_pkcs1`'s bounds and scheme choice.
     #[test]
     fn rsa_pkcs1_unprefixed_and_small_keys_verify() {
         use rsa::pkcs8::DecodePrivateKey;
@@ -881,8 +854,9 @@ mod tests {
             include_str!("../../benches/data/rsa1024.pkcs8.pem"),
             include_str!("../../benches/data/rsa2048.pkcs8.pem"),
         ] {
-            let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem).unwrap();
-            let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+            let key = rsa::PrivateKey::from_pkcs8_pem(pem).unwrap();
+            let n = key.n().as_ref().to_be_bytes_trimmed_vartime();
+            let e = key.e().to_be_bytes_trimmed_vartime();
             let schemes = [
                 (Hash::Md5Sha1, rsa::Pkcs1v15Sign::new_unprefixed()),
                 (Hash::Sha1, rsa::Pkcs1v15Sign::new::<sha1::Sha1>()),
@@ -893,7 +867,7 @@ mod tests {
             for (h, scheme) in schemes {
                 let sig = key.sign(scheme, &h.digest(msg)).unwrap();
                 // The 2048-bit key goes to ring except for MD5+SHA-1; the DER is not
-                // needed on the crypto-bigint path.
+                // needed on the `rsa` path.
                 let der = &[][..];
                 if n.len() == 128 || matches!(h, Hash::Md5Sha1) {
                     assert_eq!(rsa_pkcs1(&n, &e, der, h, msg, &sig), Ok(true), "{h:?}");
@@ -934,10 +908,74 @@ mod tests {
         em.extend_from_slice(&Hash::Md5Sha1.digest(msg));
         assert_eq!(rsa_pkcs1(&n, &[1], &[], Hash::Md5Sha1, msg, &em), Ok(false));
         assert_eq!(rsa_pkcs1(&n, &[4], &[], Hash::Md5Sha1, msg, &em), Ok(false));
-        // The arithmetic itself: em^1 = em.
-        assert_eq!(rsa_public(&n, 1, &em), Some(em.clone()));
         // A signature not below the modulus is out of range.
-        assert_eq!(rsa_public(&n, 3, &n), None);
+        assert_eq!(rsa_pkcs1(&n, &[3], &[], Hash::Md5Sha1, msg, &n), Ok(false));
+    }
+
+    /// A leaf whose RSAPublicKey is `n`, `e` (made up: nothing is signed by it), issued
+    /// by a throwaway P-256 CA.
+    fn leaf_with_rsa_key(n: &[u8], e: &[u8]) -> Vec<u8> {
+        struct Raw(Vec<u8>);
+        impl rcgen::PublicKeyData for Raw {
+            fn der_bytes(&self) -> &[u8] {
+                &self.0
+            }
+            fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+                &rcgen::PKCS_RSA_SHA256
+            }
+        }
+        // DER: a length under 128 in one byte, else 0x82 and two bytes.
+        let tlv = |tag: u8, body: &[u8]| {
+            let mut out = vec![tag];
+            match body.len() {
+                len @ 0..128 => out.push(len as u8),
+                len => {
+                    out.push(0x82);
+                    out.extend_from_slice(&(len as u16).to_be_bytes());
+                }
+            }
+            out.extend_from_slice(body);
+            out
+        };
+        let unsigned = |v: &[u8]| {
+            let mut body = if v[0] & 0x80 != 0 { vec![0] } else { vec![] };
+            body.extend_from_slice(v);
+            tlv(0x02, &body)
+        };
+        let mut seq = unsigned(n);
+        seq.extend(unsigned(e));
+        let key = tlv(0x30, &seq);
+        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let ca = rcgen::Issuer::new(rcgen::CertificateParams::default(), ca_key);
+        rcgen::CertificateParams::new(vec!["a.example".into()])
+            .unwrap()
+            .signed_by(&Raw(key), &ca)
+            .unwrap()
+            .der()
+            .to_vec()
+    }
+
+    /// Checks that may cost more than a millisecond (RSA over 4096 bits or with a large
+    /// exponent) leave the async worker; the usual keys are checked in place.
+    #[test]
+    fn only_costly_keys_are_checked_off_the_worker() {
+        let ec = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let ec_leaf = rcgen::CertificateParams::new(vec!["a.example".into()])
+            .unwrap()
+            .self_signed(&ec)
+            .unwrap();
+        assert!(cheap_to_verify(ec_leaf.der()));
+        let f4 = [1, 0, 1];
+        assert!(cheap_to_verify(&leaf_with_rsa_key(&[0xc1; 256], &f4)));
+        assert!(cheap_to_verify(&leaf_with_rsa_key(&[0xc1; 512], &f4)));
+        assert!(!cheap_to_verify(&leaf_with_rsa_key(&[0xc1; 513], &f4)));
+        assert!(!cheap_to_verify(&leaf_with_rsa_key(&[0xc1; 1024], &f4)));
+        assert!(!cheap_to_verify(&leaf_with_rsa_key(
+            &[0xc1; 256],
+            &[1, 0, 0, 1]
+        )));
+        // Nothing is computed on what does not parse.
+        assert!(cheap_to_verify(b"not a certificate"));
     }
 
     /// ECDSA pairs ring does not verify (SHA-1 before TLS 1.2, SHA-512 on P-256,

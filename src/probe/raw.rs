@@ -12,7 +12,7 @@ use super::conn::Conn;
 use super::dial::dial;
 use super::net::{Route, is_reset};
 use super::outcome::{Accepted, Outcome, ProbeError, Rejection, Timing, Try, VersionProbe};
-use super::proof::{Offer, Proof, judge_claim};
+use super::proof::{self, Offer, Proof, judge_claim};
 use crate::mail::Mail;
 use crate::target::Host;
 use crate::version::TlsVersion;
@@ -270,15 +270,24 @@ async fn salvage(
 /// probe's deadline (a normal check takes well under a millisecond).
 const VERIFY_FLOOR: Duration = Duration::from_millis(100);
 
-/// [`judge`], with the signature check counted against the probe's deadline: a flight
-/// with a ServerKeyExchange is judged on a blocking thread (a signature check is CPU
-/// work, which must not stall the async workers) under the deadline (at least
-/// [`VERIFY_FLOOR`] from now). A check that does not finish in time leaves the claim
-/// unproven, so no server can make one probe cost more than `--timeout` — the key-size
-/// bounds of `probe/proof.rs` make a real check far cheaper than that anyway.
+/// [`judge`], with the signature check counted against the probe's deadline. A
+/// ServerKeyExchange signed by a key whose check is cheap (EC, Ed25519, RSA up to 4096
+/// bits with e ≤ 65537: under a millisecond, `proof::cheap_to_verify`) is judged here;
+/// one by a bigger key is judged on a blocking thread (CPU work that must not stall the
+/// async workers) under the deadline (at least [`VERIFY_FLOOR`] from now). A check that
+/// does not finish in time leaves the claim unproven, so no server can make one probe
+/// cost more than `--timeout` — the key-size bounds of `probe/proof.rs` make a real
+/// check far cheaper than that anyway. Judging the common case inline saves the hand-off
+/// to the blocking pool (a thread wake-up) and a copy of the flight per proven claim.
 async fn judge_in_time(reply: Reply, offer: &Offer, deadline: tokio::time::Instant) -> Outcome {
     let hello = match &reply {
-        Reply::Hello(h) if h.key_exchange.is_some() && offer.offered(h.version).is_some() => {
+        Reply::Hello(h)
+            if h.key_exchange.is_some()
+                && offer.offered(h.version).is_some()
+                && h.certificates
+                    .first()
+                    .is_some_and(|leaf| !proof::cheap_to_verify(leaf)) =>
+        {
             h.clone()
         }
         _ => return judge(reply, offer),
