@@ -11,7 +11,9 @@
 //! 2 × timeout (one timeout and its retry, all probes side by side) instead of one
 //! round per probe. An address that takes no connection costs that one connect and is
 //! recorded once, not once per version; the checks report it without a probe
-//! ([`Check::unanswered`]).
+//! ([`Check::unanswered`]). The raw TLS 1.3 probe is the exception: it waits for the
+//! modern handshake and is not sent when that handshake completed at TLS 1.3 (the
+//! version is proven) or when nothing at the address answered anything ([`Tls13Raw`]).
 //!
 //! The checks (`--clients`, `--ciphers`) start **beside** the version probes, under the
 //! same per-address cap: the version probes take the address's permits first (in
@@ -173,6 +175,8 @@ impl Prober {
         let state = Arc::new(AddressState::scanning(versions));
         let mut set = JoinSet::new();
         // The probe that opens the first connection, and the versions left for later.
+        // What the modern handshake settled of TLS 1.3, for the raw TLS 1.3 probe.
+        let (tls13_tx, tls13_rx) = oneshot::channel::<Tls13Raw>();
         let (connected, rest): (oneshot::Receiver<Result<(), ConnectFailure>>, Vec<_>) =
             if self.inner.modern.is_some() {
                 let (tx, rx) = oneshot::channel();
@@ -181,8 +185,10 @@ impl Prober {
                 let st = state.clone();
                 set.spawn(async move {
                     let m = me.modern(&host, &route, mail, tx).await;
-                    st.version_done(m.as_ref().is_some_and(|m| answered_modern(&m.outcome)));
+                    let answered = m.as_ref().is_some_and(|m| answered_modern(&m.outcome));
                     drop(permit);
+                    let _ = tls13_tx.send(Tls13Raw::after(m.as_ref(), &st));
+                    st.version_done(answered);
                     Job::Modern(m)
                 });
                 (rx, range.iter().collect())
@@ -220,10 +226,19 @@ impl Prober {
         }
         // The version probes take the address's permits in order, before any check's
         // probe queues for one.
+        let mut tls13_rx = Some(tls13_rx);
         for version in rest {
             let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
-            let permit = self.address_permit(&scan.route).await;
             let st = state.clone();
+            let deferred = match version {
+                TlsVersion::Tls13 if self.inner.modern.is_some() => tls13_rx.take(),
+                _ => None,
+            };
+            if let Some(settled) = deferred {
+                set.spawn(async move { me.raw_tls13(&host, &route, mail, settled, &st).await });
+                continue;
+            }
+            let permit = self.address_permit(&scan.route).await;
             set.spawn(async move {
                 let p = me.version(&host, &route, mail, version).await;
                 // Told before the permit goes, so that a check's probe taking it
@@ -241,6 +256,7 @@ impl Prober {
             while let Some(done) = set.join_next().await {
                 match done {
                     Ok(Job::Raw(v, p)) => probes.push((v, p)),
+                    Ok(Job::Settled) => {}
                     Ok(Job::Modern(m)) => modern = m,
                     // A probe task only ends by returning; a panic is a bug worth surfacing.
                     Err(e) => std::panic::resume_unwind(e.into_panic()),
@@ -365,6 +381,38 @@ impl Prober {
         let probe = probe_version(target, version, s.timeout, s.retries).await;
         self.inner.observer.done(&host.to_string(), 1);
         probe
+    }
+
+    /// The raw TLS 1.3 probe of an address whose modern handshake offers TLS 1.3: sent
+    /// once that handshake is over, unless it settled the version ([`Tls13Raw`]).
+    async fn raw_tls13(
+        &self,
+        host: &Host,
+        route: &Route,
+        mail: Option<Mail>,
+        settled: oneshot::Receiver<Tls13Raw>,
+        state: &AddressState,
+    ) -> Job {
+        // A dropped sender (the modern task panicked, which only a bug would do) sends.
+        match settled.await.unwrap_or(Tls13Raw::Needed) {
+            Tls13Raw::Proven => {
+                state.version_done(true);
+                self.inner.observer.done(&host.to_string(), 1);
+                Job::Settled
+            }
+            Tls13Raw::Silent => {
+                state.version_done(false);
+                self.inner.observer.done(&host.to_string(), 1);
+                Job::Raw(TlsVersion::Tls13, VersionProbe::not_sent_to_silent())
+            }
+            Tls13Raw::Needed => {
+                let permit = self.address_permit(route).await;
+                let p = self.version(host, route, mail, TlsVersion::Tls13).await;
+                state.version_done(!is_timeout(&p.outcome));
+                drop(permit);
+                Job::Raw(TlsVersion::Tls13, p)
+            }
+        }
     }
 
     /// The modern handshake, which opens the address: `connected` hears whether the TCP
@@ -658,6 +706,42 @@ impl Net for AddressNet<'_> {
 enum Job {
     Raw(TlsVersion, VersionProbe),
     Modern(Option<ModernHandshake>),
+    /// The raw TLS 1.3 probe was not needed: the modern handshake completed at TLS 1.3.
+    Settled,
+}
+
+/// What the modern handshake leaves the raw TLS 1.3 probe to do. The raw probe waits
+/// for it instead of going out beside it: a handshake that completed at TLS 1.3 has
+/// proven the version (DESIGN.md "Proof of acceptance": it outranks any raw answer),
+/// and a raw probe sent anyway costs a connection and, on the server, a key exchange
+/// and a CertificateVerify signature — a fifth of the work at an address (issue 18).
+/// The raw probe still goes out wherever its answer is the cell's: the server chose
+/// TLS 1.2, refused, broke the handshake, or the modern client lacks what it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tls13Raw {
+    /// The modern handshake completed at TLS 1.3: nothing to send.
+    Proven,
+    /// Nothing at the address answered the modern handshake or any other probe: a raw
+    /// probe now would only wait out another round of timeouts (the silent address
+    /// costs 2 × timeout, DESIGN.md), so the cell is the handshake's timeout.
+    Silent,
+    /// Send it.
+    Needed,
+}
+
+impl Tls13Raw {
+    fn after(modern: Option<&ModernHandshake>, state: &AddressState) -> Self {
+        let Some(m) = modern else {
+            return Self::Needed;
+        };
+        match &m.outcome {
+            ModernOutcome::Completed { version, .. } if *version == TlsVersion::Tls13.wire() => {
+                Self::Proven
+            }
+            o if !answered_modern(o) && !state.answered.load(Ordering::SeqCst) => Self::Silent,
+            _ => Self::Needed,
+        }
+    }
 }
 
 /// What the per-address cap counts connections by: the IP for direct routes (every

@@ -193,6 +193,31 @@ async fn http_on_the_tls_port_is_not_tls() {
     );
 }
 
+/// The raw TLS 1.3 probe's own reading of what a scan now leaves to rustls when
+/// rustls completes (`scan.rs`, `Tls13Raw`): the compact retry past a suite-count
+/// intolerant front end, and a HelloRetryRequest as acceptance.
+#[tokio::test]
+async fn raw_tls13_probe_retries_compact_and_reads_a_retry_request() {
+    let backend = rustls_server(&[&rustls::version::TLS12, &rustls::version::TLS13]);
+    let front = hostile::suite_intolerant_front(16, backend);
+    let p = probe(front, Some("localhost"), Tls13).await;
+    assert!(accepted(&p.outcome, Tls13.wire()), "{:?}", p.outcome);
+    assert_eq!((p.attempts, p.variant), (2, HelloVariant::Compact));
+    assert_eq!(
+        p.first_outcome().cloned(),
+        Some(alert(AlertDescription::HANDSHAKE_FAILURE))
+    );
+    let p384_only = rustls_server_groups(
+        vec![rustls::crypto::ring::kx_group::SECP384R1],
+        &[&rustls::version::TLS13],
+    );
+    let p = probe(p384_only, Some("localhost"), Tls13).await;
+    match &p.outcome {
+        Outcome::Accepted(a) => assert!(a.retry_request, "{a:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn fragile_stack_is_reached_by_the_compact_retry() {
     let addr = fragile_server();

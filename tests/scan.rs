@@ -215,13 +215,36 @@ fn mixed_lab_every_cell_right() {
             "mid.lab.test -> tls13.lab.test"
         ])
     );
+    // Where the modern handshake completed at TLS 1.3 the raw TLS 1.3 probe is not
+    // sent (issue 18): the cell is proven by the handshake, and the address took four
+    // connections, not five. Where it did not (the legacy front end refuses 1.3), the
+    // raw probe goes out and its refusal is the cell's.
+    let v13 = &recs[0]["versions"]["tls1_3"];
+    assert_eq!(v13["state"], "accepted");
+    assert!(v13.get("attempts").is_none(), "{v13}");
+    assert!(
+        v13["proof"]
+            .to_string()
+            .contains("rustls handshake completed"),
+        "{v13}"
+    );
+    assert_eq!(recs[0]["probes"], 4);
+    assert_eq!(recs[0]["cipher"], "TLS13_AES_128_GCM_SHA256");
+    let refused13 = &recs[1]["versions"]["tls1_3"];
+    assert_eq!(refused13["attempts"], 1, "{refused13}");
+    assert_eq!(refused13["state"], "rejected", "{refused13}");
+    assert_eq!(recs[1]["probes"], 5);
     let v12 = &recs[1]["versions"]["tls1_2"];
     assert_eq!(v12["state"], "accepted");
     assert!(v12["timing"]["total_ms"].as_f64().expect("timing") > 0.0);
     assert_eq!(
-        recs[6]["versions"]["tls1_3"]["attempts"], 2,
+        recs[6]["versions"]["tls1_2"]["attempts"], 2,
         "timeouts retried once by default"
     );
+    // The silent address's raw TLS 1.3 probe is not sent after the modern handshake
+    // (which offered TLS 1.3) and every other probe timed out: the cell is the timeout.
+    assert_eq!(recs[6]["versions"]["tls1_3"]["state"], "timeout");
+    assert_eq!(recs[6]["versions"]["tls1_3"]["attempts"], 0);
     assert_eq!(j["summary"]["hosts"], 6);
     assert_eq!(j["summary"]["addresses"], 5);
     assert_eq!(j["summary"]["findings"]["dns"], 2);

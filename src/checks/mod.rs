@@ -72,7 +72,16 @@ pub fn prior(
             prior.completed.push(v);
         }
     }
+    // Probed: by a raw probe, or by the modern handshake that made it unneeded.
     prior.probed = raw.iter().map(|(v, _)| *v).collect();
+    for v in &prior.completed {
+        if combined.is_some_and(|m| m.outcome.reached() == Some(v.wire()))
+            && !prior.probed.contains(v)
+        {
+            prior.probed.push(*v);
+        }
+    }
+    prior.probed.sort();
     for v in TlsVersion::ALL {
         let cell = &judged.cells[v as usize];
         if let Some(crate::probe::proof::Proof::Failed(why)) = &cell.proof {
@@ -87,6 +96,8 @@ pub fn prior(
         prior.accepted.push(v);
         if let Some(Outcome::Accepted(a)) = cell.probe.as_ref().map(|p| &p.outcome) {
             prior.chosen.push((v, a.cipher));
+        } else if let Some(c) = judged.cipher.filter(|_| judged.best_version == Some(v)) {
+            prior.chosen.push((v, c));
         }
     }
     prior

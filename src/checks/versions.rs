@@ -62,6 +62,20 @@ pub fn judge(
     for (v, probe) in probes {
         cells[v as usize] = cell(v, probe, combined, pinned);
     }
+    // A version the modern handshake completed at, whose raw probe was therefore not
+    // sent (`scan.rs`, `Tls13Raw`): accepted, proven by that handshake.
+    for v in TlsVersion::ALL {
+        if cells[v as usize].state == CellState::Skipped
+            && let Some(m) = combined.filter(|m| completed_at(m, v))
+        {
+            cells[v as usize] = Cell {
+                state: CellState::Accepted,
+                detail: String::new(),
+                probe: None,
+                proof: Some(Proof::Verified(proven_by(m))),
+            };
+        }
+    }
     let best_version = TlsVersion::ALL
         .into_iter()
         .rev()
@@ -192,25 +206,11 @@ fn cell(
             (Outcome::Accepted(_), _) => raw_detail,
             _ => format!("raw probe: {}", probe.outcome),
         };
-        let mut how = match m.pinned {
-            Some(p) if p.is_legacy() => {
-                format!("{p} handshake completed (tlscompat's legacy client)")
-            }
-            Some(_) => "rustls handshake completed (offering this version alone)".into(),
-            None => "rustls handshake completed".into(),
-        };
-        if let ModernOutcome::Completed {
-            service: Some(reply),
-            ..
-        } = &m.outcome
-        {
-            how.push_str(&format!("; the service answered \"{reply}\""));
-        }
         return Cell {
             state: CellState::Accepted,
             detail,
             probe: Some(probe),
-            proof: Some(Proof::Verified(how)),
+            proof: Some(Proof::Verified(proven_by(m))),
         };
     }
     let Outcome::Accepted(a) = &probe.outcome else {
@@ -255,6 +255,23 @@ fn cell(
         probe: Some(probe),
         proof: Some(proof),
     }
+}
+
+/// The proof a completed handshake gives, in words.
+fn proven_by(m: &ModernHandshake) -> String {
+    let mut how = match m.pinned {
+        Some(p) if p.is_legacy() => format!("{p} handshake completed (tlscompat's legacy client)"),
+        Some(_) => "rustls handshake completed (offering this version alone)".into(),
+        None => "rustls handshake completed".into(),
+    };
+    if let ModernOutcome::Completed {
+        service: Some(reply),
+        ..
+    } = &m.outcome
+    {
+        how.push_str(&format!("; the service answered \"{reply}\""));
+    }
+    how
 }
 
 fn completed_at(m: &ModernHandshake, v: TlsVersion) -> bool {
@@ -322,6 +339,42 @@ mod tests {
         );
         assert_eq!(r.cipher, Some(CS::TLS13_AES_128_GCM_SHA256));
         assert!(findings(&r.cells).is_empty());
+    }
+
+    #[test]
+    fn a_version_the_modern_handshake_completed_needs_no_raw_probe() {
+        let done = rustls(
+            ModernOutcome::Completed {
+                version: ProtocolVersion::TLS13,
+                cipher: CS::TLS13_AES_128_GCM_SHA256,
+                chain: Vec::new(),
+                service: None,
+            },
+            None,
+        );
+        let tls12 = claim(TlsVersion::Tls12, Proof::Verified("signature".into()));
+        let r = judge(vec![(TlsVersion::Tls12, raw(tls12))], Some(&done), &[]);
+        let c = &r.cells[TlsVersion::Tls13 as usize];
+        assert_eq!(c.state, CellState::Accepted);
+        assert!(c.probe.is_none());
+        assert_eq!(
+            c.proof,
+            Some(Proof::Verified("rustls handshake completed".into()))
+        );
+        assert_eq!(r.best_version, Some(TlsVersion::Tls13));
+        assert_eq!(r.cipher, Some(CS::TLS13_AES_128_GCM_SHA256));
+        // A version nobody probed and no handshake reached stays outside the range.
+        assert_eq!(
+            r.cells[TlsVersion::Tls10 as usize].state,
+            CellState::Skipped
+        );
+        // A handshake that did not complete proves nothing: no cell from it.
+        let failed = rustls(ModernOutcome::Failed("peer misbehaved".into()), None);
+        let r = judge(Vec::new(), Some(&failed), &[]);
+        assert_eq!(
+            r.cells[TlsVersion::Tls13 as usize].state,
+            CellState::Skipped
+        );
     }
 
     #[test]

@@ -307,6 +307,19 @@ pub struct VersionProbe {
 }
 
 impl VersionProbe {
+    /// A probe not sent: every other probe at the address, the modern handshake
+    /// included, timed out (see `scan.rs`, `Tls13Raw::Silent`). No attempt was made,
+    /// and the cell says what the address did: no answer.
+    pub fn not_sent_to_silent() -> Self {
+        Self {
+            outcome: Outcome::Timeout { bytes_received: 0 },
+            variant: HelloVariant::Full,
+            attempts: 0,
+            tries: Vec::new(),
+            timing: Timing::default(),
+        }
+    }
+
     /// The first attempt's outcome, when there was more than one attempt.
     pub fn first_outcome(&self) -> Option<&Outcome> {
         let first = &self.tries.first()?.outcome;
