@@ -21,28 +21,32 @@ pub struct Interrupt {
 }
 
 impl Interrupt {
-    /// Installs the handler; must run inside the tokio runtime.
+    /// Installs the handler, on a thread of its own: the scan's runtime has one thread
+    /// (`cmd/scan.rs`), and a sink blocked on a FIFO nobody reads, or a report file
+    /// being opened, must not keep the signal from being heard.
     pub fn install() -> std::io::Result<Self> {
-        let mut int = signal(SignalKind::interrupt())?;
-        let mut term = signal(SignalKind::terminate())?;
         let (tx, rx) = watch::channel(None);
         let scanning = Arc::new(AtomicBool::new(false));
         let live = scanning.clone();
-        tokio::spawn(async move {
-            let first = tokio::select! {
-                _ = int.recv() => 2,
-                _ = term.recv() => 15,
-            };
-            if live.load(Ordering::SeqCst) {
-                let _ = tx.send(Some(first));
-                tokio::select! {
-                    _ = int.recv() => {},
-                    _ = term.recv() => {},
-                }
-            }
-            remove_temp_files();
-            std::process::exit(128 + first);
-        });
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_io()
+                    .build();
+                let runtime = match runtime {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(watch_signals(tx, live, ready_tx));
+            })?;
+        ready_rx.recv().map_err(|_| {
+            std::io::Error::other("the signal handler's thread ended before it was ready")
+        })??;
         Ok(Self {
             signal: rx,
             scanning,
@@ -67,4 +71,36 @@ impl Interrupt {
     pub fn exit_code(&self) -> Option<u8> {
         (*self.signal.borrow()).and_then(|s| u8::try_from(128 + s).ok())
     }
+}
+
+/// The handler proper: the first signal stops a running scan (or ends the process
+/// before the scan has started), the second ends it.
+async fn watch_signals(
+    tx: watch::Sender<Option<i32>>,
+    live: Arc<AtomicBool>,
+    ready: std::sync::mpsc::Sender<std::io::Result<()>>,
+) {
+    let registered =
+        signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)));
+    let (mut int, mut term) = match registered {
+        Ok(pair) => pair,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let _ = ready.send(Ok(()));
+    let first = tokio::select! {
+        _ = int.recv() => 2,
+        _ = term.recv() => 15,
+    };
+    if live.load(Ordering::SeqCst) {
+        let _ = tx.send(Some(first));
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
+        }
+    }
+    remove_temp_files();
+    std::process::exit(128 + first);
 }

@@ -204,6 +204,9 @@ pub struct Pipeline {
     pub ctx: ScanContext,
     /// `--baseline`: adds `drift` findings before the records reach the sinks.
     pub baseline: Option<crate::baseline::Baseline>,
+    /// The runtime the targets are probed on, apart from the one that feeds the sinks
+    /// (`cmd/scan.rs`, `ProbeThread`): a sink that blocks never stalls a probe.
+    pub spawner: tokio::runtime::Handle,
 }
 
 impl Pipeline {
@@ -256,7 +259,7 @@ impl Pipeline {
             while running.len() < TARGET_WINDOW && started < next_out + MAX_AHEAD {
                 let Some((i, item)) = items.next() else { break };
                 let me = self.clone();
-                running.spawn(async move { (i, me.scan_item(item).await) });
+                running.spawn_on(async move { (i, me.scan_item(item).await) }, &self.spawner);
                 started += 1;
             }
             let joined = tokio::select! {
