@@ -36,13 +36,16 @@ use tokio::task::JoinSet;
 use crate::checks::{BoxFuture, Check, CheckReport, Net, PriorWait, Unanswered};
 use crate::mail::Mail;
 use crate::probe::dial::dial;
-use crate::probe::modern::{ModernClient, ModernHandshake, ModernOutcome, needs_pinned};
+use crate::probe::modern::{
+    ChosenVersion, ModernClient, ModernHandshake, ModernOutcome, needs_pinned,
+};
 use crate::probe::net::Route;
 use crate::probe::outcome::{ConnectFailure, Outcome, Timing, VersionProbe};
 use crate::probe::proof::Offer;
 use crate::probe::raw::{ProbeTarget, probe_version};
 use crate::target::Host;
 use crate::version::{TlsVersion, VersionRange};
+use crate::wire::enums::ProtocolVersion;
 
 /// How the probe stage behaves; plain data, filled from the command line.
 #[derive(Clone, Debug)]
@@ -177,6 +180,7 @@ impl Prober {
         // The probe that opens the first connection, and the versions left for later.
         // What the modern handshake settled of TLS 1.3, for the raw TLS 1.3 probe.
         let (tls13_tx, tls13_rx) = oneshot::channel::<Tls13Raw>();
+        let (chose_tx, chose_rx) = oneshot::channel::<ProtocolVersion>();
         let (connected, rest): (oneshot::Receiver<Result<(), ConnectFailure>>, Vec<_>) =
             if self.inner.modern.is_some() {
                 let (tx, rx) = oneshot::channel();
@@ -184,7 +188,7 @@ impl Prober {
                 let permit = self.address_permit(&scan.route).await;
                 let st = state.clone();
                 set.spawn(async move {
-                    let m = me.modern(&host, &route, mail, tx).await;
+                    let m = me.modern(&host, &route, mail, tx, chose_tx).await;
                     let answered = m.as_ref().is_some_and(|m| answered_modern(&m.outcome));
                     drop(permit);
                     let _ = tls13_tx.send(Tls13Raw::after(m.as_ref(), &st));
@@ -226,7 +230,7 @@ impl Prober {
         }
         // The version probes take the address's permits in order, before any check's
         // probe queues for one.
-        let mut tls13_rx = Some(tls13_rx);
+        let mut tls13_rx = Some((tls13_rx, chose_rx));
         for version in rest {
             let (me, host, route) = (self.clone(), scan.host.clone(), scan.route.clone());
             let st = state.clone();
@@ -234,8 +238,11 @@ impl Prober {
                 TlsVersion::Tls13 if self.inner.modern.is_some() => tls13_rx.take(),
                 _ => None,
             };
-            if let Some(settled) = deferred {
-                set.spawn(async move { me.raw_tls13(&host, &route, mail, settled, &st).await });
+            if let Some((settled, chose)) = deferred {
+                set.spawn(async move {
+                    let need = Tls13Raw::wait(settled, chose).await;
+                    me.raw_tls13(&host, &route, mail, need, &st).await
+                });
                 continue;
             }
             let permit = self.address_permit(&scan.route).await;
@@ -390,11 +397,10 @@ impl Prober {
         host: &Host,
         route: &Route,
         mail: Option<Mail>,
-        settled: oneshot::Receiver<Tls13Raw>,
+        need: Tls13Raw,
         state: &AddressState,
     ) -> Job {
-        // A dropped sender (the modern task panicked, which only a bug would do) sends.
-        match settled.await.unwrap_or(Tls13Raw::Needed) {
+        match need {
             Tls13Raw::Proven => {
                 state.version_done(true);
                 self.inner.observer.done(&host.to_string(), 1);
@@ -425,6 +431,7 @@ impl Prober {
         route: &Route,
         mail: Option<Mail>,
         connected: oneshot::Sender<Result<(), ConnectFailure>>,
+        chose: ChosenVersion,
     ) -> Option<ModernHandshake> {
         let client = self.inner.modern.as_ref()?;
         let s = &self.inner.settings;
@@ -454,7 +461,7 @@ impl Prober {
             Ok((tcp, connect_time)) => {
                 let _ = connected.send(Ok(()));
                 client
-                    .handshake_over(tcp, connect_time, target, s.timeout, start)
+                    .handshake_over(tcp, connect_time, target, s.timeout, start, Some(chose))
                     .await
             }
         };
@@ -730,6 +737,26 @@ enum Tls13Raw {
 }
 
 impl Tls13Raw {
+    /// What the modern handshake decides: at once when its ServerHello chose another
+    /// version than TLS 1.3 (`chose`; the raw probe then goes out a round trip before
+    /// a TLS 1.2 handshake would end), else when it is over (`settled`). A dropped
+    /// sender (the modern task panicked, which only a bug would do) sends.
+    async fn wait(
+        settled: oneshot::Receiver<Self>,
+        chose: oneshot::Receiver<ProtocolVersion>,
+    ) -> Self {
+        let early = async {
+            match chose.await {
+                Ok(v) if v != TlsVersion::Tls13.wire() => Self::Needed,
+                _ => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            s = settled => s.unwrap_or(Self::Needed),
+            e = early => e,
+        }
+    }
+
     fn after(modern: Option<&ModernHandshake>, state: &AddressState) -> Self {
         let Some(m) = modern else {
             return Self::Needed;
@@ -759,5 +786,40 @@ impl LimitKey {
             Route::Direct(addr) => Self::Ip(addr.ip()),
             Route::Proxy(p) => Self::Proxy(p.label.clone(), p.target.authority()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The raw TLS 1.3 probe goes out as soon as the ServerHello chose TLS 1.2, without
+    /// waiting for the handshake to end; a TLS 1.3 ServerHello leaves the decision to
+    /// the handshake's end.
+    #[tokio::test]
+    async fn raw_tls13_waits_only_as_long_as_the_answer_is_open() {
+        let (_settled_tx, settled) = oneshot::channel();
+        let (chose_tx, chose) = oneshot::channel();
+        let _ = chose_tx.send(ProtocolVersion::TLS12);
+        let need = tokio::time::timeout(Duration::from_secs(5), Tls13Raw::wait(settled, chose));
+        assert_eq!(need.await.ok(), Some(Tls13Raw::Needed));
+
+        let (settled_tx, settled) = oneshot::channel();
+        let (chose_tx, chose) = oneshot::channel();
+        let _ = chose_tx.send(ProtocolVersion::TLS13);
+        let wait = tokio::spawn(Tls13Raw::wait(settled, chose));
+        tokio::task::yield_now().await;
+        assert!(
+            !wait.is_finished(),
+            "a TLS 1.3 ServerHello proves nothing yet"
+        );
+        let _ = settled_tx.send(Tls13Raw::Proven);
+        assert_eq!(wait.await.ok(), Some(Tls13Raw::Proven));
+
+        // A modern task gone without a word: the raw probe is sent.
+        let (settled_tx, settled) = oneshot::channel::<Tls13Raw>();
+        let (chose_tx, chose) = oneshot::channel::<ProtocolVersion>();
+        drop((settled_tx, chose_tx));
+        assert_eq!(Tls13Raw::wait(settled, chose).await, Tls13Raw::Needed);
     }
 }

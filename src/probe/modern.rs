@@ -126,7 +126,9 @@ impl ModernClient {
     /// A handshake offering every modern version in the range, over a connection
     /// already open: the scheduler opens an address's first connection itself, to learn
     /// that the address takes connections before it starts the other probes.
-    /// `connect_time` is what opening took, and `start` when it began.
+    /// `connect_time` is what opening took, and `start` when it began. `chose` hears
+    /// the version of the server's ServerHello as soon as it is read, before the
+    /// handshake completes (the scheduler's raw TLS 1.3 probe waits on it).
     pub async fn handshake_over(
         &self,
         tcp: Conn,
@@ -134,12 +136,14 @@ impl ModernClient {
         target: ProbeTarget<'_>,
         timeout: Duration,
         start: Instant,
+        chose: Option<ChosenVersion>,
     ) -> ModernHandshake {
         let mut timing = Timing {
             connect: Some(connect_time),
             ..Timing::default()
         };
-        let outcome = run_over(&self.connector, tcp, target, timeout, start, &mut timing).await;
+        let opened = Opened { tcp, start, chose };
+        let outcome = run_over(&self.connector, opened, target, timeout, &mut timing).await;
         timing.total = start.elapsed();
         ModernHandshake {
             outcome,
@@ -285,6 +289,7 @@ async fn drive(
     mut conn: ClientConnection,
     tcp: &mut Conn,
     deadline: tokio::time::Instant,
+    mut chose: Option<ChosenVersion>,
 ) -> Result<ClientConnection, Broken> {
     // Reads into spare capacity (never zero-filled): the server's flight in one read.
     let mut buf = Vec::with_capacity(crate::probe::raw::READ_CHUNK);
@@ -325,6 +330,11 @@ async fn drive(
                 let _ = tcp.write_all(&out).await;
                 return Err(Broken::Tls(e));
             }
+            if let Some(v) = conn.protocol_version()
+                && let Some(tx) = chose.take()
+            {
+                let _ = tx.send(ProtocolVersion(u16::from(v)));
+            }
         }
     }
 }
@@ -344,7 +354,23 @@ async fn run(
         Err(e) => return ModernOutcome::Unreachable(e),
     };
     timing.connect = Some(connect_time);
-    run_over(config, tcp, target, timeout, start, timing).await
+    let opened = Opened {
+        tcp,
+        start,
+        chose: None,
+    };
+    run_over(config, opened, target, timeout, timing).await
+}
+
+/// Tells the version of the server's ServerHello, once read.
+pub type ChosenVersion = tokio::sync::oneshot::Sender<ProtocolVersion>;
+
+/// A connection open for the handshake: when opening began, and who wants to hear the
+/// server's version early.
+struct Opened {
+    tcp: Conn,
+    start: Instant,
+    chose: Option<ChosenVersion>,
 }
 
 fn server_name(host: &Host) -> Result<ServerName<'static>, ModernOutcome> {
@@ -358,12 +384,16 @@ fn server_name(host: &Host) -> Result<ServerName<'static>, ModernOutcome> {
 /// The handshake proper, over an open connection, then a mail service's answer.
 async fn run_over(
     config: &Arc<ClientConfig>,
-    mut tcp: Conn,
+    opened: Opened,
     target: ProbeTarget<'_>,
     timeout: Duration,
-    start: Instant,
     timing: &mut Timing,
 ) -> ModernOutcome {
+    let Opened {
+        mut tcp,
+        start,
+        chose,
+    } = opened;
     let server_name = match server_name(target.host) {
         Ok(s) => s,
         Err(e) => return e,
@@ -373,7 +403,7 @@ async fn run_over(
         Err(e) => return ModernOutcome::Failed(format!("rustls client: {e}")),
     };
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut conn = match drive(conn, &mut tcp, deadline).await {
+    let mut conn = match drive(conn, &mut tcp, deadline, chose).await {
         Ok(c) => c,
         Err(broken) => return broken.outcome(),
     };
