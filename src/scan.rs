@@ -147,7 +147,10 @@ impl Prober {
         &self.inner.settings
     }
 
-    /// Probes per address: one per version, plus the modern handshake.
+    /// Probes planned per address (the progress bar's unit): one per version, plus the
+    /// modern handshake. A raw TLS 1.3 probe the handshake made unneeded is counted
+    /// done without a connection ([`Tls13Raw`]); the record's `probes` counts only
+    /// connections made.
     pub fn probes_per_address(&self) -> u64 {
         self.inner.settings.range.iter().count() as u64 + u64::from(self.inner.modern.is_some())
     }
