@@ -318,10 +318,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_completed_handshake_outranks_a_raw_refusal() {
-        let refused = Outcome::Rejected(Rejection::Alert(AlertDescription::HANDSHAKE_FAILURE));
-        let done = rustls(
+    /// The modern handshake, completed at TLS 1.3.
+    fn completed_tls13() -> ModernHandshake {
+        rustls(
             ModernOutcome::Completed {
                 version: ProtocolVersion::TLS13,
                 cipher: CS::TLS13_AES_128_GCM_SHA256,
@@ -329,7 +328,13 @@ mod tests {
                 service: None,
             },
             None,
-        );
+        )
+    }
+
+    #[test]
+    fn a_completed_handshake_outranks_a_raw_refusal() {
+        let refused = Outcome::Rejected(Rejection::Alert(AlertDescription::HANDSHAKE_FAILURE));
+        let done = completed_tls13();
         let r = judge(vec![(TlsVersion::Tls13, raw(refused))], Some(&done), &[]);
         let c = &r.cells[TlsVersion::Tls13 as usize];
         assert_eq!(c.state, CellState::Accepted);
@@ -343,15 +348,7 @@ mod tests {
 
     #[test]
     fn a_version_the_modern_handshake_completed_needs_no_raw_probe() {
-        let done = rustls(
-            ModernOutcome::Completed {
-                version: ProtocolVersion::TLS13,
-                cipher: CS::TLS13_AES_128_GCM_SHA256,
-                chain: Vec::new(),
-                service: None,
-            },
-            None,
-        );
+        let done = completed_tls13();
         let tls12 = claim(TlsVersion::Tls12, Proof::Verified("signature".into()));
         let r = judge(vec![(TlsVersion::Tls12, raw(tls12))], Some(&done), &[]);
         let c = &r.cells[TlsVersion::Tls13 as usize];

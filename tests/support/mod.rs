@@ -594,11 +594,19 @@ pub fn gnutls_server_with(
                 break;
             }
             if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return GnuTlsServer {
-                    addr,
-                    child,
-                    _dir: dir,
-                };
+                // The port may have been taken by another test's listener between our
+                // probe bind and gnutls-serv's (seen once in CI: the test then met a
+                // refused connection). gnutls-serv exits at once when it cannot bind:
+                // a server still running a moment later is the one listening.
+                std::thread::sleep(Duration::from_millis(100));
+                if matches!(child.try_wait(), Ok(None)) && listens(child.id(), port) {
+                    return GnuTlsServer {
+                        addr,
+                        child,
+                        _dir: dir,
+                    };
+                }
+                break;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -606,6 +614,34 @@ pub fn gnutls_server_with(
         let _ = child.wait();
     }
     panic!("gnutls-serv did not start (priority {priority})");
+}
+
+/// Whether process `pid` holds a listening TCP socket on `port` (its socket inodes
+/// against `/proc/net/tcp{,6}`): the listener a readiness probe reached is its own.
+fn listens(pid: u32, port: u16) -> bool {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .filter_map(|l| {
+            let l = l.to_string_lossy().into_owned();
+            Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    let port_hex = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        std::fs::read_to_string(table).is_ok_and(|t| {
+            t.lines().skip(1).any(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                // local_address, state 0A (LISTEN), inode.
+                f.len() > 9
+                    && f[1].ends_with(&port_hex)
+                    && f[3] == "0A"
+                    && inodes.iter().any(|i| i == f[9])
+            })
+        })
+    })
 }
 
 /// A check's connection side without the scheduler: each exchange straight to `route`
