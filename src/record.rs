@@ -170,8 +170,10 @@ pub fn aggregate(scan: AddressScan, input: &AggregateInput<'_>) -> Record {
         mail_advice(&mut r);
         return r;
     }
-    r.probe_count =
-        scan.probes.len() as u64 + u64::from(scan.modern.is_some()) + scan.pinned.len() as u64;
+    // Connections made: a raw probe not sent (attempts 0: the silent address's TLS 1.3,
+    // `scan.rs` `Tls13Raw`) made none.
+    let sent = scan.probes.iter().filter(|(_, p)| p.attempts > 0).count();
+    r.probe_count = sent as u64 + u64::from(scan.modern.is_some()) + scan.pinned.len() as u64;
     r.modern = scan.modern;
     r.pinned = scan.pinned;
     let versions = versions::judge(scan.probes, r.modern.as_ref(), &r.pinned);

@@ -14,10 +14,15 @@
 //! ([`Check::unanswered`]). The raw TLS 1.3 probe is the exception: it waits for the
 //! modern handshake and is not sent when that handshake completed at TLS 1.3 (the
 //! version is proven) or when nothing at the address answered anything ([`Tls13Raw`]).
+//! The wait has a price where the handshake does not complete TLS 1.3: about one round
+//! trip after a TLS 1.2 ServerHello, and one timeout where a server drops hellos that
+//! offer TLS 1.3 but answers the others (3 × timeout for that address instead of 2).
 //!
 //! The checks (`--clients`, `--ciphers`) start **beside** the version probes, under the
 //! same per-address cap: the version probes take the address's permits first (in
-//! order), the checks' probes queue behind them and go as permits free up. A check
+//! order), the checks' probes queue behind them and go as permits free up. A raw TLS
+//! 1.3 probe that waited for the handshake queues for its permit when it is decided,
+//! so it may go behind checks' probes already waiting. A check
 //! waits for the version check's result only where it builds on it ([`PriorWait`]).
 //! Once the version probes are done and nothing at the address has answered, a
 //! check's probe still waiting for a permit is not sent and a timed-out one is not
@@ -194,8 +199,8 @@ impl Prober {
                     let m = me.modern(&host, &route, mail, tx, chose_tx).await;
                     let answered = m.as_ref().is_some_and(|m| answered_modern(&m.outcome));
                     drop(permit);
-                    let _ = tls13_tx.send(Tls13Raw::after(m.as_ref(), &st));
                     st.version_done(answered);
+                    let _ = tls13_tx.send(Tls13Raw::after(m.as_ref()));
                     Job::Modern(m)
                 });
                 (rx, range.iter().collect())
@@ -243,7 +248,7 @@ impl Prober {
             };
             if let Some((settled, chose)) = deferred {
                 set.spawn(async move {
-                    let need = Tls13Raw::wait(settled, chose).await;
+                    let need = Tls13Raw::wait(settled, chose, &st).await;
                     me.raw_tls13(&host, &route, mail, need, &st).await
                 });
                 continue;
@@ -648,10 +653,16 @@ impl AddressState {
     /// it waits one round trip; on a silent one it is not sent at all (instead of
     /// waiting out its own timeouts after the version probes').
     async fn first_news(&self) {
+        self.settled_but(0).await;
+    }
+
+    /// Waits until the address has answered any probe, or at most `left` version
+    /// probes are still running.
+    async fn settled_but(&self, left: usize) {
         loop {
             let news = self.news.notified();
             if self.answered.load(Ordering::SeqCst)
-                || self.versions_left.load(Ordering::SeqCst) == 0
+                || self.versions_left.load(Ordering::SeqCst) <= left
             {
                 return;
             }
@@ -740,27 +751,50 @@ enum Tls13Raw {
 }
 
 impl Tls13Raw {
-    /// What the modern handshake decides: at once when its ServerHello chose another
-    /// version than TLS 1.3 (`chose`; the raw probe then goes out a round trip before
-    /// a TLS 1.2 handshake would end), else when it is over (`settled`). A dropped
-    /// sender (the modern task panicked, which only a bug would do) sends.
+    /// What the modern handshake decides, as early as it can be known:
+    ///
+    /// - its ServerHello chose another version than TLS 1.3 (`chose`): send now, a
+    ///   round trip before a TLS 1.2 handshake would end;
+    /// - its first attempt ended without a ServerHello (`chose` dropped) at an address
+    ///   that answered other probes: send now, beside the handshake's retry, so that a
+    ///   server that drops hellos offering TLS 1.3 costs 3 × timeout, not 4;
+    /// - otherwise when it is over (`settled`, [`Self::after`]).
+    ///
+    /// A dropped `settled` (the modern task panicked, which only a bug would do) sends.
     async fn wait(
         settled: oneshot::Receiver<Self>,
         chose: oneshot::Receiver<ProtocolVersion>,
+        state: &AddressState,
     ) -> Self {
         let early = async {
             match chose.await {
                 Ok(v) if v != TlsVersion::Tls13.wire() => Self::Needed,
+                Err(_) if state.answered.load(Ordering::SeqCst) => Self::Needed,
                 _ => std::future::pending().await,
             }
         };
-        tokio::select! {
+        let decided = tokio::select! {
             s = settled => s.unwrap_or(Self::Needed),
             e = early => e,
+        };
+        if decided != Self::Silent {
+            return decided;
+        }
+        // The handshake got no answer. The address is silent only when every other
+        // version probe has finished without one either: the raw probes take the
+        // address's permits one after another, and with a small `--per-address` some
+        // may not have been sent yet when the handshake times out. Left running: this
+        // probe alone.
+        state.settled_but(1).await;
+        match state.answered.load(Ordering::SeqCst) {
+            true => Self::Needed,
+            false => Self::Silent,
         }
     }
 
-    fn after(modern: Option<&ModernHandshake>, state: &AddressState) -> Self {
+    /// The decision once the modern handshake is over: `Silent` here means only that
+    /// the handshake got no answer ([`Self::wait`] then looks at the other probes).
+    fn after(modern: Option<&ModernHandshake>) -> Self {
         let Some(m) = modern else {
             return Self::Needed;
         };
@@ -768,7 +802,7 @@ impl Tls13Raw {
             ModernOutcome::Completed { version, .. } if *version == TlsVersion::Tls13.wire() => {
                 Self::Proven
             }
-            o if !answered_modern(o) && !state.answered.load(Ordering::SeqCst) => Self::Silent,
+            o if !answered_modern(o) => Self::Silent,
             _ => Self::Needed,
         }
     }
@@ -804,13 +838,20 @@ mod tests {
         let (_settled_tx, settled) = oneshot::channel();
         let (chose_tx, chose) = oneshot::channel();
         let _ = chose_tx.send(ProtocolVersion::TLS12);
-        let need = tokio::time::timeout(Duration::from_secs(5), Tls13Raw::wait(settled, chose));
+        let live = AddressState::scanning(1);
+        let need = tokio::time::timeout(
+            Duration::from_secs(5),
+            Tls13Raw::wait(settled, chose, &live),
+        );
         assert_eq!(need.await.ok(), Some(Tls13Raw::Needed));
 
         let (settled_tx, settled) = oneshot::channel();
         let (chose_tx, chose) = oneshot::channel();
         let _ = chose_tx.send(ProtocolVersion::TLS13);
-        let wait = tokio::spawn(Tls13Raw::wait(settled, chose));
+        let wait = tokio::spawn(async move {
+            let live = AddressState::scanning(1);
+            Tls13Raw::wait(settled, chose, &live).await
+        });
         tokio::task::yield_now().await;
         assert!(
             !wait.is_finished(),
@@ -823,6 +864,60 @@ mod tests {
         let (settled_tx, settled) = oneshot::channel::<Tls13Raw>();
         let (chose_tx, chose) = oneshot::channel::<ProtocolVersion>();
         drop((settled_tx, chose_tx));
-        assert_eq!(Tls13Raw::wait(settled, chose).await, Tls13Raw::Needed);
+        let live = AddressState::scanning(1);
+        assert_eq!(
+            Tls13Raw::wait(settled, chose, &live).await,
+            Tls13Raw::Needed
+        );
+
+        // The handshake's first attempt timed out (no ServerHello) where other probes
+        // answered: sent at once, beside the handshake's retry.
+        let (_settled_tx, settled) = oneshot::channel::<Tls13Raw>();
+        let (chose_tx, chose) = oneshot::channel::<ProtocolVersion>();
+        drop(chose_tx);
+        let answered = AddressState::scanning(3);
+        answered.version_done(true);
+        let need = tokio::time::timeout(
+            Duration::from_secs(5),
+            Tls13Raw::wait(settled, chose, &answered),
+        );
+        assert_eq!(need.await.ok(), Some(Tls13Raw::Needed));
+    }
+
+    /// A handshake that timed out makes the address silent only once the other version
+    /// probes have finished without an answer; one that answers late still gets the raw
+    /// TLS 1.3 probe sent.
+    #[tokio::test]
+    async fn silence_is_judged_when_the_other_probes_are_done() {
+        let timed_out = ModernHandshake {
+            outcome: ModernOutcome::Timeout,
+            timing: Timing::default(),
+            pinned: None,
+        };
+        assert_eq!(Tls13Raw::after(Some(&timed_out)), Tls13Raw::Silent);
+        // Raw TLS 1.0 and 1.3 still to go (the handshake has told its own end).
+        let state = Arc::new(AddressState::scanning(2));
+        let (settled_tx, settled) = oneshot::channel();
+        let (chose_tx, chose) = oneshot::channel::<ProtocolVersion>();
+        let _ = settled_tx.send(Tls13Raw::Silent);
+        let st = state.clone();
+        let decision = tokio::spawn(async move {
+            let _keep = chose_tx;
+            Tls13Raw::wait(settled, chose, &st).await
+        });
+        tokio::task::yield_now().await;
+        assert!(!decision.is_finished(), "the TLS 1.0 probe is still out");
+        state.version_done(true);
+        assert_eq!(decision.await.ok(), Some(Tls13Raw::Needed));
+
+        let state = AddressState::scanning(2);
+        state.version_done(false);
+        let (settled_tx, settled) = oneshot::channel();
+        let (_chose_tx, chose) = oneshot::channel::<ProtocolVersion>();
+        let _ = settled_tx.send(Tls13Raw::Silent);
+        assert_eq!(
+            Tls13Raw::wait(settled, chose, &state).await,
+            Tls13Raw::Silent
+        );
     }
 }
