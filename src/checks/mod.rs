@@ -27,7 +27,6 @@ use crate::findings::Finding;
 use crate::probe::outcome::{Outcome, Timing};
 use crate::probe::proof::Offer;
 use crate::version::TlsVersion;
-use crate::wire::enums::CipherSuite;
 
 /// A boxed future, so checks can be trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -38,8 +37,6 @@ pub struct Prior {
     /// Versions accepted (raw claims that were not disproven, and versions a rustls
     /// handshake completed), oldest first.
     pub accepted: Vec<TlsVersion>,
-    /// The suite the server chose at each accepted version (raw probe).
-    pub chosen: Vec<(TlsVersion, CipherSuite)>,
     /// Versions the server claimed but the proof rules refused (`claimed, not proven`:
     /// a rustls handshake at the version broke, the claim was inconsistent), and why.
     /// A client's unproven claim at one of these is not believed either.
@@ -55,7 +52,7 @@ pub struct Prior {
 }
 
 /// What the version check found, for the checks that build on it: the versions whose
-/// cells say accepted (by `versions::judge`, the one rule), and the suite chosen there.
+/// cells say accepted (by `versions::judge`, the one rule).
 pub fn prior(
     raw: &[(TlsVersion, crate::probe::outcome::VersionProbe)],
     combined: Option<&crate::probe::modern::ModernHandshake>,
@@ -94,11 +91,6 @@ pub fn prior(
             continue;
         }
         prior.accepted.push(v);
-        if let Some(Outcome::Accepted(a)) = cell.probe.as_ref().map(|p| &p.outcome) {
-            prior.chosen.push((v, a.cipher));
-        } else if let Some(c) = judged.cipher.filter(|_| judged.best_version == Some(v)) {
-            prior.chosen.push((v, c));
-        }
     }
     prior
 }
